@@ -1,0 +1,204 @@
+#pragma once
+// Diyuma control messages (docs/PROTOCOL.md, "Control messages").
+//
+// All control messages share one UDP port with RTP/RTCP and are told apart by their first
+// byte (RFC 7983 style demultiplexing: 0x0D lies in the range 4..15 that RFC 7983 leaves
+// unassigned). Every message starts with this 8-byte header:
+//
+//   0                   1                   2                   3
+//   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//  | magic = 0x0D  |  version = 1  |     type      |  flags (0)    |
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//  |                        request id                             |
+//  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//  |                  body (layout fixed per type)  ...            |
+//
+// All integers are big-endian. A body must be exactly as long as its type says (trailing
+// bytes are malformed), except Hello, which is padded with zeros to kHelloMinBytes.
+// Parsers never allocate: strings are views into the input buffer.
+//
+// Thread: all functions are pure and may be called from any thread.
+
+#include "diyuma/wire/Limits.h"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <variant>
+
+namespace diyuma::core::wire {
+
+inline constexpr std::uint8_t kControlMagic = 0x0D;
+inline constexpr std::uint8_t kProtocolVersion = 1;
+inline constexpr std::size_t kControlHeaderBytes = 8;
+inline constexpr std::size_t kCookieBytes = 20;
+inline constexpr std::size_t kAdminSecretBytes = 16;
+inline constexpr std::size_t kAdminProofBytes = 32;
+
+/// Control message types. Append-only: values are never reused.
+enum class MessageType : std::uint8_t {
+    Hello = 1,     ///< client -> relay: ask for an address-validation cookie (padded)
+    Cookie = 2,    ///< relay -> client: the cookie (stateless, bound to address and time)
+    Create = 3,    ///< client -> relay: create a conference
+    Created = 4,   ///< relay -> client: conference ID and admin secret
+    Join = 5,      ///< client -> relay: join a conference
+    Joined = 6,    ///< relay -> client: join accepted
+    Roster = 7,    ///< relay -> client: one roster change, reliable (seq + ack + resend)
+    RosterAck = 8, ///< client -> relay: cumulative acknowledgement of roster changes
+    Ping = 9,      ///< client -> relay: keepalive carrying a timestamp to echo
+    Pong = 10,     ///< relay -> client: the echoed timestamp (RTT)
+    Leave = 11,    ///< client -> relay: leaving the conference
+    Error = 12,    ///< relay -> client: an error code and a reason
+    // Reserved for later issues (docs/PROTOCOL.md): 13 SetPrivateView, 14 RemoveParticipant,
+    // 15 MuteParticipant, 16 Subscribe (per-sender max resolution), 17..31 admin/quality.
+};
+
+/// Error codes carried by an Error message. Append-only.
+enum class ErrorCode : std::uint16_t {
+    UnknownConference = 1,
+    ConferenceFull = 2,
+    BadProof = 3,
+    UnsupportedVersion = 4,
+    Malformed = 5,
+    BadCookie = 6, ///< cookie missing, forged or expired: send Hello again
+    RateLimited = 7,
+    TooManyConferences = 8,
+    NotJoined = 9, ///< a message that needs a joined session came from an unknown address
+    Internal = 10,
+};
+
+/// Conference flags (Create, Created, Joined). Unknown bits must be zero in version 1.
+enum class ConferenceFlags : std::uint32_t {
+    None = 0,
+    PrivateView = 1u << 0,
+};
+
+/// Why a parse failed; counted per reason by whoever parses.
+enum class ParseError : std::uint8_t {
+    None = 0,
+    Truncated,          ///< fewer bytes than the layout needs
+    TrailingBytes,      ///< more bytes than the layout allows
+    TooLarge,           ///< datagram larger than kMaxDatagramBytes
+    BadMagic,           ///< first byte is not kControlMagic
+    UnsupportedVersion, ///< version byte is not kProtocolVersion
+    UnknownType,        ///< type not known to this version
+    BadField,           ///< a field has a value the protocol forbids (e.g. empty name)
+};
+inline constexpr std::size_t kParseErrorCount = 8;
+[[nodiscard]] std::string_view toString(ParseError error);
+[[nodiscard]] std::string_view toString(ErrorCode code);
+
+using Cookie = std::array<std::uint8_t, kCookieBytes>;
+using AdminSecret = std::array<std::uint8_t, kAdminSecretBytes>;
+using AdminProof = std::array<std::uint8_t, kAdminProofBytes>;
+
+enum class MediaKind : std::uint8_t { Audio = 0, Video = 1 };
+
+/// One announced media stream: its SSRC, kind and simulcast layer (0 = lowest/only).
+struct StreamInfo {
+    std::uint32_t ssrc = 0;
+    MediaKind kind = MediaKind::Audio;
+    std::uint8_t layer = 0;
+    bool operator==(const StreamInfo&) const = default;
+};
+
+/// A fixed-capacity list of streams (no allocation while parsing).
+struct StreamList {
+    std::array<StreamInfo, kMaxSsrcsPerParticipant> items{};
+    std::uint8_t count = 0;
+    [[nodiscard]] std::span<const StreamInfo> view() const { return {items.data(), count}; }
+};
+
+struct HelloMsg {};
+struct CookieMsg {
+    Cookie cookie{};
+};
+struct CreateMsg {
+    Cookie cookie{};
+    std::uint32_t flags = 0; ///< ConferenceFlags bits
+};
+struct CreatedMsg {
+    std::uint64_t conferenceId = 0; ///< 60-bit random ID (see id/ConferenceId.h)
+    AdminSecret adminSecret{};
+    std::uint32_t flags = 0;
+};
+struct JoinMsg {
+    Cookie cookie{};
+    std::uint64_t conferenceId = 0;
+    bool hasAdminProof = false;
+    AdminProof adminProof{}; ///< zeros when hasAdminProof is false
+    std::string_view name;   ///< view into the parsed buffer
+    StreamList streams;
+};
+enum class Role : std::uint8_t { Member = 0, Admin = 1 };
+struct JoinedMsg {
+    std::uint32_t participantId = 0;
+    Role role = Role::Member;
+    std::uint32_t flags = 0;
+    std::uint16_t keepaliveIntervalMs = 1000;
+    std::uint16_t timeoutMs = 10000;
+};
+enum class RosterOp : std::uint8_t { Upsert = 1, Remove = 2 };
+/// Participant flags in a roster entry.
+enum class ParticipantFlags : std::uint8_t { None = 0, Admin = 1u << 0, AudioMuted = 1u << 1 };
+struct RosterMsg {
+    std::uint32_t seq = 0; ///< 1, 2, 3... per receiver; delivered in order
+    RosterOp op = RosterOp::Upsert;
+    std::uint32_t participantId = 0;
+    std::uint8_t flags = 0; ///< ParticipantFlags bits
+    std::string_view name;  ///< empty for Remove
+    StreamList streams;     ///< empty for Remove
+};
+struct RosterAckMsg {
+    std::uint32_t seq = 0; ///< every roster change up to and including seq was applied
+};
+struct PingMsg {
+    std::uint64_t timestampUs = 0; ///< sender's clock, echoed in Pong
+};
+struct PongMsg {
+    std::uint64_t timestampUs = 0;
+};
+struct LeaveMsg {};
+struct ErrorMsg {
+    ErrorCode code = ErrorCode::Malformed;
+    MessageType requestType = MessageType::Error; ///< the type of the request that failed
+    std::string_view reason;                      ///< UTF-8, at most kMaxReasonBytes
+};
+
+using ControlBody = std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg,
+                                 RosterMsg, RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg>;
+
+struct ControlMessage {
+    std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply
+    ControlBody body;
+};
+
+/// The type tag of a body.
+[[nodiscard]] MessageType typeOf(const ControlBody& body);
+
+/// Parses one control datagram. On success fills `out` (string views point into `bytes`)
+/// and returns ParseError::None; on failure `out` is unspecified.
+[[nodiscard]] ParseError parseControl(std::span<const std::uint8_t> bytes, ControlMessage& out);
+
+/// Reads only the 8-byte header (for answering an unsupported version or unknown type with
+/// an Error that names the request). Returns false if fewer than 8 bytes or bad magic.
+[[nodiscard]] bool peekControlHeader(std::span<const std::uint8_t> bytes, std::uint8_t& version,
+                                     std::uint8_t& type, std::uint32_t& requestId);
+
+/// Encodes a control message into `buffer`. Returns the filled part, or an empty span if the
+/// message does not fit or a field is invalid (name empty or too long, reason too long,
+/// too many streams). A Hello is padded to kHelloMinBytes.
+[[nodiscard]] std::span<std::uint8_t> encodeControl(const ControlMessage& message,
+                                                    std::span<std::uint8_t> buffer);
+
+/// Encodes an Error whose total size is at most maxBytes (the reason is cut at a UTF-8
+/// boundary to fit). Used to answer unvalidated sources without amplification. Returns an
+/// empty span if even an empty reason does not fit.
+[[nodiscard]] std::span<std::uint8_t> encodeErrorLimited(std::uint32_t requestId,
+                                                         const ErrorMsg& error,
+                                                         std::size_t maxBytes,
+                                                         std::span<std::uint8_t> buffer);
+
+} // namespace diyuma::core::wire

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's packages, whatever of the build and test dependencies is
+# missing. Safe to run again: it installs nothing when everything is there.
+set -euo pipefail
+
+packages=(
+    # build
+    build-essential cmake ninja-build ccache pkg-config
+    # core and programs
+    libopus-dev libsndfile1-dev libsoxr-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+    # tests (Qt Test) and the desktop app
+    qt6-base-dev
+    # standards checks with tools nobody here wrote, and sound inspection
+    tshark gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    gstreamer1.0-plugins-bad sox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
