@@ -1,0 +1,140 @@
+#pragma once
+// The load generator of the relay benchmark. It opens one UDP socket per simulated
+// participant (conferences x members), each bound to its own loopback address 127.1.x.y so
+// that the relay's per-source-IP rate limit on Create/Join sees ordinary clients, and
+// connected to the target. Then:
+//   - relay mode: the real protocol through diyuma_core's wire API (Hello -> Cookie,
+//     Create -> Created for the first member of each conference, Join -> Joined for all,
+//     Roster changes acknowledged with RosterAck), and Leave at the end;
+//   - bare mode: the 8-byte registration of BareRegistration.h.
+// During the load phase it sends RTP packets of packetBytes bytes round-robin from all
+// participants at ratePps in total (0: as fast as it can while still draining its sockets)
+// and receives everything the target forwards. A forwarded packet is counted as delivered if
+// it arrives before the end of the load window and as late if it arrives in the drain time
+// after it. Each SSRC names its conference, so deliveries that cross conferences or come back
+// to their sender are counted as such.
+//
+// Thread: one thread calls everything.
+
+#include "diyuma/wire/Control.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace diyuma::bench {
+
+namespace wire = core::wire;
+
+enum class LoadTarget { Relay, Bare };
+
+struct LoadConfig {
+    sockaddr_in target{};
+    LoadTarget mode = LoadTarget::Relay;
+    std::size_t conferences = 10;
+    std::size_t members = 10;
+    std::size_t packetBytes = 160; ///< whole UDP payload: 12-byte RTP header + payload
+    double ratePps = 0;            ///< packets sent per second in total; 0 = as fast as possible
+    std::chrono::duration<double> duration{5.0};
+    std::chrono::duration<double> drain{0.3};
+    std::uint32_t firstLocalIp = 0x7F010001; ///< 127.1.0.1, host order
+    int socketBufferBytes = 1 << 20;
+    std::size_t burst = 64; ///< most packets sent between two receive drains
+    /// Poll the sockets without sleeping during the load window (the load generator owns its
+    /// core); false: sleep in epoll until the next packet is due.
+    bool busyPoll = true;
+    std::chrono::duration<double> setupTimeout{15.0};
+    pid_t watchPid = 0; ///< the target's process: its CPU time over the window (0: none)
+    int watchCore = -1; ///< the target's core: its busy time over the window (-1: none)
+};
+
+struct LoadResult {
+    std::uint64_t sent = 0;
+    std::uint64_t sendFailures = 0;    ///< send() refused (ENOBUFS, EAGAIN, ECONNREFUSED...)
+    std::uint64_t delivered = 0;       ///< media received within the load window
+    std::uint64_t deliveredLate = 0;   ///< media received in the drain time after it
+    std::uint64_t selfDeliveries = 0;  ///< own packets sent back (must stay 0)
+    std::uint64_t misrouted = 0;       ///< packets from another conference (must stay 0)
+    std::uint64_t controlReceived = 0; ///< control datagrams during the load phase
+    double windowSeconds = 0;          ///< measured length of the load window
+    double setupSeconds = 0;
+    double cpuSeconds = 0;          ///< this process's CPU during the load window
+    double targetCpuSeconds = -1;   ///< watchPid's utime+stime over the window (-1: none)
+    double coreBusySeconds = -1;    ///< watchCore's busy time over the window (-1: none)
+    double coreSoftirqSeconds = -1; ///< of which softirq
+    double coreStealSeconds = -1;   ///< watchCore's steal time over the window
+};
+
+class LoadGenerator {
+public:
+    explicit LoadGenerator(LoadConfig config);
+    ~LoadGenerator();
+    LoadGenerator(const LoadGenerator&) = delete;
+    LoadGenerator& operator=(const LoadGenerator&) = delete;
+
+    /// Opens the sockets and joins every participant. False with a one-line message.
+    [[nodiscard]] bool setup(std::string& error);
+    /// Sends and receives for the configured duration (plus the drain time).
+    [[nodiscard]] LoadResult run();
+    /// Relay mode: sends Leave from every participant. Bare mode: nothing.
+    void leave();
+
+private:
+    struct Participant {
+        int fd = -1;
+        std::size_t conference = 0;
+        std::uint32_t ssrc = 0;
+        std::uint16_t sequence = 0;
+        std::uint32_t rtpTimestamp = 0;
+        std::uint32_t nextRequestId = 1;
+        std::uint32_t rosterApplied = 0;
+        wire::Cookie cookie{};
+        std::vector<std::uint8_t> packet; ///< the RTP packet, rewritten in place per send
+    };
+    enum class Reply { Ignore, Done, Fail };
+    using RequestFn = std::function<std::span<const std::uint8_t>(std::size_t participant,
+                                                                  std::span<std::uint8_t> buf)>;
+    using ReplyFn =
+        std::function<Reply(std::size_t participant, std::span<const std::uint8_t> datagram)>;
+
+    bool openSockets(std::string& error);
+    /// Sends request(p) to every participant in `who` (again every 250 ms for those without
+    /// an answer) until onReply says Done for all of them, Fail for one, or time runs out.
+    bool exchange(const std::string& phase, const std::vector<std::size_t>& who,
+                  const RequestFn& request, const ReplyFn& onReply, std::string& error);
+    bool setupRelay(std::string& error);
+    bool setupBare(std::string& error);
+    /// Receives everything queued on participant p's socket; calls `onDatagram` for each.
+    void drainSocket(std::size_t p,
+                     const std::function<void(std::size_t, std::span<const std::uint8_t>)>& on);
+    /// Acknowledges a Roster (relay mode); true if `datagram` was control.
+    bool handleControl(std::size_t p, std::span<const std::uint8_t> datagram);
+    void sendControl(std::size_t p, const wire::ControlMessage& message);
+    void sendMedia(std::size_t p, LoadResult& result);
+    static std::uint32_t ssrcOf(std::size_t conference, std::size_t member);
+
+    LoadConfig m_config;
+    std::vector<Participant> m_participants;
+    std::vector<std::uint64_t> m_conferenceIds;
+    int m_epoll = -1;
+
+    static constexpr std::size_t kRecvBatch = 64;
+    static constexpr std::size_t kBufferBytes = 1500;
+    std::vector<std::uint8_t> m_recvBuffers;
+    std::vector<iovec> m_recvIov;
+    std::vector<mmsghdr> m_recvMsgs;
+    std::vector<std::uint8_t> m_controlBuffer;
+    std::string m_failure; ///< set by a ReplyFn that returns Fail
+    double m_setupSeconds = 0;
+};
+
+} // namespace diyuma::bench

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Relay forwarding benchmark (docs/PERFORMANCE.md). Builds nothing: pass the build directory.
+#
+#   bench/relay/run.sh BUILD_DIR
+#
+# For each offered load in RATES, REPEAT times, it starts a fresh target pinned to TARGET_CPU,
+# drives it from bench_relay_load pinned to LOAD_CPU, and stops it: bench_bare_forwarder (the
+# ceiling) and diyuma-relay in turn, with the same load. It prints one row per run, the
+# medians per rate, and a summary: the most forwarded packets/s each reached (the saturation
+# rate), the relay's fraction of the ceiling, and CPU time per forwarded packet. Figures only;
+# it never fails on a figure.
+#
+# Environment (defaults in brackets):
+#   CONFERENCES [10]  MEMBERS [10]  PACKET_BYTES [160]  DURATION [4] seconds per run
+#   RATES ["25000 35000 0"]  packets sent per second in total; 0 = as fast as it can
+#   REPEAT [5]  runs per target and rate; the summary uses the median of each (the spread
+#   between runs of the same load on this VM is 20-30 %, so single runs mean little)
+#   TARGETS ["bare relay"]  TARGET_CPU [0]  LOAD_CPU [1]  KEEP_LOGS [0] (1: keep the temp dir)
+#   ALLOC_RATE [20000]  ALLOC_SHORT [1]  ALLOC_LONG [3]: the allocation check at the end runs
+#   the relay under bench_alloc_counter.so (LD_PRELOAD) with two load lengths and prints
+#   allocations per forwarded packet (needs jq).
+set -euo pipefail
+
+if [[ $# -lt 1 || ! -d $1 ]]; then
+    echo "usage: $0 BUILD_DIR   (e.g. build/bench after building bench_bare_forwarder," >&2
+    echo "       bench_relay_load and diyuma-relay)" >&2
+    exit 2
+fi
+BUILD=$(cd "$1" && pwd)
+CONFERENCES=${CONFERENCES:-10}
+MEMBERS=${MEMBERS:-10}
+PACKET_BYTES=${PACKET_BYTES:-160}
+DURATION=${DURATION:-4}
+RATES=${RATES:-"25000 35000 0"}
+REPEAT=${REPEAT:-5}
+TARGETS=${TARGETS:-"bare relay"}
+TARGET_CPU=${TARGET_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+
+FORWARDER=$BUILD/bench/relay/bench_bare_forwarder
+LOAD=$BUILD/bench/relay/bench_relay_load
+RELAY=$BUILD/relay/diyuma-relay
+for bin in "$FORWARDER" "$LOAD"; do
+    [[ -x $bin ]] || { echo "missing $bin (build the bench targets first)" >&2; exit 2; }
+done
+if [[ " $TARGETS " == *" relay "* && ! -x $RELAY ]]; then
+    echo "missing $RELAY (build diyuma-relay first)" >&2
+    exit 2
+fi
+
+WORK=$(mktemp -d /tmp/diyuma-bench-relay.XXXXXX)
+TARGET_PID=""
+cleanup() {
+    if [[ -n $TARGET_PID ]]; then
+        kill -TERM "$TARGET_PID" 2>/dev/null || true
+        wait "$TARGET_PID" 2>/dev/null || true
+    fi
+    if [[ ${KEEP_LOGS:-0} == 1 ]]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+field() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }
+
+# Starts the target pinned to TARGET_CPU; sets TARGET_PID and TARGET_ADDR.
+start_target() {
+    local kind=$1 log=$2
+    if [[ $kind == bare ]]; then
+        taskset -c "$TARGET_CPU" "$FORWARDER" --listen 127.0.0.1:0 >"$log.out" 2>"$log.err" &
+    else
+        taskset -c "$TARGET_CPU" "$RELAY" --listen 127.0.0.1:0 \
+            --max-conferences $((CONFERENCES + 10)) --max-participants "$MEMBERS" \
+            --log-level warning >"$log.out" 2>"$log.err" &
+    fi
+    TARGET_PID=$!
+    TARGET_ADDR=""
+    for _ in $(seq 100); do
+        TARGET_ADDR=$(head -n1 "$log.out" 2>/dev/null || true)
+        [[ -n $TARGET_ADDR ]] && return 0
+        kill -0 "$TARGET_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "$kind did not print its address; stderr:" >&2
+    cat "$log.err" >&2
+    exit 1
+}
+
+stop_target() {
+    kill -TERM "$TARGET_PID" 2>/dev/null || true
+    wait "$TARGET_PID" 2>/dev/null || true
+    TARGET_PID=""
+}
+
+echo "# diyuma relay forwarding benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# command: CONFERENCES=$CONFERENCES MEMBERS=$MEMBERS PACKET_BYTES=$PACKET_BYTES" \
+    "DURATION=$DURATION RATES=\"$RATES\" REPEAT=$REPEAT TARGETS=\"$TARGETS\" $0 $1"
+echo "# $(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores;" \
+    "kernel $(uname -r); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $CONFERENCES conferences x $MEMBERS members, $PACKET_BYTES-byte packets," \
+    "${DURATION}s per run, $REPEAT runs per rate; target on core $TARGET_CPU, load generator on core $LOAD_CPU"
+echo "# offered = packets/s sent by the load generator (0 = as fast as it can);" \
+    "forwarded = copies received by the participants per second"
+echo "# cpu_us/pkt = target's utime+stime per forwarded packet; core_us/pkt = busy time of" \
+    "core $TARGET_CPU (incl. softirq, which carries loopback delivery) per forwarded packet"
+printf '%-6s %8s %9s %10s %7s %8s %10s %10s %9s %8s\n' target offered sent_pps forwarded \
+    ratio tgt_cpu cpu_us/pkt core_us/pkt core_busy load_cpu
+
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+for rate in $RATES; do
+    for rep in $(seq "$REPEAT"); do
+        # Targets alternate within a repetition, so slow drifts of the machine hit both alike.
+        for kind in $TARGETS; do
+            log=$WORK/$kind-$rate-$rep
+            start_target "$kind" "$log"
+            mode=relay
+            [[ $kind == bare ]] && mode=bare
+            if ! taskset -c "$LOAD_CPU" "$LOAD" --target "$TARGET_ADDR" --mode "$mode" \
+                --conferences "$CONFERENCES" --members "$MEMBERS" \
+                --packet-bytes "$PACKET_BYTES" --rate "$rate" --duration "$DURATION" \
+                --watch-pid "$TARGET_PID" --watch-core "$TARGET_CPU" \
+                >"$log.load" 2>"$log.loaderr"; then
+                echo "load generator failed against $kind:" >&2
+                cat "$log.loaderr" >&2
+                stop_target
+                exit 1
+            fi
+            stop_target
+            fwd=$(field delivered_pps "$log.load")
+            cpu=$(field target_cpu_us_per_delivered "$log.load")
+            core=$(field core_us_per_delivered "$log.load")
+            printf '%-6s %8s %9s %10s %7s %8s %10s %10s %9s %8s\n' "$kind" "$rate" \
+                "$(field sent_pps "$log.load")" "$fwd" "$(field delivery_ratio "$log.load")" \
+                "$(field target_cpu_util "$log.load")" "$cpu" "$core" \
+                "$(field core_busy_util "$log.load")" "$(field loadgen_cpu_util "$log.load")"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "$fwd" "$cpu" "$core" >>"$RESULTS"
+            for check in self_deliveries misrouted; do
+                v=$(field $check "$log.load")
+                [[ $v == 0 ]] || echo "  warning: $kind $check=$v (must be 0)"
+            done
+            if [[ $kind == relay ]] && command -v jq >/dev/null; then
+                # The relay's own final stats line (JSON) on stderr: what it dropped and why.
+                stats=$(grep '^{' "$log.err" | tail -n1 || true)
+                if [[ -n $stats ]]; then
+                    dropped=$(jq -c '.dropped // {} | [paths(numbers) as $p
+                        | select(getpath($p) != 0) | {($p | join(".")): getpath($p)}]
+                        | add // empty' <<<"$stats" 2>/dev/null || true)
+                    [[ -z $dropped ]] || echo "  relay dropped: $dropped"
+                fi
+            fi
+        done
+    done
+done
+
+# Median over the repetitions of each (target, rate); the saturation rate of a target is the
+# highest of its medians.
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
+    else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo
+echo "# medians over $REPEAT runs: forwarded packets/s (CPU us per forwarded packet: process/core)"
+printf '%8s' offered
+for kind in $TARGETS; do printf ' %26s' "$kind"; done
+echo
+declare -A BEST BEST_RATE BEST_CPU BEST_CORE
+for kind in $TARGETS; do BEST[$kind]=0; done
+for rate in $RATES; do
+    printf '%8s' "$rate"
+    for kind in $TARGETS; do
+        sel() { awk -F'\t' -v k="$kind" -v r="$rate" -v c="$1" '$1 == k && $2 == r { print $c }' \
+            "$RESULTS" | median; }
+        fwd=$(sel 3)
+        cpu=$(sel 4)
+        core=$(sel 5)
+        printf ' %10s (%5s/%5s us)' "$fwd" "$cpu" "$core"
+        if awk -v a="$fwd" -v b="${BEST[$kind]}" 'BEGIN { exit !(a > b) }'; then
+            BEST[$kind]=$fwd
+            BEST_RATE[$kind]=$rate
+            BEST_CPU[$kind]=$cpu
+            BEST_CORE[$kind]=$core
+        fi
+    done
+    echo
+done
+echo
+echo "# summary (saturation = the highest median forwarded rate over RATES)"
+for kind in $TARGETS; do
+    printf '%-6s forwarded %8s packets/s at offered %s; CPU %s us (process), %s us (core) per' \
+        "$kind" "${BEST[$kind]}" "${BEST_RATE[$kind]}" "${BEST_CPU[$kind]}" "${BEST_CORE[$kind]}"
+    echo " forwarded packet"
+done
+if [[ " $TARGETS " == *" relay "* && " $TARGETS " == *" bare "* ]]; then
+    awk -v r="${BEST[relay]}" -v b="${BEST[bare]}" \
+        'BEGIN { if (b > 0) printf "relay/ceiling ratio: %.3f (of the saturation rates)\n", r / b }'
+    # Each relay run divided by the bare run just before it (same rate, same repetition):
+    # robust against the machine drifting between runs.
+    paired=$(awk -F'\t' '$1 == "bare" { b = $3 } $1 == "relay" && b > 0 { print $3 / b; b = 0 }' \
+        "$RESULTS" | median | awk '{ printf "%.3f", $1 }')
+    n=$(awk -F'\t' '$1 == "relay"' "$RESULTS" | wc -l)
+    range=$(awk -F'\t' '{ if (!($1 in lo) || $3 < lo[$1]) lo[$1] = $3; if ($3 > hi[$1]) hi[$1] = $3 }
+        END { for (k in lo) printf "%s %d..%d  ", k, lo[k], hi[k] }' "$RESULTS")
+    echo "relay/ceiling ratio, median of $n paired runs: $paired"
+    echo "spread of single runs over all rates (forwarded packets/s): $range"
+fi
+
+# Allocations per forwarded packet: the relay under the LD_PRELOAD counter, once with
+# ALLOC_SHORT and once with ALLOC_LONG seconds of the same load; the difference in
+# allocations over the difference in forwarded packets leaves start-up and set-up out.
+PRELOAD=$BUILD/bench/relay/bench_alloc_counter.so
+if [[ " $TARGETS " == *" relay "* && -f $PRELOAD ]] && command -v jq >/dev/null; then
+    ALLOC_RATE=${ALLOC_RATE:-20000}
+    declare -A ALLOCS FORWARDED
+    for secs in "${ALLOC_SHORT:-1}" "${ALLOC_LONG:-3}"; do
+        log=$WORK/alloc-$secs
+        taskset -c "$TARGET_CPU" env LD_PRELOAD="$PRELOAD" "$RELAY" --listen 127.0.0.1:0 \
+            --max-conferences $((CONFERENCES + 10)) --max-participants "$MEMBERS" \
+            --log-level warning >"$log.out" 2>"$log.err" &
+        TARGET_PID=$!
+        TARGET_ADDR=""
+        for _ in $(seq 100); do
+            TARGET_ADDR=$(head -n1 "$log.out" 2>/dev/null || true)
+            [[ -n $TARGET_ADDR ]] && break
+            sleep 0.05
+        done
+        taskset -c "$LOAD_CPU" "$LOAD" --target "$TARGET_ADDR" --conferences "$CONFERENCES" \
+            --members "$MEMBERS" --packet-bytes "$PACKET_BYTES" --rate "$ALLOC_RATE" \
+            --duration "$secs" >"$log.load" 2>&1 || true
+        stop_target
+        ALLOCS[$secs]=$(sed -n 's/^alloc_counter: allocations=//p' "$log.err" | tail -n1)
+        FORWARDED[$secs]=$(grep '^{' "$log.err" | tail -n1 | jq '.forwarded.packets' 2>/dev/null || true)
+    done
+    a1=${ALLOCS[${ALLOC_SHORT:-1}]:-} a2=${ALLOCS[${ALLOC_LONG:-3}]:-}
+    f1=${FORWARDED[${ALLOC_SHORT:-1}]:-} f2=${FORWARDED[${ALLOC_LONG:-3}]:-}
+    if [[ -n $a1 && -n $a2 && -n $f1 && -n $f2 ]]; then
+        awk -v a1="$a1" -v a2="$a2" -v f1="$f1" -v f2="$f2" 'BEGIN {
+            printf "relay allocations: %d over %d forwarded packets, %d over %d;", a1, f1, a2, f2
+            if (f2 > f1) printf " %.6f allocations per forwarded packet\n", (a2 - a1) / (f2 - f1)
+            else printf " (no difference in packets)\n" }'
+    else
+        echo "relay allocations: not measured (no counter output)"
+    fi
+fi
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,165 @@
+#pragma once
+// The call engine: one ClientSession plus the audio pipeline, talking to the world only
+// through small interfaces (PacketTransport out, onDatagram() in, AudioCaptureSource,
+// AudioPlaybackSink, Clock). diyuma-cli drives it now; the desktop app drives the same object.
+//
+// Send path (processAudioBlock, every 10 ms):
+//   capture 10 ms ─► accumulate 20 ms ─► OpusEncoder ─► RTP (PT 111, random SSRC, random
+//   initial sequence and timestamp, timestamp += 960 per frame, marker on the first packet
+//   of a talkspurt, i.e. the first one and the first after DTX) ─► PacketTransport
+// Receive path:
+//   onDatagram ─► classify (wire/Demux.h) ─► control: ClientSession
+//                                         └► RTP: SSRC ─► participant (roster) ─►
+//                                            that participant's AudioJitterBuffer
+//   processAudioBlock: pull 10 ms from every remote participant's jitter buffer ─► Mixer ─►
+//   AudioPlaybackSink (per-participant blocks and the mix)
+//
+// There is no queue between stages: a captured block is encoded and sent in the same call,
+// and a received packet goes straight into its jitter buffer, which alone decides the
+// playout delay (latency matters: the target is <= 60 ms mouth to ear).
+//
+// Thread: single-threaded. One thread (the media thread) makes every call, including those
+// into the capture source and playback sink; nothing here locks. A later issue puts
+// PortAudio behind SPSC rings in front of AudioCaptureSource/AudioPlaybackSink.
+
+#include "diyuma/audio/AudioFormat.h"
+#include "diyuma/audio/AudioJitterBuffer.h"
+#include "diyuma/audio/Mixer.h"
+#include "diyuma/audio/OpusEncoder.h"
+#include "diyuma/net/PacketTransport.h"
+#include "diyuma/session/AudioDevice.h"
+#include "diyuma/session/CallStats.h"
+#include "diyuma/session/ClientSession.h"
+#include "diyuma/session/ClientSessionListener.h"
+#include "diyuma/util/Clock.h"
+#include "diyuma/util/Log.h"
+#include "diyuma/util/Result.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace diyuma::core {
+
+struct CallEngineConfig {
+    std::string name;            ///< our display name (1..64 bytes UTF-8)
+    int audioBitrateBps = 32000; ///< Opus target bitrate
+    JitterBufferConfig jitter;   ///< per remote participant
+    SessionTiming session;       ///< retransmission and timeout timing
+};
+
+class CallEngine final : private ClientSessionListener {
+public:
+    /// Builds the engine (fails only if the Opus encoder cannot be created or the bitrate is
+    /// out of range). `capture` null: we send no audio and announce no stream. `playback`
+    /// null: playout is still pulled (for stats) and dropped. `listener` (may be null)
+    /// receives the session's notifications after the engine has handled them. Every
+    /// reference and pointer must outlive the engine.
+    [[nodiscard]] static Result<std::unique_ptr<CallEngine>>
+    create(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
+           AudioPlaybackSink* playback, ClientSessionListener* listener, CallEngineConfig config,
+           LogSink* log = nullptr);
+
+    ~CallEngine() override;
+    CallEngine(const CallEngine&) = delete;
+    CallEngine& operator=(const CallEngine&) = delete;
+
+    /// Starts joining (Hello, Cookie, Join with admin proof when adminSecret is set).
+    /// Errors at once only for invalid parameters; relay errors come through the listener.
+    [[nodiscard]] Status join(std::uint64_t conferenceId,
+                              std::optional<wire::AdminSecret> adminSecret = std::nullopt);
+    /// Sends Leave (if joined) and stops sending media. Idempotent.
+    void leave();
+
+    /// One datagram received from the relay (the bytes are only read during the call).
+    void onDatagram(std::span<const std::uint8_t> datagram);
+    /// Session timers (retransmission, keepalive, connection lost). Call every ~10 ms.
+    void tick();
+    /// One 10 ms audio tick, to be called every 10 ms on the playout clock once joined
+    /// (before that it does nothing): takes one block from the capture source and sends
+    /// what it completes, then pulls 10 ms of every remote participant and plays it.
+    void processAudioBlock();
+
+    /// Changes the Opus bitrate; false if the encoder refused it.
+    bool setAudioBitrate(int bitrateBps);
+
+    [[nodiscard]] const ClientSession& session() const { return m_session; }
+    [[nodiscard]] bool joined() const { return m_session.joined(); }
+    /// Our audio SSRC (chosen at random when the engine is built).
+    [[nodiscard]] std::uint32_t audioSsrc() const { return m_ssrc; }
+    /// A snapshot of everything counted so far.
+    [[nodiscard]] CallStats stats() const;
+
+private:
+    struct Remote {
+        std::uint32_t participantId = 0;
+        std::string name;
+        std::optional<std::uint32_t> audioSsrc;
+        std::unique_ptr<AudioJitterBuffer> jitter;
+        JitterBufferStats carried; ///< counts of jitter buffers replaced after an SSRC change
+        std::array<std::int16_t, kBlockSamples> block{};
+        double delaySumMs = 0;
+        std::uint64_t delayBlocks = 0;
+    };
+
+    CallEngine(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
+               AudioPlaybackSink* playback, ClientSessionListener* listener,
+               CallEngineConfig config, LogSink* log, OpusEncoder encoder);
+
+    // ClientSessionListener (the engine listens to its own session, then forwards).
+    void onCreated(const CreatedConference& conference) override;
+    void onJoined(const JoinInfo& info) override;
+    void onRosterChanged(const RosterChange& change) override;
+    void onError(const SessionError& error) override;
+    void onConnectionLost(std::string_view reason) override;
+
+    void handleRtp(std::span<const std::uint8_t> datagram);
+    void captureAndSend(std::int64_t tickUnixMs);
+    void encodeAndSendFrame();
+    void playout(std::int64_t tickUnixMs);
+    void upsertRemote(const RosterEntry& entry);
+    void removeRemote(std::uint32_t participantId);
+    void rebuildSsrcMap();
+    [[nodiscard]] RemoteAudioStats remoteStats(const Remote& remote) const;
+    void log(LogLevel level, std::string_view text);
+
+    const Clock& m_clock;
+    PacketTransport& m_transport;
+    AudioCaptureSource* m_capture;
+    AudioPlaybackSink* m_playback;
+    ClientSessionListener* m_listener;
+    CallEngineConfig m_config;
+    LogSink* m_log;
+    ClientSession m_session;
+
+    // Send path.
+    std::optional<OpusEncoder> m_encoder;
+    std::uint32_t m_ssrc = 0;
+    std::uint16_t m_rtpSequence = 0;
+    std::uint32_t m_rtpTimestamp = 0;
+    bool m_talkspurtStart = true; ///< next packet opens a talkspurt (marker bit)
+    std::uint64_t m_encoderFailures = 0;
+    std::array<std::int16_t, kFrameSamples> m_frame{};
+    std::size_t m_frameFill = 0;
+    std::array<std::uint8_t, wire::kMaxDatagramBytes> m_opusBuffer{};
+    std::array<std::uint8_t, wire::kMaxDatagramBytes> m_packetBuffer{};
+
+    // Receive path.
+    std::map<std::uint32_t, Remote> m_remotes; ///< by participant ID, ordered for playout
+    std::unordered_map<std::uint32_t, std::uint32_t> m_ssrcToParticipant;
+    std::vector<RemoteAudioStats> m_departed;
+    Mixer m_mixer;
+    std::vector<ParticipantAudioBlock> m_blocks;
+    std::vector<std::span<const std::int16_t>> m_mixInputs;
+    std::array<std::int16_t, kBlockSamples> m_mix{};
+
+    CallStats m_stats; ///< counters only; the rest is filled by stats()
+};
+
+} // namespace diyuma::core

@@ -1,0 +1,57 @@
+#pragma once
+// A snapshot of a call's statistics (CallEngine::stats()). Plain values, copyable, so the app
+// can publish it as a latest-value snapshot for a GUI timer.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace diyuma::core {
+
+/// Receive statistics of one remote participant's audio.
+struct RemoteAudioStats {
+    std::uint32_t participantId = 0;
+    std::string name;
+    bool present = true;               ///< false once the participant left (final figures)
+    std::uint64_t packetsReceived = 0; ///< accepted by the jitter buffer (no duplicates)
+    std::uint64_t packetsLost = 0;
+    std::uint64_t packetsLate = 0;
+    std::uint64_t packetsDuplicate = 0;
+    std::uint64_t framesConcealed = 0; ///< 20 ms frames made up by packet-loss concealment
+    std::uint64_t framesFecRecovered = 0;
+    double jitterMs = 0;            ///< RFC 3550 interarrival jitter
+    double jitterBufferDelayMs = 0; ///< mean buffered audio over the blocks played
+    double targetDelayMs = 0;       ///< the jitter buffer's current target
+};
+
+struct CallStats {
+    /// Wall-clock time (Clock::unixMs) of the tick that took the first captured block, i.e.
+    /// when sample 0 of the sent audio was captured. Unset until something was captured.
+    std::optional<std::int64_t> sendStartUnixMs;
+    /// Wall-clock time of the tick that produced the first playout block: sample 0 of
+    /// everything handed to the AudioPlaybackSink. Unset until the first block.
+    std::optional<std::int64_t> playoutStartUnixMs;
+    std::optional<double> relayRttMs;     ///< smoothed
+    std::optional<double> relayRttLastMs; ///< latest sample
+
+    std::uint64_t audioBlocksCaptured = 0;
+    std::uint64_t audioFramesEncoded = 0;
+    std::uint64_t audioFramesDtx = 0; ///< encoded as "nothing to send" (not sent)
+    std::uint64_t audioPacketsSent = 0;
+    std::uint64_t audioBytesSent = 0;    ///< RTP bytes including the header
+    std::uint64_t audioSendFailures = 0; ///< encoder errors and transport drops
+    std::uint64_t playoutBlocks = 0;
+
+    std::uint64_t datagramsReceived = 0;
+    std::uint64_t rtpMalformed = 0;
+    std::uint64_t rtpUnknownSsrc = 0; ///< SSRC not in the roster (or our own)
+    std::uint64_t rtpOtherPayloadType = 0;
+    std::uint64_t rtcpReceived = 0;     ///< passed over in this version
+    std::uint64_t unknownDatagrams = 0; ///< first byte matches no protocol
+
+    /// Everyone heard during the call, present or departed, ordered by participant ID.
+    std::vector<RemoteAudioStats> remotes;
+};
+
+} // namespace diyuma::core

@@ -1,0 +1,362 @@
+#include "diyuma/session/CallEngine.h"
+
+#include "diyuma/crypto/Random.h"
+#include "diyuma/wire/Demux.h"
+#include "diyuma/wire/Rtp.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <utility>
+
+namespace diyuma::core {
+
+namespace {
+void addCounts(JitterBufferStats& into, const JitterBufferStats& from) {
+    into.packetsReceived += from.packetsReceived;
+    into.packetsLost += from.packetsLost;
+    into.packetsLate += from.packetsLate;
+    into.packetsDuplicate += from.packetsDuplicate;
+    into.framesConcealed += from.framesConcealed;
+    into.framesFecRecovered += from.framesFecRecovered;
+}
+
+constexpr int kMinBitrateBps = 6000;
+constexpr int kMaxBitrateBps = 510000;
+} // namespace
+
+Result<std::unique_ptr<CallEngine>>
+CallEngine::create(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
+                   AudioPlaybackSink* playback, ClientSessionListener* listener,
+                   CallEngineConfig config, LogSink* log) {
+    if (config.audioBitrateBps < kMinBitrateBps || config.audioBitrateBps > kMaxBitrateBps)
+        return Error{static_cast<int>(SessionErrorCode::InvalidArguments),
+                     fmt::format("audio bitrate {} bps is out of range ({}..{})",
+                                 config.audioBitrateBps, kMinBitrateBps, kMaxBitrateBps)};
+    auto encoder = OpusEncoder::create(config.audioBitrateBps);
+    if (!encoder)
+        return encoder.error();
+    return std::unique_ptr<CallEngine>(new CallEngine(clock, transport, capture, playback, listener,
+                                                      std::move(config), log,
+                                                      std::move(encoder.value())));
+}
+
+CallEngine::CallEngine(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
+                       AudioPlaybackSink* playback, ClientSessionListener* listener,
+                       CallEngineConfig config, LogSink* log, OpusEncoder encoder)
+    : m_clock(clock), m_transport(transport), m_capture(capture), m_playback(playback),
+      m_listener(listener), m_config(std::move(config)), m_log(log),
+      m_session(clock, transport, *this, m_config.session, log), m_encoder(std::move(encoder)) {
+    // Random SSRC and random initial sequence number and timestamp (RFC 3550 section 5.1):
+    // makes known-plaintext attacks on later encryption harder and keeps SSRCs apart.
+    do
+        m_ssrc = randomU32();
+    while (m_ssrc == 0);
+    m_rtpSequence = static_cast<std::uint16_t>(randomU32());
+    m_rtpTimestamp = randomU32();
+}
+
+CallEngine::~CallEngine() = default;
+
+Status CallEngine::join(std::uint64_t conferenceId, std::optional<wire::AdminSecret> adminSecret) {
+    JoinParams params;
+    params.conferenceId = conferenceId;
+    params.adminSecret = adminSecret;
+    params.name = m_config.name;
+    if (m_capture != nullptr)
+        params.streams.push_back(wire::StreamInfo{m_ssrc, wire::MediaKind::Audio, 0});
+    return m_session.startJoin(std::move(params));
+}
+
+void CallEngine::leave() {
+    m_session.leave();
+}
+
+bool CallEngine::setAudioBitrate(int bitrateBps) {
+    if (bitrateBps < kMinBitrateBps || bitrateBps > kMaxBitrateBps)
+        return false;
+    return m_encoder->setBitrate(bitrateBps);
+}
+
+void CallEngine::tick() {
+    m_session.tick();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receive path
+
+void CallEngine::onDatagram(std::span<const std::uint8_t> datagram) {
+    ++m_stats.datagramsReceived;
+    switch (wire::classify(datagram)) {
+    case wire::PacketKind::Control:
+        m_session.handleControl(datagram);
+        break;
+    case wire::PacketKind::Rtp:
+        m_session.noteDatagramFromRelay();
+        handleRtp(datagram);
+        break;
+    case wire::PacketKind::Rtcp:
+        // Not produced in this version; later: NACK, PLI, transport-wide CC feedback.
+        m_session.noteDatagramFromRelay();
+        ++m_stats.rtcpReceived;
+        break;
+    case wire::PacketKind::Unknown:
+        ++m_stats.unknownDatagrams;
+        break;
+    }
+}
+
+void CallEngine::handleRtp(std::span<const std::uint8_t> datagram) {
+    if (!m_session.joined())
+        return;
+    wire::RtpPacketView rtp;
+    if (wire::parseRtp(datagram, rtp) != wire::ParseError::None) {
+        ++m_stats.rtpMalformed;
+        return;
+    }
+    if (rtp.payloadType != wire::kOpusPayloadType) {
+        ++m_stats.rtpOtherPayloadType;
+        return;
+    }
+    auto it = m_ssrcToParticipant.find(rtp.ssrc);
+    if (it == m_ssrcToParticipant.end()) {
+        // Not (yet) in the roster: its upsert is still on the way, or a stray stream.
+        ++m_stats.rtpUnknownSsrc;
+        return;
+    }
+    auto remote = m_remotes.find(it->second);
+    if (remote == m_remotes.end() || !remote->second.jitter) {
+        ++m_stats.rtpUnknownSsrc;
+        return;
+    }
+    remote->second.jitter->insert(rtp.sequence, rtp.timestamp, rtp.payload);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audio tick
+
+void CallEngine::processAudioBlock() {
+    if (!m_session.joined())
+        return;
+    // One wall-clock reading per tick: the capture and the playout timestamps of the same
+    // tick are then the same number, so send and record times line up exactly.
+    const std::int64_t tickUnixMs = m_clock.unixMs();
+    if (m_capture != nullptr)
+        captureAndSend(tickUnixMs);
+    playout(tickUnixMs);
+}
+
+void CallEngine::captureAndSend(std::int64_t tickUnixMs) {
+    auto block = std::span(m_frame).subspan(m_frameFill, kBlockSamples);
+    if (!m_capture->readBlock(block))
+        std::fill(block.begin(), block.end(), std::int16_t{0});
+    if (!m_stats.sendStartUnixMs)
+        m_stats.sendStartUnixMs = tickUnixMs;
+    ++m_stats.audioBlocksCaptured;
+    m_frameFill += kBlockSamples;
+    if (m_frameFill == kFrameSamples) {
+        encodeAndSendFrame();
+        m_frameFill = 0;
+    }
+}
+
+void CallEngine::encodeAndSendFrame() {
+    const std::uint32_t frameTimestamp = m_rtpTimestamp;
+    m_rtpTimestamp += static_cast<std::uint32_t>(kFrameSamples); // RTP time runs through DTX
+    ++m_stats.audioFramesEncoded;
+    const auto maxPayload =
+        std::span(m_opusBuffer).first(m_opusBuffer.size() - wire::kRtpHeaderBytes);
+    const int bytes = m_encoder->encode(m_frame, maxPayload);
+    if (bytes < 0) {
+        if (std::has_single_bit(++m_encoderFailures)) // logged at 1, 2, 4, 8...
+            log(LogLevel::Warning,
+                fmt::format("opus encoder failed on a frame ({} so far)", m_encoderFailures));
+        ++m_stats.audioSendFailures;
+        return;
+    }
+    if (bytes <= 2) {
+        // DTX: the encoder says this frame is not worth sending (RFC 7587 section 3.1.3).
+        ++m_stats.audioFramesDtx;
+        m_talkspurtStart = true;
+        return;
+    }
+    wire::RtpHeaderFields header;
+    header.marker = m_talkspurtStart;
+    header.payloadType = wire::kOpusPayloadType;
+    header.sequence = m_rtpSequence;
+    header.timestamp = frameTimestamp;
+    header.ssrc = m_ssrc;
+    auto packet =
+        wire::writeRtp(header, maxPayload.first(static_cast<std::size_t>(bytes)), m_packetBuffer);
+    if (packet.empty()) {
+        ++m_stats.audioSendFailures;
+        return;
+    }
+    ++m_rtpSequence; // per packet sent, so receivers see no false gaps during DTX
+    m_talkspurtStart = false;
+    if (m_transport.send(packet) == SendStatus::Sent) {
+        ++m_stats.audioPacketsSent;
+        m_stats.audioBytesSent += packet.size();
+    } else {
+        ++m_stats.audioSendFailures;
+    }
+}
+
+void CallEngine::playout(std::int64_t tickUnixMs) {
+    if (!m_stats.playoutStartUnixMs)
+        m_stats.playoutStartUnixMs = tickUnixMs;
+    ++m_stats.playoutBlocks;
+    m_blocks.clear();
+    m_mixInputs.clear();
+    for (auto& [id, remote] : m_remotes) {
+        PullResult result = PullResult::Silence;
+        if (remote.jitter) {
+            result = remote.jitter->pull(remote.block);
+            if (result != PullResult::Silence) {
+                remote.delaySumMs += remote.jitter->stats().currentDelayMs;
+                ++remote.delayBlocks;
+            }
+        } else {
+            remote.block.fill(0);
+        }
+        m_blocks.push_back(ParticipantAudioBlock{id, remote.name, remote.block, result});
+        m_mixInputs.emplace_back(remote.block);
+    }
+    if (m_mixInputs.empty())
+        m_mix.fill(0);
+    else
+        m_mixer.mix(m_mixInputs, m_mix);
+    if (m_playback != nullptr)
+        m_playback->playBlock(m_blocks, m_mix);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session events
+
+void CallEngine::onCreated(const CreatedConference& conference) {
+    if (m_listener != nullptr)
+        m_listener->onCreated(conference);
+}
+
+void CallEngine::onJoined(const JoinInfo& info) {
+    if (m_listener != nullptr)
+        m_listener->onJoined(info);
+}
+
+void CallEngine::onRosterChanged(const RosterChange& change) {
+    if (!change.entry.isSelf) {
+        if (change.op == wire::RosterOp::Upsert)
+            upsertRemote(change.entry);
+        else
+            removeRemote(change.entry.participantId);
+        rebuildSsrcMap();
+    }
+    if (m_listener != nullptr)
+        m_listener->onRosterChanged(change);
+}
+
+void CallEngine::onError(const SessionError& error) {
+    if (m_listener != nullptr)
+        m_listener->onError(error);
+}
+
+void CallEngine::onConnectionLost(std::string_view reason) {
+    if (m_listener != nullptr)
+        m_listener->onConnectionLost(reason);
+}
+
+void CallEngine::upsertRemote(const RosterEntry& entry) {
+    Remote& remote = m_remotes[entry.participantId];
+    remote.participantId = entry.participantId;
+    remote.name = entry.name;
+    std::optional<std::uint32_t> ssrc;
+    for (const auto& stream : entry.streams) {
+        if (stream.kind == wire::MediaKind::Audio) {
+            ssrc = stream.ssrc;
+            break;
+        }
+    }
+    if (ssrc == remote.audioSsrc && (remote.jitter || !ssrc))
+        return;
+    // A new or changed audio stream gets a fresh jitter buffer (sequence and timestamp
+    // spaces of different SSRCs are unrelated); the old one's counts are kept.
+    if (remote.jitter)
+        addCounts(remote.carried, remote.jitter->stats());
+    remote.audioSsrc = ssrc;
+    remote.jitter = ssrc ? std::make_unique<AudioJitterBuffer>(m_clock, m_config.jitter) : nullptr;
+}
+
+void CallEngine::removeRemote(std::uint32_t participantId) {
+    auto it = m_remotes.find(participantId);
+    if (it == m_remotes.end())
+        return;
+    RemoteAudioStats gone = remoteStats(it->second);
+    gone.present = false;
+    m_departed.push_back(std::move(gone));
+    m_remotes.erase(it);
+}
+
+void CallEngine::rebuildSsrcMap() {
+    m_ssrcToParticipant.clear();
+    for (const auto& [id, remote] : m_remotes) {
+        // Our own SSRC is never mapped: the relay does not echo, and a remote that announced
+        // the same SSRC (a 2^-32 collision) would be indistinguishable.
+        if (remote.audioSsrc && *remote.audioSsrc != m_ssrc)
+            m_ssrcToParticipant[*remote.audioSsrc] = id;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats
+
+RemoteAudioStats CallEngine::remoteStats(const Remote& remote) const {
+    JitterBufferStats s = remote.carried;
+    double jitterMs = 0;
+    double targetMs = 0;
+    double currentMs = 0;
+    if (remote.jitter) {
+        const auto now = remote.jitter->stats();
+        addCounts(s, now);
+        jitterMs = now.jitterMs;
+        targetMs = now.targetDelayMs;
+        currentMs = now.currentDelayMs;
+    }
+    RemoteAudioStats out;
+    out.participantId = remote.participantId;
+    out.name = remote.name;
+    out.present = true;
+    out.packetsReceived = s.packetsReceived;
+    out.packetsLost = s.packetsLost;
+    out.packetsLate = s.packetsLate;
+    out.packetsDuplicate = s.packetsDuplicate;
+    out.framesConcealed = s.framesConcealed;
+    out.framesFecRecovered = s.framesFecRecovered;
+    out.jitterMs = jitterMs;
+    out.targetDelayMs = targetMs;
+    out.jitterBufferDelayMs = remote.delayBlocks > 0
+                                  ? remote.delaySumMs / static_cast<double>(remote.delayBlocks)
+                                  : currentMs;
+    return out;
+}
+
+CallStats CallEngine::stats() const {
+    CallStats out = m_stats;
+    out.relayRttMs = m_session.smoothedRttMs();
+    out.relayRttLastMs = m_session.lastRttMs();
+    out.remotes = m_departed;
+    for (const auto& [id, remote] : m_remotes)
+        out.remotes.push_back(remoteStats(remote));
+    std::stable_sort(out.remotes.begin(), out.remotes.end(),
+                     [](const RemoteAudioStats& a, const RemoteAudioStats& b) {
+                         return a.participantId < b.participantId;
+                     });
+    return out;
+}
+
+void CallEngine::log(LogLevel level, std::string_view text) {
+    if (m_log != nullptr)
+        m_log->log(LogCategory::Audio, level, text);
+}
+
+} // namespace diyuma::core

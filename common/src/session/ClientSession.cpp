@@ -1,0 +1,424 @@
+#include "diyuma/session/ClientSession.h"
+
+#include "diyuma/crypto/Hmac.h"
+#include "diyuma/crypto/Random.h"
+#include "diyuma/id/ConferenceId.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <utility>
+
+namespace diyuma::core {
+
+namespace {
+using namespace std::chrono_literals;
+
+/// Valid UTF-8 without C0 control characters: what the protocol allows in names.
+bool validDisplayName(std::string_view name) {
+    if (name.empty() || name.size() > wire::kMaxNameBytes)
+        return false;
+    std::size_t i = 0;
+    while (i < name.size()) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        if (c < 0x20 || c == 0x7F)
+            return false;
+        std::size_t extra = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            extra = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            extra = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            extra = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (extra > name.size() - i - 1)
+            return false;
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto cc = static_cast<unsigned char>(name[i + k]);
+            if ((cc & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
+        static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+} // namespace
+
+std::string_view toString(SessionState state) {
+    switch (state) {
+    case SessionState::Idle:
+        return "idle";
+    case SessionState::Handshaking:
+        return "handshaking";
+    case SessionState::AwaitingReply:
+        return "awaiting-reply";
+    case SessionState::Created:
+        return "created";
+    case SessionState::Joined:
+        return "joined";
+    case SessionState::Failed:
+        return "failed";
+    case SessionState::ConnectionLost:
+        return "connection-lost";
+    case SessionState::Left:
+        return "left";
+    }
+    return "?";
+}
+
+ClientSession::ClientSession(const Clock& clock, PacketTransport& transport,
+                             ClientSessionListener& listener, SessionTiming timing, LogSink* log)
+    : m_clock(clock), m_transport(transport), m_listener(listener), m_timing(timing), m_log(log) {}
+
+Status ClientSession::startCreate(std::uint32_t conferenceFlags) {
+    if (m_state != SessionState::Idle)
+        return Error{static_cast<int>(SessionErrorCode::InvalidArguments),
+                     "the session is already in use"};
+    m_operation = Operation::Create;
+    m_createFlags = conferenceFlags;
+    m_requestId = randomU32();
+    m_lastHeardAt = m_clock.now();
+    sendHello();
+    return Ok{};
+}
+
+Status ClientSession::startJoin(JoinParams params) {
+    auto invalid = [](std::string message) {
+        return Error{static_cast<int>(SessionErrorCode::InvalidArguments), std::move(message)};
+    };
+    if (m_state != SessionState::Idle)
+        return invalid("the session is already in use");
+    if (!validDisplayName(params.name))
+        return invalid(fmt::format("invalid display name '{}': it must be 1 to {} bytes of UTF-8 "
+                                   "without control characters",
+                                   params.name, wire::kMaxNameBytes));
+    if (params.streams.size() > wire::kMaxSsrcsPerParticipant)
+        return invalid("too many media streams");
+    if (params.conferenceId > ConferenceId::kMask)
+        return invalid("conference ID out of range");
+    m_operation = Operation::Join;
+    m_join = std::move(params);
+    m_requestId = randomU32();
+    m_nextMessageId = randomU32();
+    m_lastHeardAt = m_clock.now();
+    sendHello();
+    return Ok{};
+}
+
+void ClientSession::sendMessage(std::uint32_t requestId, const wire::ControlBody& body) {
+    wire::ControlMessage message{requestId, body};
+    auto bytes = wire::encodeControl(message, m_buffer);
+    if (bytes.empty()) {
+        // Only our own invalid fields can get here; startJoin validated them already.
+        log(LogLevel::Error, "could not encode a control message");
+        ++m_counters.sendFailures;
+        return;
+    }
+    if (m_transport.send(bytes) != SendStatus::Sent)
+        ++m_counters.sendFailures;
+}
+
+void ClientSession::sendHello() {
+    m_state = SessionState::Handshaking;
+    m_cookie.reset();
+    m_lastSentAt = m_clock.now();
+    sendMessage(m_requestId, wire::HelloMsg{});
+}
+
+void ClientSession::sendRequest() {
+    m_state = SessionState::AwaitingReply;
+    m_lastSentAt = m_clock.now();
+    if (m_operation == Operation::Create) {
+        sendMessage(m_requestId, wire::CreateMsg{*m_cookie, m_createFlags});
+        return;
+    }
+    wire::JoinMsg join;
+    join.cookie = *m_cookie;
+    join.conferenceId = m_join.conferenceId;
+    if (m_join.adminSecret) {
+        // Challenge-response: the fresh, address-bound cookie is the challenge, so neither
+        // the secret nor a replayable proof crosses the wire.
+        join.hasAdminProof = true;
+        join.adminProof =
+            adminProof(adminVerifier(*m_join.adminSecret), *m_cookie, m_join.conferenceId);
+    }
+    join.name = m_join.name;
+    for (const auto& stream : m_join.streams)
+        join.streams.items[join.streams.count++] = stream;
+    sendMessage(m_requestId, join);
+}
+
+void ClientSession::sendPing() {
+    ++m_counters.pingsSent;
+    sendMessage(m_nextMessageId++, wire::PingMsg{nowUs()});
+}
+
+std::uint64_t ClientSession::nowUs() const {
+    return static_cast<std::uint64_t>(m_clock.now().time_since_epoch().count());
+}
+
+void ClientSession::noteDatagramFromRelay() {
+    m_lastHeardAt = m_clock.now();
+}
+
+void ClientSession::handleControl(std::span<const std::uint8_t> datagram) {
+    ++m_counters.controlReceived;
+    wire::ControlMessage message;
+    if (const auto error = wire::parseControl(datagram, message); error != wire::ParseError::None) {
+        // Counted always, logged at 1, 2, 4, 8... so a flood cannot flood the log.
+        if (std::has_single_bit(++m_counters.controlMalformed))
+            log(LogLevel::Debug, fmt::format("malformed control datagram: {} ({} so far)",
+                                             wire::toString(error), m_counters.controlMalformed));
+        return;
+    }
+    noteDatagramFromRelay();
+    std::visit(
+        [&](const auto& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, wire::CookieMsg>)
+                onCookie(message, body);
+            else if constexpr (std::is_same_v<T, wire::CreatedMsg>)
+                onCreatedMsg(message, body);
+            else if constexpr (std::is_same_v<T, wire::JoinedMsg>)
+                onJoinedMsg(message, body);
+            else if constexpr (std::is_same_v<T, wire::RosterMsg>)
+                onRoster(body);
+            else if constexpr (std::is_same_v<T, wire::PongMsg>)
+                onPong(body);
+            else if constexpr (std::is_same_v<T, wire::ErrorMsg>)
+                onErrorMsg(message, body);
+            else
+                ++m_counters.controlIgnored; // client-to-relay types: not for us
+        },
+        message.body);
+}
+
+void ClientSession::onCookie(const wire::ControlMessage& message, const wire::CookieMsg& cookie) {
+    if (m_state != SessionState::Handshaking || message.requestId != m_requestId) {
+        ++m_counters.controlIgnored;
+        return;
+    }
+    m_cookie = cookie.cookie;
+    sendRequest();
+}
+
+void ClientSession::onCreatedMsg(const wire::ControlMessage& message,
+                                 const wire::CreatedMsg& created) {
+    if (m_state != SessionState::AwaitingReply || m_operation != Operation::Create ||
+        message.requestId != m_requestId) {
+        ++m_counters.controlIgnored;
+        return;
+    }
+    m_state = SessionState::Created;
+    m_listener.onCreated(
+        CreatedConference{created.conferenceId, created.adminSecret, created.flags});
+}
+
+void ClientSession::onJoinedMsg(const wire::ControlMessage& message,
+                                const wire::JoinedMsg& joined) {
+    if (m_state != SessionState::AwaitingReply || m_operation != Operation::Join ||
+        message.requestId != m_requestId) {
+        ++m_counters.controlIgnored; // includes answers to our retransmitted Join
+        return;
+    }
+    m_state = SessionState::Joined;
+    m_joinInfo = JoinInfo{m_join.conferenceId, joined.participantId,       joined.role,
+                          joined.flags,        joined.keepaliveIntervalMs, joined.timeoutMs};
+    if (m_joinInfo.keepaliveIntervalMs == 0)
+        m_joinInfo.keepaliveIntervalMs = 1000;
+    // First Ping at once: an RTT is known within a round trip of joining.
+    sendPing();
+    m_nextPingAt = m_clock.now() + std::chrono::milliseconds(m_joinInfo.keepaliveIntervalMs);
+    log(LogLevel::Info,
+        fmt::format("joined {} as participant {}", ConferenceId(m_join.conferenceId).toString(),
+                    joined.participantId));
+    m_listener.onJoined(m_joinInfo);
+}
+
+void ClientSession::onRoster(const wire::RosterMsg& roster) {
+    if (m_state != SessionState::Joined) {
+        // Before Joined we do not know our own ID; the relay resends unacked changes.
+        ++m_counters.controlIgnored;
+        return;
+    }
+    std::optional<RosterChange> change;
+    if (roster.seq == m_rosterSeq + 1) {
+        ++m_rosterSeq;
+        ++m_counters.rosterApplied;
+        RosterChange applied;
+        applied.op = roster.op;
+        if (roster.op == wire::RosterOp::Upsert) {
+            RosterEntry entry;
+            entry.participantId = roster.participantId;
+            entry.name = std::string(roster.name);
+            entry.flags = roster.flags;
+            auto streams = roster.streams.view();
+            entry.streams.assign(streams.begin(), streams.end());
+            entry.isSelf = roster.participantId == m_joinInfo.participantId;
+            m_roster[entry.participantId] = entry;
+            applied.entry = std::move(entry);
+        } else {
+            auto it = m_roster.find(roster.participantId);
+            if (it != m_roster.end()) {
+                applied.entry = std::move(it->second);
+                m_roster.erase(it);
+            } else {
+                applied.entry.participantId = roster.participantId;
+            }
+        }
+        change = std::move(applied);
+    } else if (roster.seq <= m_rosterSeq) {
+        ++m_counters.rosterDuplicates;
+    } else {
+        ++m_counters.rosterOutOfOrder;
+    }
+    // Cumulative ack for every Roster, duplicates included, so the relay stops resending.
+    sendMessage(m_nextMessageId++, wire::RosterAckMsg{m_rosterSeq});
+    if (change)
+        m_listener.onRosterChanged(*change);
+}
+
+void ClientSession::onPong(const wire::PongMsg& pong) {
+    if (m_state != SessionState::Joined) {
+        ++m_counters.controlIgnored;
+        return;
+    }
+    const std::uint64_t now = nowUs();
+    if (pong.timestampUs > now) {
+        ++m_counters.pongsInvalid;
+        return;
+    }
+    ++m_counters.pongsReceived;
+    const double rttMs = static_cast<double>(now - pong.timestampUs) / 1000.0;
+    m_lastRttMs = rttMs;
+    m_srttMs = m_srttMs ? *m_srttMs + (rttMs - *m_srttMs) / 8.0 : rttMs;
+}
+
+void ClientSession::onErrorMsg(const wire::ControlMessage& message, const wire::ErrorMsg& error) {
+    if (m_state == SessionState::Joined) {
+        if (error.code == wire::ErrorCode::NotJoined) {
+            loseConnection("the relay no longer knows this participant (it restarted or timed "
+                           "us out)");
+            return;
+        }
+        if (std::has_single_bit(++m_counters.relayErrorsWhileJoined))
+            log(LogLevel::Warning, fmt::format("relay error while joined: {}: {} ({} so far)",
+                                               wire::toString(error.code), error.reason,
+                                               m_counters.relayErrorsWhileJoined));
+        return;
+    }
+    const bool pending =
+        m_state == SessionState::Handshaking || m_state == SessionState::AwaitingReply;
+    if (!pending || message.requestId != m_requestId) {
+        ++m_counters.controlIgnored;
+        return;
+    }
+    if (error.code == wire::ErrorCode::BadCookie) {
+        ++m_counters.badCookies;
+        if (++m_badCookieRetries > m_timing.maxBadCookieRetries) {
+            fail(SessionErrorCode::CookieRejected,
+                 "the relay keeps rejecting our address cookie (is the address changing?)");
+            return;
+        }
+        sendHello(); // a relay restart invalidates cookies: ask for a fresh one
+        return;
+    }
+    fail(toSessionErrorCode(error.code), describeRelayError(error.code, error.reason));
+}
+
+void ClientSession::tick() {
+    const auto now = m_clock.now();
+    switch (m_state) {
+    case SessionState::Handshaking:
+    case SessionState::AwaitingReply:
+        if (now - m_lastHeardAt >= m_timing.giveUpAfter) {
+            fail(SessionErrorCode::RelayDidNotAnswer, "relay did not answer");
+            return;
+        }
+        if (now - m_lastSentAt >= m_timing.retransmitInterval) {
+            ++m_counters.retransmissions;
+            if (m_state == SessionState::Handshaking)
+                sendHello();
+            else
+                sendRequest();
+        }
+        break;
+    case SessionState::Joined:
+        if (now - m_lastHeardAt >= m_timing.connectionLostAfter) {
+            loseConnection(
+                fmt::format("connection lost: nothing from the relay for {} s",
+                            std::chrono::duration<double>(m_timing.connectionLostAfter).count()));
+            return;
+        }
+        if (now >= m_nextPingAt) {
+            sendPing();
+            // Scheduled on absolute times so pings do not drift with tick granularity.
+            const auto interval = std::chrono::milliseconds(m_joinInfo.keepaliveIntervalMs);
+            m_nextPingAt += interval;
+            if (m_nextPingAt <= now)
+                m_nextPingAt = now + interval;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+Clock::TimePoint ClientSession::nextTimerAt() const {
+    switch (m_state) {
+    case SessionState::Handshaking:
+    case SessionState::AwaitingReply:
+        return std::min(m_lastSentAt + m_timing.retransmitInterval,
+                        m_lastHeardAt + m_timing.giveUpAfter);
+    case SessionState::Joined:
+        return std::min(m_nextPingAt, m_lastHeardAt + m_timing.connectionLostAfter);
+    default:
+        return Clock::TimePoint::max();
+    }
+}
+
+void ClientSession::leave() {
+    if (m_state == SessionState::Joined)
+        sendMessage(m_nextMessageId++, wire::LeaveMsg{});
+    if (m_state == SessionState::Idle || m_state == SessionState::Handshaking ||
+        m_state == SessionState::AwaitingReply || m_state == SessionState::Joined)
+        m_state = SessionState::Left;
+}
+
+void ClientSession::fail(SessionErrorCode code, std::string message) {
+    m_state = SessionState::Failed;
+    m_error = SessionError{code, std::move(message)};
+    log(LogLevel::Warning, m_error->message);
+    const SessionError copy = *m_error; // the listener may inspect the session
+    m_listener.onError(copy);
+}
+
+void ClientSession::loseConnection(std::string_view reason) {
+    m_state = SessionState::ConnectionLost;
+    m_error = SessionError{SessionErrorCode::NotJoined, std::string(reason)};
+    log(LogLevel::Warning, reason);
+    const std::string copy(reason);
+    m_listener.onConnectionLost(copy);
+}
+
+void ClientSession::log(LogLevel level, std::string_view text) {
+    if (m_log != nullptr)
+        m_log->log(LogCategory::Session, level, text);
+}
+
+} // namespace diyuma::core

@@ -1,0 +1,90 @@
+#pragma once
+// The data RelayCore keeps per conference and per participant. Internal to RelayCore (it is
+// public only so RelayCore.h can hold it by value); tests look at it through
+// RelayCore::conferenceInfo().
+//
+// Thread: owned by RelayCore, touched only on the relay's I/O thread.
+
+#include "diyuma/crypto/Hmac.h"
+#include "diyuma/relay/SocketAddress.h"
+#include "diyuma/util/Clock.h"
+#include "diyuma/wire/Control.h"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace diyuma::relay {
+
+namespace wire = core::wire;
+
+struct Conference;
+
+/// One roster change waiting for its receiver's cumulative RosterAck.
+struct RosterChange {
+    std::uint32_t seq = 0;
+    wire::RosterOp op = wire::RosterOp::Upsert;
+    std::uint32_t participantId = 0;
+    std::uint8_t flags = 0;
+    std::string name; ///< empty for Remove
+    wire::StreamList streams;
+};
+
+struct Participant {
+    std::uint32_t id = 0;
+    SocketAddress address;
+    Conference* conference = nullptr; ///< the conference that owns this participant
+    wire::Role role = wire::Role::Member;
+    std::string name;
+    wire::StreamList streams;
+    core::Clock::TimePoint lastHeard{};
+
+    // Reliable roster delivery to this participant.
+    std::uint32_t nextRosterSeq = 1; ///< seq of the next change queued for it
+    std::deque<RosterChange> unackedRoster;
+    core::Clock::TimePoint nextRosterResendAt{};
+
+    /// Gives `change` the next seq, queues it until acked and returns the queued copy. The
+    /// resend timer starts when the queue was empty (later changes do not postpone it).
+    RosterChange& enqueueRoster(RosterChange change, core::Clock::TimePoint now,
+                                std::chrono::milliseconds resendInterval);
+    /// Cumulative ack: drops every queued change with seq <= ackedSeq.
+    void ackRoster(std::uint32_t ackedSeq);
+    /// The roster entry describing this participant (an Upsert; seq is set when queued).
+    [[nodiscard]] RosterChange rosterUpsert() const;
+
+    /// wire::ParticipantFlags bits for this participant's roster entry.
+    [[nodiscard]] std::uint8_t rosterFlags() const {
+        return role == wire::Role::Admin ? static_cast<std::uint8_t>(wire::ParticipantFlags::Admin)
+                                         : std::uint8_t{0};
+    }
+};
+
+struct Conference {
+    std::uint64_t id = 0;
+    core::Sha256Digest verifier{};
+    std::uint32_t flags = 0;
+    std::int64_t createdUnixMs = 0;
+    std::int64_t lastActiveUnixMs = 0;
+    bool everJoined = false;
+    /// Unused conferences: removed at this monotonic time (creation + unused TTL).
+    core::Clock::TimePoint unusedExpiresAt{};
+    /// Used conferences: when the last participant left (valid while participants is empty).
+    core::Clock::TimePoint emptySince{};
+    std::uint32_t nextParticipantId = 1;
+
+    std::vector<std::unique_ptr<Participant>> participants; ///< in join order
+    /// The forwarding list: participants' addresses in the same order, rebuilt on every join
+    /// and leave so forwarding walks one flat array.
+    std::vector<SocketAddress> destinations;
+
+    /// Appends a participant (and its address to the forwarding list); returns it.
+    Participant& add(std::unique_ptr<Participant> participant);
+    /// Removes and destroys `participant` and rebuilds the forwarding list.
+    void remove(const Participant& participant);
+};
+
+} // namespace diyuma::relay

@@ -1,0 +1,175 @@
+#pragma once
+// The relay's logic without sockets (docs/PROTOCOL.md, "Flow"): address validation with
+// stateless cookies, create/join/leave, roles, reliable roster delivery, keepalive,
+// time-outs, conference lifetime, rate limits, and forwarding of RTP/RTCP to every other
+// participant of the sender's conference. Every dropped datagram is counted by reason.
+//
+// Datagrams come in through onDatagram(); everything the core wants sent goes out through a
+// PacketSink. Forwarding hands the sink the received bytes themselves (no copy) and
+// allocates nothing per packet. Time comes in as `now` (monotonic) plus the injected Clock
+// for wall-clock stamps, so tests step time with a fake clock.
+//
+// Anti-amplification: to a source that has neither a valid cookie in this datagram nor a
+// joined session, the core never sends more bytes than that datagram had.
+//
+// Thread: not thread-safe. One thread (the relay's I/O thread) calls everything, including
+// stats(); copy the stats there if another thread wants them.
+
+#include "diyuma/relay/Conference.h"
+#include "diyuma/relay/ConferenceStore.h"
+#include "diyuma/relay/CookieMinter.h"
+#include "diyuma/relay/PacketSink.h"
+#include "diyuma/relay/RateLimiter.h"
+#include "diyuma/relay/RelayConfig.h"
+#include "diyuma/relay/RelayStats.h"
+#include "diyuma/relay/SocketAddress.h"
+#include "diyuma/util/Clock.h"
+#include "diyuma/util/Log.h"
+#include "diyuma/wire/Control.h"
+#include "diyuma/wire/Limits.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace diyuma::relay {
+
+namespace wire = core::wire;
+
+/// A read-only view of one participant (tests, tools).
+struct ParticipantInfo {
+    std::uint32_t id = 0;
+    SocketAddress address;
+    wire::Role role = wire::Role::Member;
+    std::string name;
+    std::size_t unackedRoster = 0;
+};
+
+/// A read-only view of one conference (tests, tools).
+struct ConferenceInfo {
+    std::uint64_t id = 0;
+    std::uint32_t flags = 0;
+    bool everJoined = false;
+    std::vector<ParticipantInfo> participants; ///< in join order
+};
+
+class RelayCore {
+public:
+    using TimePoint = core::Clock::TimePoint;
+
+    /// `clock` gives wall-clock stamps for the state file (monotonic time comes as `now`).
+    /// `log` and `store` may be null (no logging; no state file). All must outlive the core.
+    RelayCore(RelayConfig config, const core::Clock& clock, core::LogSink* log = nullptr,
+              ConferenceStore* store = nullptr);
+    ~RelayCore();
+    RelayCore(const RelayCore&) = delete;
+    RelayCore& operator=(const RelayCore&) = delete;
+
+    /// Start-up: takes the conferences of a loaded state file (before any datagram).
+    /// Used conferences get a fresh empty TTL from now, so their clients can rejoin; unused
+    /// ones keep their wall-clock deadline (creation + unused TTL). Does not save.
+    void restore(std::span<const ConferenceRecord> records, TimePoint now);
+
+    /// One received datagram from `from`. `bytes` must stay valid until the sink has sent
+    /// what was forwarded (see PacketSink::forward).
+    void onDatagram(const SocketAddress& from, std::span<const std::uint8_t> bytes, TimePoint now,
+                    PacketSink& out);
+
+    /// Periodic work (call every ~50 ms): roster resends (every rosterResendInterval),
+    /// participant time-outs, conference expiry, pruning of rate limiters and caches.
+    void onTimer(TimePoint now, PacketSink& out);
+
+    /// Saves the conference records through the store now (e.g. at shutdown, to keep
+    /// lastActiveUnixMs current). Returns false if there is no store or saving failed.
+    bool saveState();
+
+    [[nodiscard]] const RelayStats& stats() const { return m_stats; }
+    [[nodiscard]] const RelayConfig& config() const { return m_config; }
+    [[nodiscard]] std::vector<ConferenceRecord> conferenceRecords() const;
+    [[nodiscard]] std::size_t conferenceCount() const { return m_conferences.size(); }
+    [[nodiscard]] std::size_t participantCount() const { return m_byAddress.size(); }
+    [[nodiscard]] std::optional<ConferenceInfo> conferenceInfo(std::uint64_t id) const;
+
+    /// The cookie minter, so tests can build valid and expired cookies for an address.
+    [[nodiscard]] const CookieMinter& cookieMinter() const { return m_cookies; }
+
+private:
+    struct CreateKey {
+        SocketAddress address;
+        std::uint32_t requestId = 0;
+        bool operator==(const CreateKey&) const = default;
+    };
+    struct CreateKeyHash {
+        std::size_t operator()(const CreateKey& key) const noexcept {
+            return SocketAddressHash{}(key.address) ^
+                   (std::size_t{key.requestId} * 0x9E3779B97F4A7C15ULL);
+        }
+    };
+    struct CreateReplay {
+        std::uint64_t conferenceId = 0;
+        wire::AdminSecret adminSecret{};
+        std::uint32_t flags = 0;
+        TimePoint at{};
+    };
+
+    void forwardMedia(const Participant& sender, std::span<const std::uint8_t> bytes,
+                      PacketSink& out);
+    void handleControl(const SocketAddress& from, Participant* sender,
+                       std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out);
+    void handleMalformedControl(const SocketAddress& from, const Participant* sender,
+                                std::span<const std::uint8_t> bytes, wire::ParseError error,
+                                TimePoint now, PacketSink& out);
+    void onHello(const SocketAddress& from, std::uint32_t requestId, TimePoint now,
+                 PacketSink& out);
+    void onCreate(const SocketAddress& from, const Participant* sender, std::uint32_t requestId,
+                  const wire::CreateMsg& create, std::size_t requestBytes, TimePoint now,
+                  PacketSink& out);
+    void onJoin(const SocketAddress& from, Participant* sender, std::uint32_t requestId,
+                const wire::JoinMsg& join, std::size_t requestBytes, TimePoint now,
+                PacketSink& out);
+
+    Participant& addParticipant(Conference& conference, const SocketAddress& from,
+                                const wire::JoinMsg& join, wire::Role role, TimePoint now);
+    /// Removes and destroys `participant`; the others get a Roster remove.
+    void removeParticipant(Participant& participant, TimePoint now, PacketSink& out);
+    void queueRoster(Participant& receiver, RosterChange change, TimePoint now, PacketSink& out);
+    void sendRoster(const Participant& receiver, const RosterChange& change, PacketSink& out);
+    void sendJoined(const Participant& participant, std::uint32_t requestId, PacketSink& out);
+    void sendCreated(const SocketAddress& to, std::uint32_t requestId, const CreateReplay& entry,
+                     PacketSink& out);
+    void sendControl(const SocketAddress& to, const wire::ControlMessage& message, PacketSink& out);
+    /// Sends an Error of at most maxBytes (nothing if even an empty reason does not fit).
+    void sendError(const SocketAddress& to, std::uint32_t requestId, wire::ErrorCode code,
+                   wire::MessageType requestType, std::string_view reason, std::size_t maxBytes,
+                   PacketSink& out);
+    void drop(DropReason reason, const SocketAddress& from, TimePoint now);
+    void expireConferences(TimePoint now, bool& changed);
+    void log(core::LogLevel level, std::string_view text);
+
+    RelayConfig m_config;
+    const core::Clock& m_clock;
+    core::LogSink* m_log;
+    ConferenceStore* m_store;
+    CookieMinter m_cookies;
+    RateLimiter m_helloLimiter;
+    RateLimiter m_requestLimiter;
+    RelayStats m_stats;
+
+    std::unordered_map<std::uint64_t, std::unique_ptr<Conference>> m_conferences;
+    /// Every joined participant by source address: the one lookup on the forwarding path.
+    std::unordered_map<SocketAddress, Participant*, SocketAddressHash> m_byAddress;
+    std::unordered_map<CreateKey, CreateReplay, CreateKeyHash> m_recentCreates;
+
+    std::array<std::uint8_t, wire::kMaxDatagramBytes> m_scratch{};
+    std::vector<Participant*> m_doomed; ///< reused by onTimer (no allocation per tick)
+    TimePoint m_nextPruneAt{};
+    std::array<TimePoint, kDropReasonCount> m_lastDropLog{};
+};
+
+} // namespace diyuma::relay

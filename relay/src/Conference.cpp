@@ -1,0 +1,44 @@
+#include "diyuma/relay/Conference.h"
+
+#include <algorithm>
+
+namespace diyuma::relay {
+
+RosterChange& Participant::enqueueRoster(RosterChange change, core::Clock::TimePoint now,
+                                         std::chrono::milliseconds resendInterval) {
+    change.seq = nextRosterSeq++;
+    if (unackedRoster.empty())
+        nextRosterResendAt = now + resendInterval;
+    unackedRoster.push_back(std::move(change));
+    return unackedRoster.back();
+}
+
+void Participant::ackRoster(std::uint32_t ackedSeq) {
+    // An ack beyond what was sent only clears what exists; a stale one clears nothing.
+    while (!unackedRoster.empty() && unackedRoster.front().seq <= ackedSeq)
+        unackedRoster.pop_front();
+}
+
+RosterChange Participant::rosterUpsert() const {
+    return RosterChange{0, wire::RosterOp::Upsert, id, rosterFlags(), name, streams};
+}
+
+Participant& Conference::add(std::unique_ptr<Participant> participant) {
+    Participant& ref = *participant;
+    ref.conference = this;
+    participants.push_back(std::move(participant));
+    destinations.push_back(ref.address);
+    return ref;
+}
+
+void Conference::remove(const Participant& participant) {
+    const auto it = std::find_if(participants.begin(), participants.end(),
+                                 [&](const auto& p) { return p.get() == &participant; });
+    if (it != participants.end())
+        participants.erase(it); // destroys the participant
+    destinations.clear();
+    for (const auto& p : participants)
+        destinations.push_back(p->address);
+}
+
+} // namespace diyuma::relay

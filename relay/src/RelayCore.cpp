@@ -1,0 +1,603 @@
+#include "diyuma/relay/RelayCore.h"
+
+#include "diyuma/crypto/Random.h"
+#include "diyuma/id/ConferenceId.h"
+#include "diyuma/wire/Demux.h"
+#include "diyuma/wire/Rtp.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <type_traits>
+#include <variant>
+
+namespace diyuma::relay {
+
+namespace {
+constexpr std::uint32_t kKnownConferenceFlags =
+    static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
+
+/// Types only the relay sends. Receiving one is never answered: answering an Error with an
+/// Error could make two peers bounce datagrams forever.
+bool isRelayToClientType(std::uint8_t type) {
+    switch (static_cast<wire::MessageType>(type)) {
+    case wire::MessageType::Cookie:
+    case wire::MessageType::Created:
+    case wire::MessageType::Joined:
+    case wire::MessageType::Roster:
+    case wire::MessageType::Pong:
+    case wire::MessageType::Error:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::uint16_t clampMs(std::chrono::milliseconds ms) {
+    return static_cast<std::uint16_t>(std::clamp<std::int64_t>(ms.count(), 0, 65535));
+}
+} // namespace
+
+RelayCore::RelayCore(RelayConfig config, const core::Clock& clock, core::LogSink* log,
+                     ConferenceStore* store)
+    : m_config(config), m_clock(clock), m_log(log), m_store(store),
+      m_cookies(config.cookieValidity),
+      m_helloLimiter(config.helloRate, config.maxRateLimitEntries),
+      m_requestLimiter(config.requestRate, config.maxRateLimitEntries) {
+    m_doomed.reserve(64);
+}
+
+RelayCore::~RelayCore() = default;
+
+void RelayCore::restore(std::span<const ConferenceRecord> records, TimePoint now) {
+    const std::int64_t nowUnixMs = m_clock.unixMs();
+    for (const auto& record : records) {
+        auto conference = std::make_unique<Conference>();
+        conference->id = record.id & core::ConferenceId::kMask;
+        conference->verifier = record.verifier;
+        conference->flags = record.flags;
+        conference->createdUnixMs = record.createdUnixMs;
+        conference->lastActiveUnixMs = record.lastActiveUnixMs;
+        conference->everJoined = record.everJoined;
+        conference->emptySince = now;
+        const auto unusedDeadlineMs =
+            record.createdUnixMs +
+            std::chrono::duration_cast<std::chrono::milliseconds>(m_config.unusedTtl).count();
+        const auto leftMs = std::max<std::int64_t>(0, unusedDeadlineMs - nowUnixMs);
+        conference->unusedExpiresAt = now + std::chrono::milliseconds(leftMs);
+        m_conferences[conference->id] = std::move(conference);
+    }
+    m_stats.conferences = m_conferences.size();
+    if (!records.empty())
+        log(core::LogLevel::Info, fmt::format("restored {} conferences", records.size()));
+}
+
+void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8_t> bytes,
+                           TimePoint now, PacketSink& out) {
+    ++m_stats.datagramsReceived;
+    m_stats.bytesReceived += bytes.size();
+
+    Participant* sender = nullptr;
+    if (const auto it = m_byAddress.find(from); it != m_byAddress.end()) {
+        sender = it->second;
+        sender->lastHeard = now; // anything from a joined address keeps it alive
+    }
+    if (bytes.size() > wire::kMaxDatagramBytes) {
+        drop(DropReason::TooLarge, from, now);
+        return;
+    }
+    switch (wire::classify(bytes)) {
+    case wire::PacketKind::Rtp: {
+        ++m_stats.rtpReceived;
+        if (sender == nullptr) {
+            drop(DropReason::NotJoined, from, now);
+            return;
+        }
+        wire::RtpPacketView rtp;
+        if (wire::parseRtp(bytes, rtp) != wire::ParseError::None) {
+            drop(DropReason::MalformedRtp, from, now);
+            return;
+        }
+        ++m_stats.rtpForwarded;
+        forwardMedia(*sender, bytes, out);
+        return;
+    }
+    case wire::PacketKind::Rtcp: {
+        ++m_stats.rtcpReceived;
+        if (sender == nullptr) {
+            drop(DropReason::NotJoined, from, now);
+            return;
+        }
+        wire::RtcpHeaderView rtcp;
+        if (wire::parseRtcpCompound(bytes, rtcp) != wire::ParseError::None) {
+            drop(DropReason::MalformedRtcp, from, now);
+            return;
+        }
+        ++m_stats.rtcpForwarded;
+        forwardMedia(*sender, bytes, out);
+        return;
+    }
+    case wire::PacketKind::Control:
+        ++m_stats.controlReceived;
+        if (!from.isValid() || from.port() == 0) {
+            drop(DropReason::InvalidAddress, from, now);
+            return;
+        }
+        handleControl(from, sender, bytes, now, out);
+        return;
+    case wire::PacketKind::Unknown:
+        break;
+    }
+    drop(DropReason::UnknownKind, from, now);
+}
+
+void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uint8_t> bytes,
+                             PacketSink& out) {
+    // The hot path: one flat array, the same bytes for every receiver, no allocation.
+    for (const SocketAddress& destination : sender.conference->destinations) {
+        if (destination == sender.address)
+            continue;
+        out.forward(destination, bytes);
+        ++m_stats.forwardedPackets;
+        m_stats.forwardedBytes += bytes.size();
+    }
+}
+
+void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
+                              std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out) {
+    wire::ControlMessage message;
+    if (const auto error = wire::parseControl(bytes, message); error != wire::ParseError::None) {
+        handleMalformedControl(from, sender, bytes, error, now, out);
+        return;
+    }
+    const std::uint32_t requestId = message.requestId;
+    std::visit(
+        [&](const auto& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, wire::HelloMsg>) {
+                onHello(from, requestId, now, out);
+            } else if constexpr (std::is_same_v<T, wire::CreateMsg>) {
+                onCreate(from, sender, requestId, body, bytes.size(), now, out);
+            } else if constexpr (std::is_same_v<T, wire::JoinMsg>) {
+                onJoin(from, sender, requestId, body, bytes.size(), now, out);
+            } else if constexpr (std::is_same_v<T, wire::RosterAckMsg> ||
+                                 std::is_same_v<T, wire::PingMsg>) {
+                if (sender == nullptr) {
+                    // The client thinks it is joined (we restarted or timed it out): tell it,
+                    // within the size of what it sent.
+                    drop(DropReason::NotJoined, from, now);
+                    sendError(from, requestId, wire::ErrorCode::NotJoined,
+                              wire::typeOf(message.body), "not joined", bytes.size(), out);
+                    return;
+                }
+                if constexpr (std::is_same_v<T, wire::RosterAckMsg>) {
+                    sender->ackRoster(body.seq);
+                } else {
+                    sendControl(from,
+                                wire::ControlMessage{requestId, wire::PongMsg{body.timestampUs}},
+                                out);
+                    ++m_stats.pongsSent;
+                }
+            } else if constexpr (std::is_same_v<T, wire::LeaveMsg>) {
+                if (sender == nullptr) {
+                    drop(DropReason::NotJoined, from, now); // no reply: it is leaving anyway
+                    return;
+                }
+                ++m_stats.participantsLeft;
+                log(core::LogLevel::Info,
+                    fmt::format("participant {} left {}", sender->id,
+                                core::ConferenceId(sender->conference->id).toString()));
+                removeParticipant(*sender, now, out);
+            } else {
+                drop(DropReason::UnexpectedControl, from, now);
+            }
+        },
+        message.body);
+}
+
+void RelayCore::handleMalformedControl(const SocketAddress& from, const Participant* sender,
+                                       std::span<const std::uint8_t> bytes, wire::ParseError error,
+                                       TimePoint now, PacketSink& out) {
+    std::uint8_t version = 0;
+    std::uint8_t type = 0;
+    std::uint32_t requestId = 0;
+    const bool hasHeader = wire::peekControlHeader(bytes, version, type, requestId);
+    if (hasHeader && version == wire::kProtocolVersion &&
+        type == static_cast<std::uint8_t>(wire::MessageType::Hello) &&
+        error == wire::ParseError::Truncated) {
+        // A short Hello is never answered: answering would reward small probes.
+        drop(DropReason::HelloTooShort, from, now);
+        return;
+    }
+    drop(DropReason::MalformedControl, from, now);
+    const auto index = static_cast<std::size_t>(error);
+    if (index < m_stats.malformedControl.size())
+        ++m_stats.malformedControl[index];
+    if (!hasHeader || isRelayToClientType(type))
+        return;
+    const bool unsupported = error == wire::ParseError::UnsupportedVersion;
+    const std::string reason =
+        unsupported ? fmt::format("unsupported protocol version {}; this relay speaks {}", version,
+                                  wire::kProtocolVersion)
+                    : fmt::format("malformed control message ({})", jsonName(error));
+    const std::size_t limit = sender != nullptr ? wire::kMaxDatagramBytes : bytes.size();
+    sendError(from, requestId,
+              unsupported ? wire::ErrorCode::UnsupportedVersion : wire::ErrorCode::Malformed,
+              static_cast<wire::MessageType>(type), reason, limit, out);
+}
+
+void RelayCore::onHello(const SocketAddress& from, std::uint32_t requestId, TimePoint now,
+                        PacketSink& out) {
+    if (!m_helloLimiter.allow(from, now)) {
+        drop(DropReason::RateLimitedHello, from, now);
+        return;
+    }
+    // The Cookie (28 bytes) is smaller than any Hello the parser accepts (>= 64 bytes).
+    sendControl(from, wire::ControlMessage{requestId, wire::CookieMsg{m_cookies.mint(from, now)}},
+                out);
+    ++m_stats.cookiesSent;
+}
+
+void RelayCore::onCreate(const SocketAddress& from, const Participant* sender,
+                         std::uint32_t requestId, const wire::CreateMsg& create,
+                         std::size_t requestBytes, TimePoint now, PacketSink& out) {
+    constexpr auto kType = wire::MessageType::Create;
+    if (!m_cookies.check(create.cookie, from, now)) {
+        drop(DropReason::BadCookie, from, now);
+        sendError(from, requestId, wire::ErrorCode::BadCookie, kType, "bad or expired cookie",
+                  sender != nullptr ? wire::kMaxDatagramBytes : requestBytes, out);
+        return;
+    }
+    // From here on the source has proven its address.
+    if (const auto it = m_recentCreates.find(CreateKey{from, requestId});
+        it != m_recentCreates.end() && m_conferences.contains(it->second.conferenceId)) {
+        ++m_stats.createReplays;
+        sendCreated(from, requestId, it->second, out);
+        return;
+    }
+    if (!m_requestLimiter.allow(from, now)) {
+        drop(DropReason::RateLimitedRequest, from, now);
+        sendError(from, requestId, wire::ErrorCode::RateLimited, kType,
+                  "too many requests from this address; try again in a few seconds",
+                  wire::kMaxDatagramBytes, out);
+        return;
+    }
+    if (m_conferences.size() >= m_config.maxConferences) {
+        drop(DropReason::TooManyConferences, from, now);
+        sendError(from, requestId, wire::ErrorCode::TooManyConferences, kType,
+                  "this relay has as many conferences as it may hold", wire::kMaxDatagramBytes,
+                  out);
+        return;
+    }
+    CreateReplay entry;
+    if (!core::randomBytes(entry.adminSecret)) {
+        sendError(from, requestId, wire::ErrorCode::Internal, kType,
+                  "the relay could not make a secret", wire::kMaxDatagramBytes, out);
+        return;
+    }
+    std::uint64_t id = 0;
+    do {
+        id = core::ConferenceId::random().value();
+    } while (id == 0 || m_conferences.contains(id));
+    entry.conferenceId = id;
+    entry.flags = create.flags & kKnownConferenceFlags;
+    entry.at = now;
+
+    auto conference = std::make_unique<Conference>();
+    conference->id = id;
+    conference->verifier = core::adminVerifier(entry.adminSecret);
+    conference->flags = entry.flags;
+    conference->createdUnixMs = m_clock.unixMs();
+    conference->lastActiveUnixMs = conference->createdUnixMs;
+    conference->unusedExpiresAt = now + m_config.unusedTtl;
+    conference->emptySince = now;
+    m_conferences[id] = std::move(conference);
+    m_recentCreates[CreateKey{from, requestId}] = entry;
+    ++m_stats.conferencesCreated;
+    m_stats.conferences = m_conferences.size();
+
+    sendCreated(from, requestId, entry, out);
+    log(core::LogLevel::Info, fmt::format("conference {} created by {}",
+                                          core::ConferenceId(id).toString(), from.toString()));
+    saveState();
+}
+
+void RelayCore::onJoin(const SocketAddress& from, Participant* sender, std::uint32_t requestId,
+                       const wire::JoinMsg& join, std::size_t requestBytes, TimePoint now,
+                       PacketSink& out) {
+    constexpr auto kType = wire::MessageType::Join;
+    if (!m_cookies.check(join.cookie, from, now)) {
+        drop(DropReason::BadCookie, from, now);
+        sendError(from, requestId, wire::ErrorCode::BadCookie, kType, "bad or expired cookie",
+                  sender != nullptr ? wire::kMaxDatagramBytes : requestBytes, out);
+        return;
+    }
+    if (!m_requestLimiter.allow(from, now)) {
+        drop(DropReason::RateLimitedRequest, from, now);
+        sendError(from, requestId, wire::ErrorCode::RateLimited, kType,
+                  "too many requests from this address; try again in a few seconds",
+                  wire::kMaxDatagramBytes, out);
+        return;
+    }
+    const auto it = m_conferences.find(join.conferenceId);
+    if (it == m_conferences.end()) {
+        drop(DropReason::UnknownConference, from, now);
+        sendError(from, requestId, wire::ErrorCode::UnknownConference, kType,
+                  "no conference with this ID on this relay (mistyped, or it expired)",
+                  wire::kMaxDatagramBytes, out);
+        return;
+    }
+    Conference& conference = *it->second;
+    if (join.hasAdminProof) {
+        const auto expected = core::adminProof(conference.verifier, join.cookie, conference.id);
+        if (!core::constantTimeEqual(expected, join.adminProof)) {
+            drop(DropReason::BadProof, from, now);
+            sendError(from, requestId, wire::ErrorCode::BadProof, kType,
+                      "the admin secret does not match this conference", wire::kMaxDatagramBytes,
+                      out);
+            return;
+        }
+    }
+    if (sender != nullptr && sender->conference == &conference) {
+        // A retransmission (our Joined was lost or late): same participant, same answer.
+        ++m_stats.joinReplays;
+        sendJoined(*sender, requestId, out);
+        return;
+    }
+    if (conference.participants.size() >= m_config.maxParticipantsPerConference) {
+        drop(DropReason::ConferenceFull, from, now);
+        sendError(from, requestId, wire::ErrorCode::ConferenceFull, kType,
+                  fmt::format("the conference is full ({} participants)",
+                              m_config.maxParticipantsPerConference),
+                  wire::kMaxDatagramBytes, out);
+        return;
+    }
+    if (sender != nullptr) {
+        // This address was in another conference: one address, one participant.
+        ++m_stats.participantsMoved;
+        removeParticipant(*sender, now, out);
+        sender = nullptr;
+    }
+    const auto role = join.hasAdminProof ? wire::Role::Admin : wire::Role::Member;
+    const bool firstJoin = !conference.everJoined;
+    conference.everJoined = true;
+    Participant& participant = addParticipant(conference, from, join, role, now);
+    sendJoined(participant, requestId, out);
+
+    // The newcomer learns everyone, itself included; everyone else learns the newcomer.
+    for (const auto& other : conference.participants)
+        queueRoster(participant, other->rosterUpsert(), now, out);
+    for (const auto& other : conference.participants) {
+        if (other.get() != &participant)
+            queueRoster(*other, participant.rosterUpsert(), now, out);
+    }
+    log(core::LogLevel::Info,
+        fmt::format("{} joined {} as participant {} ({}{})", from.toString(),
+                    core::ConferenceId(conference.id).toString(), participant.id,
+                    role == wire::Role::Admin ? "admin" : "member",
+                    conference.participants.size() == 1 ? ", first" : ""));
+    if (firstJoin)
+        saveState(); // the conference now lives by the empty TTL, also after a restart
+}
+
+Participant& RelayCore::addParticipant(Conference& conference, const SocketAddress& from,
+                                       const wire::JoinMsg& join, wire::Role role, TimePoint now) {
+    auto participant = std::make_unique<Participant>();
+    participant->id = conference.nextParticipantId++;
+    participant->address = from;
+    participant->role = role;
+    participant->name = std::string(join.name);
+    participant->streams = join.streams;
+    participant->lastHeard = now;
+    Participant& ref = conference.add(std::move(participant));
+    conference.lastActiveUnixMs = m_clock.unixMs();
+    m_byAddress[from] = &ref;
+    ++m_stats.participantsJoined;
+    m_stats.participants = m_byAddress.size();
+    return ref;
+}
+
+void RelayCore::removeParticipant(Participant& participant, TimePoint now, PacketSink& out) {
+    Conference& conference = *participant.conference;
+    const std::uint32_t id = participant.id;
+    m_byAddress.erase(participant.address);
+    conference.remove(participant); // `participant` is gone from here on
+    conference.lastActiveUnixMs = m_clock.unixMs();
+    if (conference.participants.empty())
+        conference.emptySince = now;
+    m_stats.participants = m_byAddress.size();
+    for (const auto& other : conference.participants)
+        queueRoster(*other, RosterChange{0, wire::RosterOp::Remove, id, 0, {}, {}}, now, out);
+}
+
+void RelayCore::queueRoster(Participant& receiver, RosterChange change, TimePoint now,
+                            PacketSink& out) {
+    sendRoster(receiver,
+               receiver.enqueueRoster(std::move(change), now, m_config.rosterResendInterval), out);
+    ++m_stats.rosterSent;
+}
+
+void RelayCore::sendRoster(const Participant& receiver, const RosterChange& change,
+                           PacketSink& out) {
+    wire::RosterMsg roster;
+    roster.seq = change.seq;
+    roster.op = change.op;
+    roster.participantId = change.participantId;
+    roster.flags = change.flags;
+    roster.name = change.name;
+    roster.streams = change.streams;
+    sendControl(receiver.address, wire::ControlMessage{change.seq, roster}, out);
+}
+
+void RelayCore::sendJoined(const Participant& participant, std::uint32_t requestId,
+                           PacketSink& out) {
+    wire::JoinedMsg joined;
+    joined.participantId = participant.id;
+    joined.role = participant.role;
+    joined.flags = participant.conference->flags;
+    joined.keepaliveIntervalMs = clampMs(m_config.keepaliveInterval);
+    joined.timeoutMs = clampMs(m_config.participantTimeout);
+    sendControl(participant.address, wire::ControlMessage{requestId, joined}, out);
+    ++m_stats.joinedSent;
+}
+
+void RelayCore::sendCreated(const SocketAddress& to, std::uint32_t requestId,
+                            const CreateReplay& entry, PacketSink& out) {
+    sendControl(to,
+                wire::ControlMessage{requestId, wire::CreatedMsg{entry.conferenceId,
+                                                                 entry.adminSecret, entry.flags}},
+                out);
+    ++m_stats.createdSent;
+}
+
+void RelayCore::sendControl(const SocketAddress& to, const wire::ControlMessage& message,
+                            PacketSink& out) {
+    const auto bytes = wire::encodeControl(message, m_scratch);
+    if (bytes.empty()) {
+        // Our own message did not encode: a bug, not bad input.
+        log(core::LogLevel::Error, fmt::format("could not encode a control message of type {}",
+                                               static_cast<int>(typeOf(message.body))));
+        return;
+    }
+    m_stats.controlBytesSent += bytes.size();
+    out.send(to, bytes);
+}
+
+void RelayCore::sendError(const SocketAddress& to, std::uint32_t requestId, wire::ErrorCode code,
+                          wire::MessageType requestType, std::string_view reason,
+                          std::size_t maxBytes, PacketSink& out) {
+    const auto bytes =
+        wire::encodeErrorLimited(requestId, wire::ErrorMsg{code, requestType, reason},
+                                 std::min(maxBytes, wire::kMaxDatagramBytes), m_scratch);
+    if (bytes.empty())
+        return; // even an empty reason would be larger than the request: stay silent
+    ++m_stats.errorsSent;
+    if (const auto i = static_cast<std::size_t>(code); i < kErrorCodeSlots)
+        ++m_stats.errorsSentByCode[i];
+    m_stats.controlBytesSent += bytes.size();
+    out.send(to, bytes);
+}
+
+void RelayCore::onTimer(TimePoint now, PacketSink& out) {
+    bool changed = false;
+    for (auto& [id, conference] : m_conferences) {
+        m_doomed.clear();
+        for (const auto& p : conference->participants) {
+            if (now - p->lastHeard >= m_config.participantTimeout) {
+                ++m_stats.participantsTimedOut;
+                log(core::LogLevel::Info, fmt::format("participant {} of {} timed out", p->id,
+                                                      core::ConferenceId(id).toString()));
+                m_doomed.push_back(p.get());
+            } else if (p->unackedRoster.size() > m_config.maxUnackedRoster) {
+                ++m_stats.participantsRosterOverflow;
+                log(core::LogLevel::Warning,
+                    fmt::format("participant {} of {} dropped: {} roster changes unacknowledged",
+                                p->id, core::ConferenceId(id).toString(), p->unackedRoster.size()));
+                m_doomed.push_back(p.get());
+            }
+        }
+        for (Participant* p : m_doomed)
+            removeParticipant(*p, now, out);
+        for (const auto& p : conference->participants) {
+            if (p->unackedRoster.empty() || now < p->nextRosterResendAt)
+                continue;
+            for (const auto& change : p->unackedRoster) {
+                sendRoster(*p, change, out);
+                ++m_stats.rosterResent;
+            }
+            p->nextRosterResendAt = now + m_config.rosterResendInterval;
+        }
+    }
+    expireConferences(now, changed);
+    if (now >= m_nextPruneAt) {
+        std::erase_if(m_recentCreates, [&](const auto& entry) {
+            return now - entry.second.at >= m_config.createReplayWindow;
+        });
+        m_helloLimiter.prune(now);
+        m_requestLimiter.prune(now);
+        m_nextPruneAt = now + std::chrono::seconds(1);
+    }
+    if (changed)
+        saveState();
+}
+
+void RelayCore::expireConferences(TimePoint now, bool& changed) {
+    for (auto it = m_conferences.begin(); it != m_conferences.end();) {
+        const Conference& c = *it->second;
+        bool expired = false;
+        if (c.participants.empty()) {
+            if (c.everJoined && now - c.emptySince >= m_config.emptyTtl) {
+                ++m_stats.conferencesExpiredEmpty;
+                expired = true;
+            } else if (!c.everJoined && now >= c.unusedExpiresAt) {
+                ++m_stats.conferencesExpiredUnused;
+                expired = true;
+            }
+        }
+        if (!expired) {
+            ++it;
+            continue;
+        }
+        log(core::LogLevel::Info,
+            fmt::format("conference {} removed ({})", core::ConferenceId(c.id).toString(),
+                        c.everJoined ? "empty" : "never joined"));
+        it = m_conferences.erase(it);
+        changed = true;
+    }
+    m_stats.conferences = m_conferences.size();
+}
+
+bool RelayCore::saveState() {
+    if (m_store == nullptr)
+        return false;
+    const auto records = conferenceRecords();
+    const bool ok = m_store->save(records);
+    ++(ok ? m_stats.stateSaves : m_stats.stateSaveFailures);
+    return ok;
+}
+
+std::vector<ConferenceRecord> RelayCore::conferenceRecords() const {
+    std::vector<ConferenceRecord> records;
+    records.reserve(m_conferences.size());
+    for (const auto& [id, c] : m_conferences)
+        records.push_back(ConferenceRecord{c->id, c->verifier, c->flags, c->createdUnixMs,
+                                           c->lastActiveUnixMs, c->everJoined});
+    std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+        return a.createdUnixMs != b.createdUnixMs ? a.createdUnixMs < b.createdUnixMs : a.id < b.id;
+    });
+    return records;
+}
+
+std::optional<ConferenceInfo> RelayCore::conferenceInfo(std::uint64_t id) const {
+    const auto it = m_conferences.find(id);
+    if (it == m_conferences.end())
+        return std::nullopt;
+    ConferenceInfo info;
+    info.id = it->second->id;
+    info.flags = it->second->flags;
+    info.everJoined = it->second->everJoined;
+    for (const auto& p : it->second->participants)
+        info.participants.push_back(
+            ParticipantInfo{p->id, p->address, p->role, p->name, p->unackedRoster.size()});
+    return info;
+}
+
+void RelayCore::drop(DropReason reason, const SocketAddress& from, TimePoint now) {
+    const auto i = static_cast<std::size_t>(reason);
+    ++m_stats.dropped[i];
+    // At most one line per reason per second, never one per packet.
+    if (m_log != nullptr && now - m_lastDropLog[i] >= std::chrono::seconds(1)) {
+        m_lastDropLog[i] = now;
+        m_log->log(core::LogCategory::Relay, core::LogLevel::Debug,
+                   fmt::format("dropping {} datagrams (last from {}; {} so far)", toString(reason),
+                               from.toString(), m_stats.dropped[i]));
+    }
+}
+
+void RelayCore::log(core::LogLevel level, std::string_view text) {
+    if (m_log != nullptr)
+        m_log->log(core::LogCategory::Relay, level, text);
+}
+
+} // namespace diyuma::relay

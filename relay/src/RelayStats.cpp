@@ -1,0 +1,170 @@
+#include "diyuma/relay/RelayStats.h"
+
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+namespace diyuma::relay {
+
+std::string_view toString(DropReason reason) {
+    switch (reason) {
+    case DropReason::NotJoined:
+        return "not_joined";
+    case DropReason::MalformedControl:
+        return "malformed_control";
+    case DropReason::MalformedRtp:
+        return "malformed_rtp";
+    case DropReason::MalformedRtcp:
+        return "malformed_rtcp";
+    case DropReason::UnknownKind:
+        return "unknown_kind";
+    case DropReason::TooLarge:
+        return "too_large";
+    case DropReason::HelloTooShort:
+        return "hello_too_short";
+    case DropReason::BadCookie:
+        return "bad_cookie";
+    case DropReason::RateLimitedHello:
+        return "rate_limited_hello";
+    case DropReason::RateLimitedRequest:
+        return "rate_limited_request";
+    case DropReason::UnknownConference:
+        return "unknown_conference";
+    case DropReason::ConferenceFull:
+        return "conference_full";
+    case DropReason::BadProof:
+        return "bad_proof";
+    case DropReason::TooManyConferences:
+        return "too_many_conferences";
+    case DropReason::UnexpectedControl:
+        return "unexpected_control";
+    case DropReason::InvalidAddress:
+        return "invalid_address";
+    }
+    return "unknown";
+}
+
+std::string_view jsonName(wire::ParseError error) {
+    switch (error) {
+    case wire::ParseError::None:
+        return "none";
+    case wire::ParseError::Truncated:
+        return "truncated";
+    case wire::ParseError::TrailingBytes:
+        return "trailing_bytes";
+    case wire::ParseError::TooLarge:
+        return "too_large";
+    case wire::ParseError::BadMagic:
+        return "bad_magic";
+    case wire::ParseError::UnsupportedVersion:
+        return "unsupported_version";
+    case wire::ParseError::UnknownType:
+        return "unknown_type";
+    case wire::ParseError::BadField:
+        return "bad_field";
+    }
+    return "unknown";
+}
+
+std::string_view jsonName(wire::ErrorCode code) {
+    switch (code) {
+    case wire::ErrorCode::UnknownConference:
+        return "unknown_conference";
+    case wire::ErrorCode::ConferenceFull:
+        return "conference_full";
+    case wire::ErrorCode::BadProof:
+        return "bad_proof";
+    case wire::ErrorCode::UnsupportedVersion:
+        return "unsupported_version";
+    case wire::ErrorCode::Malformed:
+        return "malformed";
+    case wire::ErrorCode::BadCookie:
+        return "bad_cookie";
+    case wire::ErrorCode::RateLimited:
+        return "rate_limited";
+    case wire::ErrorCode::TooManyConferences:
+        return "too_many_conferences";
+    case wire::ErrorCode::NotJoined:
+        return "not_joined";
+    case wire::ErrorCode::Internal:
+        return "internal";
+    }
+    return "unknown";
+}
+
+std::uint64_t RelayStats::droppedTotal() const {
+    return std::accumulate(dropped.begin(), dropped.end(), std::uint64_t{0});
+}
+
+std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
+    using json = nlohmann::ordered_json;
+    json errors = json::object();
+    for (std::size_t i = 0; i < kErrorCodeSlots; ++i) {
+        if (s.errorsSentByCode[i] != 0)
+            errors[std::string(jsonName(static_cast<wire::ErrorCode>(i)))] = s.errorsSentByCode[i];
+    }
+    json dropped = json::object();
+    dropped["total"] = s.droppedTotal();
+    for (std::size_t i = 0; i < kDropReasonCount; ++i)
+        dropped[std::string(toString(static_cast<DropReason>(i)))] = s.dropped[i];
+    json malformed = json::object();
+    for (std::size_t i = 1; i < wire::kParseErrorCount; ++i)
+        malformed[std::string(jsonName(static_cast<wire::ParseError>(i)))] = s.malformedControl[i];
+    dropped["malformed_control_by_error"] = std::move(malformed);
+
+    json out = {
+        {"received",
+         {{"datagrams", s.datagramsReceived},
+          {"bytes", s.bytesReceived},
+          {"control", s.controlReceived},
+          {"rtp", s.rtpReceived},
+          {"rtcp", s.rtcpReceived}}},
+        {"forwarded",
+         {{"rtp", s.rtpForwarded},
+          {"rtcp", s.rtcpForwarded},
+          {"packets", s.forwardedPackets},
+          {"bytes", s.forwardedBytes}}},
+        {"sent",
+         {{"cookie", s.cookiesSent},
+          {"created", s.createdSent},
+          {"joined", s.joinedSent},
+          {"roster", s.rosterSent},
+          {"roster_resent", s.rosterResent},
+          {"pong", s.pongsSent},
+          {"error", s.errorsSent},
+          {"errors", std::move(errors)},
+          {"control_bytes", s.controlBytesSent}}},
+        {"dropped", std::move(dropped)},
+        {"events",
+         {{"conferences_created", s.conferencesCreated},
+          {"create_replays", s.createReplays},
+          {"conferences_expired_empty", s.conferencesExpiredEmpty},
+          {"conferences_expired_unused", s.conferencesExpiredUnused},
+          {"participants_joined", s.participantsJoined},
+          {"join_replays", s.joinReplays},
+          {"participants_left", s.participantsLeft},
+          {"participants_timed_out", s.participantsTimedOut},
+          {"participants_roster_overflow", s.participantsRosterOverflow},
+          {"participants_moved", s.participantsMoved},
+          {"state_saves", s.stateSaves},
+          {"state_save_failures", s.stateSaveFailures}}},
+        {"conferences", s.conferences},
+        {"participants", s.participants},
+    };
+    if (io != nullptr) {
+        out["io"] = {
+            {"recv_calls", io->recvCalls},
+            {"datagrams_received", io->datagramsReceived},
+            {"truncated_receives", io->truncatedReceives},
+            {"send_calls", io->sendCalls},
+            {"datagrams_sent", io->datagramsSent},
+            {"send_would_block", io->sendWouldBlock},
+            {"send_errors", io->sendErrors},
+            {"timer_ticks", io->timerTicks},
+            {"largest_send_batch", io->largestSendBatch},
+            {"largest_recv_batch", io->largestRecvBatch},
+        };
+    }
+    return out.dump();
+}
+
+} // namespace diyuma::relay

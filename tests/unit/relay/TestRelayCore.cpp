@@ -1,0 +1,844 @@
+// RelayCore without sockets: address validation, create/join/leave, roles, roster delivery,
+// forwarding policy, time-outs, lifetime, persistence hooks, hostile input, and the
+// allocation-free forwarding path.
+
+#include "RelayTestHarness.h"
+
+#include <QtTest/QtTest>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <random>
+
+// Every operator new in this test binary is counted while g_countAllocations is set, so the
+// forwarding test can prove that the hot path allocates nothing.
+namespace {
+std::atomic<bool> g_countAllocations{false};
+std::atomic<std::uint64_t> g_allocations{0};
+
+void* countedAllocate(std::size_t size) {
+    if (g_countAllocations.load(std::memory_order_relaxed))
+        g_allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size == 0 ? 1 : size);
+}
+} // namespace
+
+void* operator new(std::size_t size) {
+    if (void* p = countedAllocate(size))
+        return p;
+    throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+    if (void* p = countedAllocate(size))
+        return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    return countedAllocate(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+    return countedAllocate(size);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+    std::free(p);
+}
+
+using namespace diyuma;
+using namespace diyuma::test;
+using relay::DropReason;
+using wire::ErrorCode;
+using wire::MessageType;
+
+namespace {
+
+/// A sink that only counts: no allocation, so the forwarding test measures the core alone.
+class CountingSink final : public relay::PacketSink {
+public:
+    void forward(const SocketAddress&, std::span<const std::uint8_t> bytes) override {
+        ++forwarded;
+        lastData = bytes.data();
+    }
+    void send(const SocketAddress&, std::span<const std::uint8_t>) override { ++sent; }
+    std::uint64_t forwarded = 0;
+    std::uint64_t sent = 0;
+    const std::uint8_t* lastData = nullptr;
+};
+
+std::vector<Sent> to(const std::vector<Sent>& sent, const SocketAddress& address) {
+    std::vector<Sent> out;
+    for (const auto& s : sent) {
+        if (s.to == address)
+            out.push_back(s);
+    }
+    return out;
+}
+
+std::vector<wire::RosterMsg> rosterIn(const std::vector<Sent>& sent, const SocketAddress& address) {
+    std::vector<wire::RosterMsg> out;
+    for (const auto& s : sent) {
+        if (s.to != address)
+            continue;
+        if (auto r = s.as<wire::RosterMsg>()) {
+            r->name = {}; // the view dies with `sent`; tests compare names separately
+            out.push_back(*r);
+        }
+    }
+    return out;
+}
+
+/// Ack everything a participant has been sent so far.
+void ackAll(Harness& h, const SocketAddress& who, std::uint32_t seq) {
+    (void)h.deliver(who, wire::ControlMessage{900, wire::RosterAckMsg{seq}});
+}
+
+void ping(Harness& h, const SocketAddress& who) {
+    (void)h.deliver(who, wire::ControlMessage{901, wire::PingMsg{1}});
+}
+
+std::vector<std::uint8_t> withHeader(std::uint8_t version, std::uint8_t type,
+                                     std::uint32_t requestId, std::size_t bodyBytes) {
+    std::vector<std::uint8_t> b(8 + bodyBytes, 0);
+    b[0] = wire::kControlMagic;
+    b[1] = version;
+    b[2] = type;
+    b[4] = static_cast<std::uint8_t>(requestId >> 24);
+    b[5] = static_cast<std::uint8_t>(requestId >> 16);
+    b[6] = static_cast<std::uint8_t>(requestId >> 8);
+    b[7] = static_cast<std::uint8_t>(requestId);
+    return b;
+}
+
+} // namespace
+
+class TestRelayCore : public QObject {
+    Q_OBJECT
+private slots:
+    // --- Address validation --------------------------------------------------------------
+
+    void helloIsAnsweredWithASmallerCookie() {
+        Harness h;
+        for (std::size_t size : {std::size_t{64}, std::size_t{100}, wire::kMaxDatagramBytes}) {
+            const auto hello = helloBytes(4242, size);
+            auto replies = h.deliver(addr(1), hello);
+            QCOMPARE(replies.size(), std::size_t{1});
+            QVERIFY(replies[0].bytes.size() <= hello.size());
+            QCOMPARE(replies[0].bytes.size(), std::size_t{28});
+            auto m = replies[0].control();
+            QVERIFY(m.has_value());
+            QCOMPARE(m->requestId, 4242u);
+            QVERIFY(std::holds_alternative<wire::CookieMsg>(m->body));
+            QVERIFY(replies[0].to == addr(1));
+        }
+        QCOMPARE(h.core.stats().cookiesSent, std::uint64_t{3});
+        QCOMPARE(h.core.participantCount(), std::size_t{0}); // no state for Hello
+    }
+
+    void shortHelloIsIgnored() {
+        Harness h;
+        for (std::size_t size : {8, 12, 40, 63}) {
+            auto replies = h.deliver(addr(1), helloBytes(1, size));
+            QVERIFY(replies.empty());
+        }
+        QCOMPARE(h.core.stats().drops(DropReason::HelloTooShort), std::uint64_t{4});
+        QCOMPARE(h.core.stats().cookiesSent, std::uint64_t{0});
+    }
+
+    void helloIsRateLimitedPerIp() {
+        relay::RelayConfig config;
+        config.helloRate = {10.0, 10.0};
+        Harness h(config);
+        int answered = 0;
+        for (int i = 0; i < 30; ++i) // other ports, same IP: one bucket
+            answered += static_cast<int>(
+                h.deliver(addr(1, static_cast<std::uint16_t>(1000 + i)), helloBytes(1)).size());
+        QCOMPARE(answered, 10);
+        QCOMPARE(h.core.stats().drops(DropReason::RateLimitedHello), std::uint64_t{20});
+        // Another IP has its own bucket; time refills.
+        QCOMPARE(h.deliver(addr(2), helloBytes(1)).size(), std::size_t{1});
+        h.clock.advance(std::chrono::milliseconds(500));
+        answered = 0;
+        for (int i = 0; i < 10; ++i)
+            answered += static_cast<int>(h.deliver(addr(1), helloBytes(1)).size());
+        QCOMPARE(answered, 5);
+    }
+
+    void forgedForeignAndExpiredCookiesAreRejected() {
+        Harness h;
+        auto cookie = h.cookieFor(addr(1));
+        QVERIFY(cookie);
+
+        auto forged = *cookie;
+        forged[10] ^= 0x01;
+        auto replies = h.deliver(addr(1), wire::ControlMessage{5, wire::CreateMsg{forged, 0}});
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::BadCookie));
+        QVERIFY(replies[0].bytes.size() <= 32); // never more than the 32-byte Create
+        QCOMPARE(replies[0].control()->requestId, 5u);
+
+        // Someone else's cookie (another port is another address).
+        replies = h.deliver(addr(1, 5001), wire::ControlMessage{6, wire::CreateMsg{*cookie, 0}});
+        QCOMPARE(Harness::errorIn(replies, addr(1, 5001)), std::optional(ErrorCode::BadCookie));
+
+        // Valid until 60 s, rejected after.
+        h.clock.advance(std::chrono::seconds(59));
+        replies = h.deliver(addr(1), wire::ControlMessage{7, wire::CreateMsg{*cookie, 0}});
+        QVERIFY(replies.size() == 1 && replies[0].isType(MessageType::Created));
+        h.clock.advance(std::chrono::seconds(3));
+        replies = h.deliver(addr(1), wire::ControlMessage{8, wire::CreateMsg{*cookie, 0}});
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::BadCookie));
+
+        // Join is checked the same way.
+        wire::Cookie zeros{};
+        replies = h.deliver(addr(1), wire::ControlMessage{9, h.joinMessage(zeros, 1, "x", 1)});
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::BadCookie));
+        QCOMPARE(h.core.stats().drops(DropReason::BadCookie), std::uint64_t{4});
+    }
+
+    // --- Create -----------------------------------------------------------------------------
+
+    void createMakesAConferenceWithoutJoining() {
+        MemoryStore store;
+        Harness h({}, &store);
+        auto created = h.create(addr(1), 11, 1 /* private view */);
+        QVERIFY(created);
+        QVERIFY(created->conferenceId != 0);
+        QVERIFY(created->conferenceId < (std::uint64_t{1} << 60));
+        QCOMPARE(created->flags, 1u);
+        QVERIFY(created->adminSecret != wire::AdminSecret{});
+        auto info = h.core.conferenceInfo(created->conferenceId);
+        QVERIFY(info);
+        QVERIFY(!info->everJoined);
+        QVERIFY(info->participants.empty());
+        QCOMPARE(h.core.participantCount(), std::size_t{0});
+        // Saved at once, with only the verifier.
+        QCOMPARE(store.saves, 1);
+        QCOMPARE(store.last.size(), std::size_t{1});
+        QCOMPARE(store.last[0].id, created->conferenceId);
+        QVERIFY(store.last[0].verifier == core::adminVerifier(created->adminSecret));
+        QCOMPARE(store.last[0].createdUnixMs, h.clock.unixMs());
+    }
+
+    void createRetransmissionGivesTheSameConference() {
+        Harness h;
+        auto cookie = h.cookieFor(addr(1));
+        auto first = h.deliver(addr(1), wire::ControlMessage{33, wire::CreateMsg{*cookie, 0}});
+        auto again = h.deliver(addr(1), wire::ControlMessage{33, wire::CreateMsg{*cookie, 0}});
+        QVERIFY(first.size() == 1 && again.size() == 1);
+        QVERIFY(first[0].bytes == again[0].bytes);
+        QCOMPARE(h.core.conferenceCount(), std::size_t{1});
+        QCOMPARE(h.core.stats().createReplays, std::uint64_t{1});
+        // Another request id is another conference; after 30 s the cache forgets.
+        auto other = h.deliver(addr(1), wire::ControlMessage{34, wire::CreateMsg{*cookie, 0}});
+        QVERIFY(other.size() == 1 && other[0].bytes != first[0].bytes);
+        h.advance(std::chrono::seconds(31));
+        cookie = h.cookieFor(addr(1));
+        auto late = h.deliver(addr(1), wire::ControlMessage{33, wire::CreateMsg{*cookie, 0}});
+        QVERIFY(late.size() == 1 && late[0].bytes != first[0].bytes);
+        QCOMPARE(h.core.conferenceCount(), std::size_t{3});
+    }
+
+    void createIsLimited() {
+        relay::RelayConfig config;
+        config.maxConferences = 2;
+        Harness h(config);
+        QVERIFY(h.create(addr(1), 1));
+        QVERIFY(h.create(addr(2), 1));
+        auto cookie = h.cookieFor(addr(3));
+        auto replies = h.deliver(addr(3), wire::ControlMessage{1, wire::CreateMsg{*cookie, 0}});
+        QCOMPARE(Harness::errorIn(replies, addr(3)), std::optional(ErrorCode::TooManyConferences));
+        QCOMPARE(h.core.stats().drops(DropReason::TooManyConferences), std::uint64_t{1});
+
+        relay::RelayConfig limited;
+        limited.requestRate = {1.0, 3.0};
+        Harness r(limited);
+        QVERIFY(r.create(addr(1), 1));
+        QVERIFY(r.create(addr(1), 2));
+        QVERIFY(r.create(addr(1, 7), 3)); // same IP, other port: same bucket
+        cookie = r.cookieFor(addr(1));
+        replies = r.deliver(addr(1), wire::ControlMessage{4, wire::CreateMsg{*cookie, 0}});
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::RateLimited));
+        QVERIFY(r.create(addr(2), 1)); // another IP is not affected
+        r.clock.advance(std::chrono::seconds(1));
+        QVERIFY(r.create(addr(1), 5));
+    }
+
+    // --- Join -------------------------------------------------------------------------------
+
+    void joinUnknownConference() {
+        Harness h;
+        auto replies = h.joinRaw(addr(1), 0x123456789ULL, "Ann");
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::UnknownConference));
+        QCOMPARE(replies.size(), std::size_t{1});
+        QCOMPARE(replies[0].control()->requestId, 2u);
+        QCOMPARE(h.core.stats().drops(DropReason::UnknownConference), std::uint64_t{1});
+        QCOMPARE(h.core.participantCount(), std::size_t{0});
+    }
+
+    void joinFullConference() {
+        relay::RelayConfig config;
+        config.maxParticipantsPerConference = 2;
+        Harness h(config);
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        QVERIFY(h.join(addr(2), created->conferenceId, "B"));
+        auto replies = h.joinRaw(addr(3), created->conferenceId, "C");
+        QCOMPARE(Harness::errorIn(replies, addr(3)), std::optional(ErrorCode::ConferenceFull));
+        QCOMPARE(h.core.stats().drops(DropReason::ConferenceFull), std::uint64_t{1});
+        // A retransmitted Join of a member is still answered (it is not a new participant).
+        auto again = h.join(addr(2), created->conferenceId, "B");
+        QVERIFY(again);
+        QCOMPARE(again->participantId, 2u);
+    }
+
+    void adminRoleNeedsAValidProof() {
+        Harness h;
+        auto created = h.create(addr(9));
+        auto wrong = created->adminSecret;
+        wrong[0] ^= 0xFF;
+        auto replies = h.joinRaw(addr(1), created->conferenceId, "Mallory", 1, wrong);
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::BadProof));
+        QCOMPARE(h.core.participantCount(), std::size_t{0});
+        QCOMPARE(h.core.stats().drops(DropReason::BadProof), std::uint64_t{1});
+
+        // A proof made for another cookie (a replay from another address) fails too.
+        auto cookieOfOther = h.cookieFor(addr(2));
+        auto cookie = h.cookieFor(addr(1));
+        auto join = h.joinMessage(*cookie, created->conferenceId, "Replay", 1);
+        join.hasAdminProof = true;
+        join.adminProof = core::adminProof(core::adminVerifier(created->adminSecret),
+                                           *cookieOfOther, created->conferenceId);
+        replies = h.deliver(addr(1), wire::ControlMessage{3, join});
+        QCOMPARE(Harness::errorIn(replies, addr(1)), std::optional(ErrorCode::BadProof));
+
+        auto admin = h.join(addr(1), created->conferenceId, "Alice", 1, created->adminSecret);
+        QVERIFY(admin);
+        QCOMPARE(admin->role, wire::Role::Admin);
+        QCOMPARE(admin->timeoutMs, std::uint16_t{10000});
+        QCOMPARE(admin->keepaliveIntervalMs, std::uint16_t{1000});
+        auto member = h.join(addr(2), created->conferenceId, "Bob", 2);
+        QVERIFY(member);
+        QCOMPARE(member->role, wire::Role::Member);
+        auto info = h.core.conferenceInfo(created->conferenceId);
+        QCOMPARE(info->participants[0].role, wire::Role::Admin);
+        QCOMPARE(info->participants[1].role, wire::Role::Member);
+    }
+
+    void joinSendsRosterToEveryone() {
+        Harness h;
+        auto created = h.create(addr(9));
+        const auto conf = created->conferenceId;
+        auto first = h.joinRaw(addr(1), conf, "Alice", 111, created->adminSecret);
+        QVERIFY(first.size() >= 2);
+        QVERIFY(first[0].isType(MessageType::Joined)); // Joined comes before the roster
+        auto rosterA = rosterIn(first, addr(1));
+        QCOMPARE(rosterA.size(), std::size_t{1});
+        QCOMPARE(rosterA[0].seq, 1u);
+        QCOMPARE(rosterA[0].op, wire::RosterOp::Upsert);
+        QCOMPARE(rosterA[0].participantId, 1u);
+        QCOMPARE(rosterA[0].flags, static_cast<std::uint8_t>(wire::ParticipantFlags::Admin));
+        QCOMPARE(first[1].as<wire::RosterMsg>()->name, std::string_view("Alice"));
+        QCOMPARE(rosterA[0].streams.count, std::uint8_t{1});
+        QCOMPARE(rosterA[0].streams.items[0].ssrc, 111u);
+
+        auto second = h.joinRaw(addr(2), conf, "Bob", 222);
+        auto rosterB = rosterIn(second, addr(2));
+        QCOMPARE(rosterB.size(), std::size_t{2}); // everyone, itself included
+        QCOMPARE(rosterB[0].seq, 1u);
+        QCOMPARE(rosterB[0].participantId, 1u);
+        QCOMPARE(rosterB[1].seq, 2u);
+        QCOMPARE(rosterB[1].participantId, 2u);
+        QCOMPARE(rosterB[1].streams.items[0].ssrc, 222u);
+        QCOMPARE(rosterB[1].flags, std::uint8_t{0});
+        auto toA = rosterIn(second, addr(1));
+        QCOMPARE(toA.size(), std::size_t{1});
+        QCOMPARE(toA[0].seq, 2u);
+        QCOMPARE(toA[0].participantId, 2u);
+        for (const auto& s : to(second, addr(2))) {
+            if (auto r = s.as<wire::RosterMsg>(); r && r->participantId == 1)
+                QCOMPARE(r->name, std::string_view("Alice"));
+        }
+    }
+
+    void rosterIsResentUntilAckedCumulatively() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        QVERIFY(h.join(addr(2), created->conferenceId, "B"));
+        // A has seq 1 (itself) and 2 (B) unacked; B has 1 and 2.
+        auto resent = h.advance(std::chrono::milliseconds(200));
+        QCOMPARE(rosterIn(resent, addr(1)).size(), std::size_t{2});
+        QCOMPARE(rosterIn(resent, addr(2)).size(), std::size_t{2});
+        QCOMPARE(h.core.stats().rosterResent, std::uint64_t{4});
+
+        ackAll(h, addr(1), 1); // cumulative: 1 done, 2 still pending
+        resent = h.advance(std::chrono::milliseconds(200));
+        auto toA = rosterIn(resent, addr(1));
+        QCOMPARE(toA.size(), std::size_t{1});
+        QCOMPARE(toA[0].seq, 2u);
+
+        ackAll(h, addr(1), 2);
+        ackAll(h, addr(2), 2);
+        QCOMPARE(h.core.conferenceInfo(created->conferenceId)->participants[0].unackedRoster,
+                 std::size_t{0});
+        resent = h.advance(std::chrono::milliseconds(1000));
+        QVERIFY(rosterIn(resent, addr(1)).empty());
+        QVERIFY(rosterIn(resent, addr(2)).empty());
+        // An ack beyond what was sent is harmless; a duplicate ack too.
+        ackAll(h, addr(1), 99);
+        ackAll(h, addr(1), 2);
+        QCOMPARE(h.core.participantCount(), std::size_t{2});
+    }
+
+    void unackedRosterOverflowDropsTheParticipant() {
+        relay::RelayConfig config;
+        config.maxUnackedRoster = 4;
+        Harness h(config);
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "Deaf"));
+        for (std::uint8_t i = 2; i <= 6; ++i) {
+            QVERIFY(h.join(addr(i), created->conferenceId, "P" + std::to_string(i)));
+            ackAll(h, addr(i), 100);
+        }
+        // Deaf has 6 unacked changes (> 4): dropped at the next tick; the others hear it.
+        auto out = h.advance(std::chrono::milliseconds(50));
+        QCOMPARE(h.core.stats().participantsRosterOverflow, std::uint64_t{1});
+        QCOMPARE(h.core.participantCount(), std::size_t{5});
+        auto toP2 = rosterIn(out, addr(2));
+        QVERIFY(!toP2.empty());
+        QCOMPARE(toP2.back().op, wire::RosterOp::Remove);
+        QCOMPARE(toP2.back().participantId, 1u);
+    }
+
+    void joinRetransmissionIsIdempotent() {
+        Harness h;
+        auto created = h.create(addr(9));
+        auto a = h.join(addr(1), created->conferenceId, "A");
+        auto b = h.join(addr(2), created->conferenceId, "B");
+        QVERIFY(a && b);
+        auto cookie = h.cookieFor(addr(2));
+        auto replies = h.deliver(
+            addr(2),
+            wire::ControlMessage{2, h.joinMessage(*cookie, created->conferenceId, "B", 0)});
+        QCOMPARE(replies.size(), std::size_t{1}); // Joined again, no new roster for anyone
+        auto joined = replies[0].as<wire::JoinedMsg>();
+        QVERIFY(joined);
+        QCOMPARE(joined->participantId, b->participantId);
+        QCOMPARE(h.core.participantCount(), std::size_t{2});
+        QCOMPARE(h.core.stats().joinReplays, std::uint64_t{1});
+        QCOMPARE(h.core.stats().participantsJoined, std::uint64_t{2});
+    }
+
+    void joiningAnotherConferenceMovesTheAddress() {
+        Harness h;
+        auto c1 = h.create(addr(9), 1);
+        auto c2 = h.create(addr(9), 2);
+        QVERIFY(h.join(addr(1), c1->conferenceId, "A"));
+        QVERIFY(h.join(addr(2), c1->conferenceId, "B"));
+        auto sent = h.joinRaw(addr(2), c2->conferenceId, "B");
+        auto toA = rosterIn(sent, addr(1));
+        QCOMPARE(toA.size(), std::size_t{1});
+        QCOMPARE(toA[0].op, wire::RosterOp::Remove);
+        QCOMPARE(h.core.conferenceInfo(c1->conferenceId)->participants.size(), std::size_t{1});
+        QCOMPARE(h.core.conferenceInfo(c2->conferenceId)->participants.size(), std::size_t{1});
+        QCOMPARE(h.core.participantCount(), std::size_t{2});
+    }
+
+    // --- Media forwarding -------------------------------------------------------------------
+
+    void rtpGoesToEveryOtherParticipantOnly() {
+        Harness h;
+        auto c1 = h.create(addr(9), 1);
+        auto c2 = h.create(addr(9), 2);
+        for (std::uint8_t i = 1; i <= 3; ++i)
+            QVERIFY(h.join(addr(i), c1->conferenceId, "P" + std::to_string(i), i));
+        QVERIFY(h.join(addr(4), c2->conferenceId, "Other", 4));
+
+        const auto rtp = rtpBytes(1, 100);
+        auto out = h.deliver(addr(1), rtp);
+        QCOMPARE(out.size(), std::size_t{2});
+        for (const auto& s : out) {
+            QVERIFY(s.forwarded);
+            QVERIFY(s.bytes == rtp);         // unchanged
+            QVERIFY(s.source == rtp.data()); // the very same bytes, not a copy
+            QVERIFY(s.to == addr(2) || s.to == addr(3));
+        }
+        QVERIFY(out[0].to != out[1].to);
+        QCOMPARE(h.core.stats().rtpForwarded, std::uint64_t{1});
+        QCOMPARE(h.core.stats().forwardedPackets, std::uint64_t{2});
+
+        // The lone participant of the other conference forwards to nobody.
+        QVERIFY(h.deliver(addr(4), rtpBytes(4, 1)).empty());
+        // RTCP is forwarded the same way.
+        out = h.deliver(addr(2), rtcpBytes(2));
+        QCOMPARE(out.size(), std::size_t{2});
+        QCOMPARE(h.core.stats().rtcpForwarded, std::uint64_t{1});
+
+        // Unknown address (another port of a participant's IP is another address).
+        QVERIFY(h.deliver(addr(1, 6000), rtp).empty());
+        QVERIFY(h.deliver(addr(77), rtcpBytes(5)).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::NotJoined), std::uint64_t{2});
+
+        // Malformed media from a participant is counted, not forwarded.
+        auto broken = rtpBytes(1, 101, 10);
+        broken[0] = 0x8F; // 15 CSRCs announced (60 bytes), not present
+        QVERIFY(h.deliver(addr(1), broken).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::MalformedRtp), std::uint64_t{1});
+        std::vector<std::uint8_t> badRtcp = rtcpBytes(2);
+        badRtcp[3] = 9; // length beyond the datagram
+        QVERIFY(h.deliver(addr(2), badRtcp).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::MalformedRtcp), std::uint64_t{1});
+
+        // Too large is dropped even from a participant.
+        std::vector<std::uint8_t> huge = rtpBytes(1, 5, 1000);
+        huge.resize(1300, 0x55);
+        QVERIFY(huge.size() > wire::kMaxDatagramBytes);
+        QVERIFY(h.deliver(addr(1), huge).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::TooLarge), std::uint64_t{1});
+    }
+
+    void forwardingAllocatesNothing() {
+        Harness h;
+        auto created = h.create(addr(200));
+        for (std::uint8_t i = 1; i <= 10; ++i)
+            QVERIFY(h.join(addr(i), created->conferenceId, "P" + std::to_string(i), i));
+        std::vector<std::vector<std::uint8_t>> packets;
+        for (std::uint8_t i = 1; i <= 10; ++i)
+            packets.push_back(rtpBytes(i, 1, 160));
+        const auto rtcp = rtcpBytes(1);
+        CountingSink sink;
+        const auto now = h.clock.now();
+        // Warm up (first lookups), then count.
+        for (std::uint8_t i = 1; i <= 10; ++i)
+            h.core.onDatagram(addr(i), packets[i - 1], now, sink);
+        sink.forwarded = 0;
+        const SocketAddress senders[10] = {addr(1), addr(2), addr(3), addr(4), addr(5),
+                                           addr(6), addr(7), addr(8), addr(9), addr(10)};
+        g_allocations = 0;
+        g_countAllocations = true;
+        for (int n = 0; n < 10000; ++n) {
+            const int s = n % 10;
+            if (n % 100 == 99)
+                h.core.onDatagram(senders[s], rtcp, now, sink);
+            else
+                h.core.onDatagram(senders[s], packets[static_cast<std::size_t>(s)], now, sink);
+        }
+        g_countAllocations = false;
+        QCOMPARE(g_allocations.load(), std::uint64_t{0});
+        QCOMPARE(sink.forwarded, std::uint64_t{90000});
+        QCOMPARE(sink.sent, std::uint64_t{0});
+    }
+
+    // --- Keepalive, leave, time-outs --------------------------------------------------------
+
+    void pingIsAnsweredWithPong() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        auto replies = h.deliver(addr(1), wire::ControlMessage{55, wire::PingMsg{123456789}});
+        QCOMPARE(replies.size(), std::size_t{1});
+        auto m = replies[0].control();
+        QCOMPARE(m->requestId, 55u);
+        QCOMPARE(std::get<wire::PongMsg>(m->body).timestampUs, std::uint64_t{123456789});
+
+        // From an address that is not joined: NotJoined, no larger than the Ping (16 bytes).
+        const auto pingBytes = encode(wire::ControlMessage{56, wire::PingMsg{1}});
+        replies = h.deliver(addr(2), pingBytes);
+        QCOMPARE(Harness::errorIn(replies, addr(2)), std::optional(ErrorCode::NotJoined));
+        QVERIFY(replies[0].bytes.size() <= pingBytes.size());
+        // Leave from an unknown address: no answer.
+        QVERIFY(h.deliver(addr(2), wire::ControlMessage{57, wire::LeaveMsg{}}).empty());
+    }
+
+    void silentParticipantTimesOut() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "Quiet"));
+        QVERIFY(h.join(addr(2), created->conferenceId, "Talker"));
+        ackAll(h, addr(2), 2);
+        std::vector<Sent> all;
+        for (int s = 0; s < 9; ++s) { // 9.x s: both still there
+            auto out = h.advance(std::chrono::seconds(1));
+            all.insert(all.end(), out.begin(), out.end());
+            ping(h, addr(2));
+            (void)h.deliver(addr(2),
+                            rtpBytes(2, static_cast<std::uint16_t>(s))); // media counts too
+        }
+        QCOMPARE(h.core.participantCount(), std::size_t{2});
+        auto out = h.advance(std::chrono::milliseconds(1100));
+        QCOMPARE(h.core.participantCount(), std::size_t{1});
+        QCOMPARE(h.core.stats().participantsTimedOut, std::uint64_t{1});
+        auto toTalker = rosterIn(out, addr(2));
+        QCOMPARE(toTalker.size(), std::size_t{1});
+        QCOMPARE(toTalker[0].op, wire::RosterOp::Remove);
+        QCOMPARE(toTalker[0].participantId, 1u);
+        QCOMPARE(toTalker[0].seq, 3u);
+        // The timed-out address is unknown now.
+        QVERIFY(h.deliver(addr(1), rtpBytes(1, 1)).empty());
+    }
+
+    void leaveRemovesAtOnce() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        QVERIFY(h.join(addr(2), created->conferenceId, "B"));
+        auto out = h.deliver(addr(1), wire::ControlMessage{8, wire::LeaveMsg{}});
+        QVERIFY(to(out, addr(1)).empty()); // no reply to the leaver
+        auto toB = rosterIn(out, addr(2));
+        QCOMPARE(toB.size(), std::size_t{1});
+        QCOMPARE(toB[0].op, wire::RosterOp::Remove);
+        QCOMPARE(toB[0].participantId, 1u);
+        QCOMPARE(h.core.participantCount(), std::size_t{1});
+        QCOMPARE(h.core.stats().participantsLeft, std::uint64_t{1});
+        // Media from B goes nowhere now, and A's media is not forwarded.
+        QVERIFY(h.deliver(addr(2), rtpBytes(2, 1)).empty());
+        QVERIFY(h.deliver(addr(1), rtpBytes(1, 1)).empty());
+    }
+
+    // --- Conference lifetime ----------------------------------------------------------------
+
+    void emptyConferenceExpiresAfterEmptyTtl() {
+        MemoryStore store;
+        Harness h({}, &store);
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        QCOMPARE(store.saves, 2); // create, first join
+        QVERIFY(store.last[0].everJoined);
+        (void)h.deliver(addr(1), wire::ControlMessage{8, wire::LeaveMsg{}});
+        h.advance(std::chrono::seconds(59));
+        QVERIFY(h.core.conferenceInfo(created->conferenceId));
+        // Rejoining within the TTL keeps it; leaving again restarts the grace period.
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        (void)h.deliver(addr(1), wire::ControlMessage{8, wire::LeaveMsg{}});
+        h.advance(std::chrono::seconds(59));
+        QVERIFY(h.core.conferenceInfo(created->conferenceId));
+        h.advance(std::chrono::seconds(2));
+        QVERIFY(!h.core.conferenceInfo(created->conferenceId));
+        QCOMPARE(h.core.stats().conferencesExpiredEmpty, std::uint64_t{1});
+        QVERIFY(store.last.empty()); // the removal was saved
+        // Joining it now: unknown.
+        QCOMPARE(Harness::errorIn(h.joinRaw(addr(1), created->conferenceId, "A"), addr(1)),
+                 std::optional(ErrorCode::UnknownConference));
+    }
+
+    void unusedConferenceLivesForUnusedTtl() {
+        relay::RelayConfig config;
+        config.unusedTtl = std::chrono::seconds(600);
+        config.emptyTtl = std::chrono::seconds(5);
+        Harness h(config);
+        auto created = h.create(addr(9));
+        h.advance(std::chrono::seconds(599));
+        QVERIFY(h.core.conferenceInfo(created->conferenceId)); // the empty TTL does not apply
+        h.advance(std::chrono::seconds(2));
+        QVERIFY(!h.core.conferenceInfo(created->conferenceId));
+        QCOMPARE(h.core.stats().conferencesExpiredUnused, std::uint64_t{1});
+    }
+
+    // --- Persistence hooks ------------------------------------------------------------------
+
+    void restoredConferencesAreJoinableWithTheSameSecret() {
+        MemoryStore store;
+        wire::AdminSecret secret{};
+        std::uint64_t usedId = 0;
+        std::uint64_t unusedId = 0;
+        {
+            Harness h({}, &store);
+            auto used = h.create(addr(9), 1);
+            auto unused = h.create(addr(9), 2);
+            QVERIFY(h.join(addr(1), used->conferenceId, "A"));
+            secret = used->adminSecret;
+            usedId = used->conferenceId;
+            unusedId = unused->conferenceId;
+        }
+        QCOMPARE(store.last.size(), std::size_t{2});
+
+        relay::RelayConfig config;
+        config.unusedTtl = std::chrono::seconds(3600);
+        Harness h(config);
+        h.clock.advance(std::chrono::seconds(1800)); // the relay was down for 30 minutes
+        h.core.restore(store.last, h.clock.now());
+        QCOMPARE(h.core.conferenceCount(), std::size_t{2});
+        auto admin = h.join(addr(1), usedId, "A", 1, secret);
+        QVERIFY(admin); // a new relay secret, but the verifier came back
+        QCOMPARE(admin->role, wire::Role::Admin);
+        (void)h.deliver(addr(1), wire::ControlMessage{8, wire::LeaveMsg{}});
+        // The unused one keeps its wall-clock deadline: 1 h after its creation.
+        h.advance(std::chrono::seconds(1790));
+        QVERIFY(h.core.conferenceInfo(unusedId));
+        h.advance(std::chrono::seconds(20));
+        QVERIFY(!h.core.conferenceInfo(unusedId));
+        QVERIFY(!h.core.conferenceInfo(usedId)); // emptied long ago (60 s)
+    }
+
+    void saveFailureIsCountedNotFatal() {
+        MemoryStore store;
+        store.failing = true;
+        Harness h({}, &store);
+        QVERIFY(h.create(addr(9)));
+        QCOMPARE(h.core.stats().stateSaveFailures, std::uint64_t{1});
+        QCOMPARE(h.core.conferenceCount(), std::size_t{1});
+    }
+
+    // --- Hostile input ----------------------------------------------------------------------
+
+    void malformedControlFromUnknownSourceNeverAmplifies() {
+        Harness h;
+        auto cookie = h.cookieFor(addr(1));
+        std::vector<std::vector<std::uint8_t>> inputs;
+        // Truncated Create (12 bytes: header + 4) and Create with trailing bytes.
+        auto create = encode(wire::ControlMessage{3, wire::CreateMsg{*cookie, 0}});
+        inputs.emplace_back(create.begin(), create.begin() + 12);
+        inputs.emplace_back(create.begin(), create.begin() + 9);
+        auto trailing = create;
+        trailing.push_back(0);
+        inputs.push_back(trailing);
+        inputs.push_back(withHeader(1, 200, 9, 4)); // unknown type
+        inputs.push_back(withHeader(1, 13, 9, 40)); // reserved type
+        inputs.push_back(withHeader(7, 3, 9, 24));  // unsupported version
+        inputs.push_back(withHeader(1, 5, 9, 3));   // Join, truncated
+        auto badFlags = create;
+        badFlags[3] = 1; // header flags must be 0
+        inputs.push_back(badFlags);
+        inputs.push_back({wire::kControlMagic}); // lone magic byte
+        for (const auto& input : inputs) {
+            auto replies = h.deliver(addr(2), input);
+            QVERIFY(replies.size() <= 1);
+            for (const auto& r : replies) {
+                QVERIFY2(r.bytes.size() <= input.size(), "reply larger than the request");
+                QVERIFY(r.isType(MessageType::Error));
+            }
+        }
+        QVERIFY(h.core.stats().drops(DropReason::MalformedControl) >= inputs.size() - 1);
+        QVERIFY(h.core.stats().malformed(wire::ParseError::Truncated) >= 2);
+        QCOMPARE(h.core.stats().malformed(wire::ParseError::UnsupportedVersion), std::uint64_t{1});
+    }
+
+    void unsupportedVersionIsAnsweredInVersionOne() {
+        Harness h;
+        const auto input = withHeader(2, 5, 0xABCDEF01, 100);
+        auto replies = h.deliver(addr(1), input);
+        QCOMPARE(replies.size(), std::size_t{1});
+        QCOMPARE(replies[0].bytes[1], wire::kProtocolVersion);
+        auto m = replies[0].control();
+        QVERIFY(m);
+        QCOMPARE(m->requestId, 0xABCDEF01u);
+        QVERIFY(std::get<wire::ErrorMsg>(m->body).code == ErrorCode::UnsupportedVersion);
+        QVERIFY(replies[0].bytes.size() <= input.size());
+    }
+
+    void relayToClientTypesAreNeverAnswered() {
+        Harness h;
+        const wire::ControlBody bodies[] = {
+            wire::CookieMsg{}, wire::CreatedMsg{1, {}, 0}, wire::JoinedMsg{}, wire::PongMsg{1},
+            wire::ErrorMsg{ErrorCode::Malformed, MessageType::Join, "x"}};
+        for (const auto& body : bodies)
+            QVERIFY(h.deliver(addr(1), wire::ControlMessage{1, body}).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::UnexpectedControl), std::uint64_t{5});
+        // Not even a malformed Error gets an Error back (two relays must not ping-pong).
+        QVERIFY(h.deliver(addr(1), withHeader(1, 12, 1, 2)).empty());
+        QVERIFY(h.deliver(addr(1), std::vector<std::uint8_t>{0x01, 0x02}).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::UnknownKind), std::uint64_t{1});
+    }
+
+    void garbageStormNeverCrashesAndIsCounted() {
+        relay::RelayConfig config;
+        config.maxRateLimitEntries = 1000;
+        Harness h(config);
+        auto created = h.create(addr(250));
+        QVERIFY(h.join(addr(251), created->conferenceId, "Victim", 1));
+        QVERIFY(h.join(addr(252), created->conferenceId, "Peer", 2));
+        std::mt19937 rng(20240601);
+        std::vector<std::uint8_t> buffer;
+        std::uint64_t replies = 0;
+        for (int n = 0; n < 100000; ++n) {
+            const std::size_t len = rng() % 1300;
+            buffer.resize(len);
+            for (auto& b : buffer)
+                b = static_cast<std::uint8_t>(rng());
+            switch (rng() % 5) {
+            case 0: // control-looking, random version and type
+                if (len >= 3) {
+                    buffer[0] = wire::kControlMagic;
+                    buffer[1] = static_cast<std::uint8_t>(rng() % 3);
+                    buffer[2] = static_cast<std::uint8_t>(rng() % 16);
+                }
+                break;
+            case 1: // RTP/RTCP-looking
+                if (len >= 2) {
+                    buffer[0] = 0x80 | (buffer[0] & 0x3F);
+                    buffer[1] = static_cast<std::uint8_t>(rng() % 2 ? 111 : 200 + rng() % 8);
+                }
+                break;
+            case 2: // a valid header of a known type with a random body
+                if (len >= 8) {
+                    buffer[0] = wire::kControlMagic;
+                    buffer[1] = wire::kProtocolVersion;
+                    buffer[2] = static_cast<std::uint8_t>(1 + rng() % 12);
+                    buffer[3] = 0;
+                }
+                break;
+            default:
+                break;
+            }
+            // Mostly random sources (IPv4 and IPv6), sometimes the participants themselves.
+            SocketAddress from;
+            const auto pick = rng() % 10;
+            if (pick == 0) {
+                from = addr(251);
+            } else if (pick == 1) {
+                std::array<std::uint8_t, 16> ip{};
+                for (auto& b : ip)
+                    b = static_cast<std::uint8_t>(rng());
+                from = SocketAddress::v6(ip, static_cast<std::uint16_t>(rng()));
+            } else {
+                from = SocketAddress::v4(static_cast<std::uint32_t>(rng()),
+                                         static_cast<std::uint16_t>(rng()));
+            }
+            auto out = h.deliver(from, buffer);
+            for (const auto& s : out) {
+                if (s.forwarded)
+                    continue;
+                ++replies;
+                if (!(from == addr(251)) && s.to == from && s.bytes.size() > len)
+                    QFAIL("a reply to an unvalidated source was larger than its datagram");
+            }
+            if (n % 1000 == 0)
+                h.advance(std::chrono::milliseconds(50));
+        }
+        const auto& stats = h.core.stats();
+        QVERIFY(stats.datagramsReceived >= 100000);
+        QVERIFY(stats.droppedTotal() > 50000);
+        QVERIFY(stats.drops(DropReason::NotJoined) > 0);
+        QVERIFY(stats.drops(DropReason::UnknownKind) > 0);
+        QVERIFY(stats.drops(DropReason::TooLarge) > 0);
+        QVERIFY(stats.drops(DropReason::MalformedControl) > 0);
+        qInfo("storm: %llu replies, %llu drops", static_cast<unsigned long long>(replies),
+              static_cast<unsigned long long>(stats.droppedTotal()));
+        // The real participants still talk (garbage from the victim's own address may have
+        // been a valid Leave, so both (re)join first: a retransmitted Join is harmless).
+        QVERIFY(h.join(addr(251), created->conferenceId, "Victim", 1));
+        QVERIFY(h.join(addr(252), created->conferenceId, "Peer", 2));
+        auto out = h.deliver(addr(252), rtpBytes(2, 7));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == addr(251));
+        // JSON renders.
+        const auto json = relay::statsToJson(stats);
+        QVERIFY(json.find("\"not_joined\"") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayCore)
+#include "TestRelayCore.moc"

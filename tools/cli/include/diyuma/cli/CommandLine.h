@@ -1,0 +1,69 @@
+#pragma once
+// diyuma-cli's command line (CLI11), parsed and validated into plain option structs:
+//
+//   diyuma-cli create --relay HOST:PORT [--private-view]
+//   diyuma-cli join LINK_OR_ID [--relay HOST:PORT] --name NAME
+//              [--send-audio FILE | --send-audio tone:FREQ] [--record-audio DIR]
+//              [--duration SECONDS] [--stats-json FILE] [--bitrate BPS]
+//
+// Everything that can be checked without the network or files is checked here, so bad
+// arguments fail at once with one line.
+// Thread: any (pure).
+
+#include "diyuma/id/InviteLink.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace diyuma::cli {
+
+/// What to send in a join.
+struct AudioInput {
+    enum class Kind { None, Tone, File };
+    Kind kind = Kind::None;
+    double toneHz = 0; ///< Kind::Tone: a sine at toneLevelDbfs
+    std::string path;  ///< Kind::File: any file readAudioFileAs48kMono reads
+};
+inline constexpr double kToneLevelDbfs = -12.0;
+inline constexpr int kDefaultBitrateBps = 32000;
+
+struct CreateOptions {
+    core::RelayAddress relay;
+    bool privateView = false;
+    bool verbose = false;
+};
+
+struct JoinOptions {
+    core::Invite invite; ///< relay, ID and, from an admin link, the admin secret
+    std::string name;
+    AudioInput sendAudio;
+    std::optional<std::filesystem::path> recordDir;
+    std::optional<double> durationSeconds; ///< unset: until SIGINT/SIGTERM
+    std::optional<std::filesystem::path> statsJson;
+    int bitrateBps = kDefaultBitrateBps;
+    bool verbose = false;
+};
+
+/// Help output or an argument error: print and exit with exitCode.
+struct EarlyExit {
+    int exitCode = 0;
+    std::string out; ///< for stdout (help)
+    std::string err; ///< for stderr: one line "diyuma-cli: error: ..." (with '\n')
+};
+
+using ParsedCommandLine = std::variant<CreateOptions, JoinOptions, EarlyExit>;
+
+/// Exit code for bad arguments.
+inline constexpr int kUsageExitCode = 2;
+
+/// Parses the arguments after the program name.
+[[nodiscard]] ParsedCommandLine parseCommandLine(const std::vector<std::string>& args);
+
+/// Parses "tone:FREQ" or a file name.
+[[nodiscard]] std::optional<AudioInput> parseAudioInput(const std::string& text,
+                                                        std::string& error);
+
+} // namespace diyuma::cli

@@ -1,0 +1,46 @@
+#pragma once
+// The stats JSON diyuma-cli writes at the end of a join (--stats-json):
+//
+// {
+//   "conference_id": "XXXX-XXXX-XXXX", "participant_id": 7, "name": "Alice",
+//   "send":   { "start_unix_ms": ... },          // when something was captured and sent
+//   "record": { "start_unix_ms": ... },          // sample 0 of every recording (playout start)
+//   "relay_rtt_ms": 0.21, "relay_rtt_last_ms": 0.19,   // null before the first Pong
+//   "sent": { "audio_packets": ..., "audio_frames": ..., "audio_frames_dtx": ...,
+//             "audio_bytes": ... },
+//   "received": { "datagrams": ..., "rtp_unknown_ssrc": ..., ... },
+//   "remote": { "<display name>": { "participant_ids": [..], "file": "Bob.wav",
+//               "audio": { "packets_received", "packets_lost", "packets_concealed",
+//                          "packets_late", "packets_duplicate", "frames_fec_recovered",
+//                          "jitter_ms", "jitter_buffer_delay_ms", "target_delay_ms" } } }
+// }
+//
+// send.start_unix_ms and record.start_unix_ms come from the same Clock in the same engine
+// tick, so (record position / 48000 + record.start) - send.start is mouth-to-ear delay.
+// "packets_concealed" counts 20 ms frames made up by loss concealment.
+// Thread: any (pure).
+
+#include "diyuma/cli/ParticipantLabels.h"
+#include "diyuma/session/CallStats.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace diyuma::cli {
+
+struct StatsContext {
+    std::string conferenceId;
+    std::uint32_t participantId = 0;
+    std::string name;
+    double durationSeconds = 0; ///< from joining to leaving
+    bool includeRecordStart = true;
+    std::vector<std::optional<std::string>> trackFiles; ///< by track index: file name, if any
+};
+
+/// Serializes the stats (pretty-printed, with a trailing newline).
+[[nodiscard]] std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& labels,
+                                      const StatsContext& context);
+
+} // namespace diyuma::cli

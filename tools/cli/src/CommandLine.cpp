@@ -1,0 +1,184 @@
+#include "diyuma/cli/CommandLine.h"
+
+#include "diyuma/wire/Limits.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+namespace diyuma::cli {
+
+namespace {
+constexpr int kMinBitrateBps = 6000;
+constexpr int kMaxBitrateBps = 510000;
+constexpr double kMaxDurationSeconds = 366.0 * 24 * 3600;
+
+EarlyExit usageError(std::string_view message) {
+    // CLI11 messages can span lines; we promise one.
+    std::string line(message);
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    return EarlyExit{
+        kUsageExitCode, {}, fmt::format("diyuma-cli: error: {} (see diyuma-cli --help)\n", line)};
+}
+
+std::optional<double> parseNumber(std::string_view text) {
+    double value = 0;
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || !std::isfinite(value))
+        return std::nullopt;
+    return value;
+}
+} // namespace
+
+std::optional<AudioInput> parseAudioInput(const std::string& text, std::string& error) {
+    AudioInput input;
+    constexpr std::string_view kTone = "tone:";
+    if (text.rfind(kTone, 0) == 0) {
+        auto hz = parseNumber(std::string_view(text).substr(kTone.size()));
+        if (!hz || *hz <= 0 || *hz >= 24000) {
+            error = fmt::format("--send-audio {}: the tone frequency must be a number of Hz "
+                                "between 0 and 24000",
+                                text);
+            return std::nullopt;
+        }
+        input.kind = AudioInput::Kind::Tone;
+        input.toneHz = *hz;
+        return input;
+    }
+    if (text.empty()) {
+        error = "--send-audio needs a file name or tone:FREQ";
+        return std::nullopt;
+    }
+    input.kind = AudioInput::Kind::File;
+    input.path = text;
+    return input;
+}
+
+ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
+    CLI::App app{"Diyuma Conference headless client: create a conference, or join one, send a "
+                 "tone or a sound file, record what you hear and write stats as JSON.",
+                 "diyuma-cli"};
+    app.require_subcommand(1);
+
+    std::string createRelay;
+    bool privateView = false;
+    bool createVerbose = false;
+    auto* create = app.add_subcommand("create", "Create a conference; print the invite link "
+                                                "and then the admin link");
+    create->add_option("--relay", createRelay, "Relay address HOST:PORT (named in the links)")
+        ->required();
+    create->add_flag("--private-view", privateView,
+                     "Only the admin sees everyone's video (enforced by the relay)");
+    create->add_flag("-v,--verbose", createVerbose, "Log what happens to stderr");
+
+    std::string link;
+    std::string joinRelay;
+    std::string name;
+    std::string sendAudio;
+    std::string recordDir;
+    std::string statsJson;
+    double duration = 0;
+    int bitrate = kDefaultBitrateBps;
+    bool joinVerbose = false;
+    auto* join = app.add_subcommand(
+        "join", "Join a conference, send audio in real time, record what you hear");
+    join->add_option("LINK_OR_ID", link, "Invite or admin link (diyuma://...), or a bare ID")
+        ->required();
+    auto* relayOpt = join->add_option("--relay", joinRelay,
+                                      "Relay HOST:PORT (needed for a bare ID; overrides the "
+                                      "link's relay)");
+    join->add_option("--name", name, "Display name (1 to 64 bytes)")->required();
+    auto* sendOpt = join->add_option(
+        "--send-audio", sendAudio,
+        "FILE (any WAV/FLAC/AIFF, sent once, then silence) or tone:FREQ (sine at -12 dBFS); "
+        "without it nothing is sent");
+    auto* recordOpt = join->add_option("--record-audio", recordDir,
+                                       "Write DIR/<participant>.wav and DIR/mix.wav");
+    auto* durationOpt = join->add_option(
+        "--duration", duration, "Seconds to stay after joining (default: until SIGINT/SIGTERM)");
+    auto* statsOpt = join->add_option("--stats-json", statsJson, "Write stats as JSON at the end");
+    join->add_option("--bitrate", bitrate, "Opus bitrate in bit/s (6000..510000, default 32000)");
+    join->add_flag("-v,--verbose", joinVerbose, "Log what happens to stderr");
+
+    // CLI11 takes a reversed vector.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+            std::ostringstream out;
+            std::ostringstream err;
+            app.exit(e, out, err);
+            return EarlyExit{0, out.str(), err.str()};
+        }
+        return usageError(e.what());
+    }
+
+    if (create->parsed()) {
+        CreateOptions options;
+        auto relay = core::parseRelayAddress(createRelay);
+        if (!relay)
+            return usageError(relay.error().message);
+        options.relay = relay.value();
+        options.privateView = privateView;
+        options.verbose = createVerbose;
+        return options;
+    }
+
+    JoinOptions options;
+    options.verbose = joinVerbose;
+    std::optional<core::RelayAddress> relay;
+    if (relayOpt->count() > 0) {
+        auto parsed = core::parseRelayAddress(joinRelay);
+        if (!parsed)
+            return usageError(parsed.error().message);
+        relay = parsed.value();
+    }
+    auto invite = core::parseInvite(link, relay.value_or(core::RelayAddress{}));
+    if (!invite)
+        return usageError(invite.error().message);
+    options.invite = invite.value();
+    if (relay)
+        options.invite.relay = *relay; // an explicit --relay wins over the link's
+    if (name.empty() || name.size() > core::wire::kMaxNameBytes)
+        return usageError(
+            fmt::format("--name must be 1 to {} bytes long", core::wire::kMaxNameBytes));
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
+        return usageError("--name must not contain control characters");
+    options.name = name;
+    if (sendOpt->count() > 0) {
+        std::string error;
+        auto input = parseAudioInput(sendAudio, error);
+        if (!input)
+            return usageError(error);
+        options.sendAudio = *input;
+    }
+    if (recordOpt->count() > 0) {
+        if (recordDir.empty())
+            return usageError("--record-audio needs a folder");
+        options.recordDir = recordDir;
+    }
+    if (durationOpt->count() > 0) {
+        if (!std::isfinite(duration) || duration <= 0 || duration > kMaxDurationSeconds)
+            return usageError("--duration must be a positive number of seconds");
+        options.durationSeconds = duration;
+    }
+    if (statsOpt->count() > 0) {
+        if (statsJson.empty())
+            return usageError("--stats-json needs a file name");
+        options.statsJson = statsJson;
+    }
+    if (bitrate < kMinBitrateBps || bitrate > kMaxBitrateBps)
+        return usageError(fmt::format("--bitrate must be between {} and {} bit/s", kMinBitrateBps,
+                                      kMaxBitrateBps));
+    options.bitrateBps = bitrate;
+    return options;
+}
+
+} // namespace diyuma::cli

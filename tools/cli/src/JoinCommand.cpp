@@ -1,0 +1,230 @@
+#include "diyuma/audio/AudioFormat.h"
+#include "diyuma/audio/WavFile.h"
+#include "diyuma/cli/AudioSources.h"
+#include "diyuma/cli/Commands.h"
+#include "diyuma/cli/ParticipantLabels.h"
+#include "diyuma/cli/Recorder.h"
+#include "diyuma/cli/StatsJson.h"
+#include "diyuma/cli/StopSignal.h"
+#include "diyuma/net/UdpTransport.h"
+#include "diyuma/session/CallEngine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+namespace diyuma::cli {
+
+namespace {
+using namespace std::chrono_literals;
+using TimePoint = core::Clock::TimePoint;
+
+constexpr auto kAudioTick = 10ms;
+/// Belt and braces: the session gives up after 3 s of silence from the relay; this bounds a
+/// relay that keeps talking without ever letting us in.
+constexpr auto kJoinDeadline = 10s;
+/// At most this many datagrams are handled between two looks at the clock.
+constexpr int kMaxDatagramsPerWake = 64;
+
+class JoinRunner final : public core::ClientSessionListener {
+public:
+    JoinRunner(const JoinOptions& options, const core::Clock& clock, std::ostream& err)
+        : m_options(options), m_clock(clock), m_err(err) {}
+
+    int run();
+
+private:
+    void onJoined(const core::JoinInfo& info) override {
+        m_joinedAt = m_clock.now();
+        m_nextTick = *m_joinedAt;
+        m_participantId = info.participantId;
+        if (m_options.durationSeconds)
+            m_endAt = *m_joinedAt + std::chrono::duration_cast<core::Clock::Duration>(
+                                        std::chrono::duration<double>(*m_options.durationSeconds));
+    }
+    void onRosterChanged(const core::RosterChange& change) override {
+        if (change.entry.isSelf)
+            return;
+        if (change.op == core::wire::RosterOp::Upsert)
+            (void)m_labels.assign(change.entry.participantId, change.entry.name);
+        else
+            m_labels.release(change.entry.participantId);
+    }
+    void onError(const core::SessionError& error) override { m_sessionError = error; }
+    void onConnectionLost(std::string_view reason) override {
+        m_connectionLost = std::string(reason);
+    }
+
+    int fail(const std::string& message) {
+        m_err << "diyuma-cli: error: " << message << '\n' << std::flush;
+        return kFailureExitCode;
+    }
+    void receiveUntil(TimePoint deadline);
+    int finish(const std::optional<std::string>& failure);
+
+    const JoinOptions& m_options;
+    const core::Clock& m_clock;
+    std::ostream& m_err;
+
+    std::unique_ptr<core::LogSink> m_log;
+    std::optional<core::UdpTransport> m_transport;
+    std::unique_ptr<core::AudioCaptureSource> m_source;
+    ParticipantLabels m_labels;
+    std::unique_ptr<Recorder> m_recorder;
+    std::unique_ptr<core::CallEngine> m_engine;
+    std::array<std::uint8_t, 2048> m_buffer{};
+
+    std::optional<TimePoint> m_joinedAt;
+    std::optional<TimePoint> m_endAt;
+    TimePoint m_nextTick{};
+    std::uint32_t m_participantId = 0;
+    std::optional<core::SessionError> m_sessionError;
+    std::optional<std::string> m_connectionLost;
+};
+
+int JoinRunner::run() {
+    if (m_options.verbose)
+        m_log = std::make_unique<core::StderrLogSink>(core::LogLevel::Debug);
+
+    // Files first: a broken WAV or an unwritable folder fails before any network traffic.
+    switch (m_options.sendAudio.kind) {
+    case AudioInput::Kind::None:
+        break; // listen only: nothing is sent, no stream announced
+    case AudioInput::Kind::Tone:
+        m_source = std::make_unique<ToneSource>(m_options.sendAudio.toneHz, kToneLevelDbfs);
+        break;
+    case AudioInput::Kind::File: {
+        auto samples = core::readAudioFileAs48kMono(m_options.sendAudio.path);
+        if (!samples)
+            return fail(samples.error().message);
+        m_source = std::make_unique<PcmSource>(std::move(samples.value()));
+        break;
+    }
+    }
+    if (m_options.recordDir) {
+        auto recorder = Recorder::create(*m_options.recordDir, m_labels);
+        if (!recorder)
+            return fail(recorder.error().message);
+        m_recorder = std::move(recorder.value());
+    }
+
+    auto transport = core::UdpTransport::open(m_options.invite.relay);
+    if (!transport)
+        return fail(transport.error().message);
+    m_transport.emplace(std::move(transport.value()));
+
+    core::CallEngineConfig config;
+    config.name = m_options.name;
+    config.audioBitrateBps = m_options.bitrateBps;
+    auto engine = core::CallEngine::create(m_clock, *m_transport, m_source.get(), m_recorder.get(),
+                                           this, config, m_log.get());
+    if (!engine)
+        return fail(engine.error().message);
+    m_engine = std::move(engine.value());
+    if (auto started = m_engine->join(m_options.invite.id.value(), m_options.invite.adminSecret);
+        !started)
+        return fail(started.error().message);
+
+    const TimePoint startedAt = m_clock.now();
+    for (;;) {
+        if (stopRequested()) {
+            if (!m_joinedAt) {
+                m_engine->leave();
+                return fail("interrupted before joining");
+            }
+            return finish(std::nullopt);
+        }
+        if (m_sessionError)
+            return fail(relayErrorMessage(*m_sessionError, m_options.invite.relay, *m_transport));
+        if (m_connectionLost)
+            return finish(m_connectionLost);
+        if (!m_joinedAt && m_clock.now() - startedAt > kJoinDeadline) {
+            m_engine->leave();
+            return fail("the relay did not let us join within 10 s");
+        }
+
+        TimePoint now = m_clock.now();
+        if (m_joinedAt) {
+            if (m_endAt && now >= *m_endAt && m_nextTick >= *m_endAt)
+                return finish(std::nullopt);
+            // Ticks sit on absolute times (joinedAt + k * 10 ms), so lateness of one wake-up
+            // never accumulates into drift; after a stall the missed ticks run back to back.
+            while (now >= m_nextTick && (!m_endAt || m_nextTick < *m_endAt)) {
+                m_engine->processAudioBlock();
+                m_nextTick += kAudioTick;
+            }
+            if (m_recorder && m_recorder->error())
+                return finish(m_recorder->error());
+        }
+        m_engine->tick();
+
+        TimePoint deadline = std::min(m_engine->session().nextTimerAt(), now + 50ms);
+        if (m_joinedAt) {
+            deadline = std::min(deadline, m_nextTick);
+            if (m_endAt)
+                deadline = std::min(deadline, *m_endAt);
+        }
+        receiveUntil(deadline);
+    }
+}
+
+void JoinRunner::receiveUntil(TimePoint deadline) {
+    auto wait = std::chrono::duration_cast<std::chrono::microseconds>(deadline - m_clock.now());
+    wait = std::clamp<std::chrono::microseconds>(wait, 0us, 50ms);
+    for (int i = 0; i < kMaxDatagramsPerWake; ++i) {
+        auto r = m_transport->receive(m_buffer, i == 0 ? wait : 0us);
+        if (r.status == core::ReceiveStatus::Datagram)
+            m_engine->onDatagram(std::span<const std::uint8_t>(m_buffer).first(r.sizeBytes));
+        else if (r.status != core::ReceiveStatus::Truncated)
+            return; // timeout, signal, ICMP error: back to the loop
+    }
+}
+
+int JoinRunner::finish(const std::optional<std::string>& failure) {
+    const TimePoint leftAt = m_clock.now();
+    m_engine->leave();
+    if (m_recorder)
+        m_recorder->finish();
+    std::optional<std::string> problem = failure;
+    if (!problem && m_recorder && m_recorder->error())
+        problem = m_recorder->error();
+
+    if (m_options.statsJson) {
+        StatsContext context;
+        context.conferenceId = m_options.invite.id.toString();
+        context.participantId = m_participantId;
+        context.name = m_options.name;
+        context.durationSeconds =
+            m_joinedAt ? std::chrono::duration<double>(leftAt - *m_joinedAt).count() : 0.0;
+        context.includeRecordStart = true;
+        for (std::size_t i = 0; i < m_labels.tracks().size(); ++i) {
+            std::optional<std::string> file;
+            if (m_recorder)
+                if (auto path = m_recorder->fileOf(i))
+                    file = path->filename().string();
+            context.trackFiles.push_back(file);
+        }
+        const std::string json = statsToJson(m_engine->stats(), m_labels, context);
+        std::ofstream out(*m_options.statsJson, std::ios::binary | std::ios::trunc);
+        out << json;
+        out.close();
+        if (!out && !problem)
+            problem = fmt::format("cannot write stats to {}", m_options.statsJson->string());
+    }
+    if (problem)
+        return fail(*problem);
+    return 0;
+}
+} // namespace
+
+int runJoin(const JoinOptions& options, const core::Clock& clock, std::ostream& err) {
+    JoinRunner runner(options, clock, err);
+    return runner.run();
+}
+
+} // namespace diyuma::cli

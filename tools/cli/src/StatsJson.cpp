@@ -1,0 +1,92 @@
+#include "diyuma/cli/StatsJson.h"
+
+#include <nlohmann/json.hpp>
+
+namespace diyuma::cli {
+
+namespace {
+nlohmann::json optionalNumber(const std::optional<double>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+/// One track may have several participant IDs (someone who left and came back): counts add
+/// up, the momentary figures come from the latest one.
+struct Aggregate {
+    core::RemoteAudioStats sum;
+    std::vector<std::uint32_t> ids;
+    bool any = false;
+};
+} // namespace
+
+std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& labels,
+                        const StatsContext& context) {
+    nlohmann::json root = nlohmann::json::object();
+    root["conference_id"] = context.conferenceId;
+    root["participant_id"] = context.participantId;
+    root["name"] = context.name;
+    root["duration_s"] = context.durationSeconds;
+    if (stats.sendStartUnixMs)
+        root["send"]["start_unix_ms"] = *stats.sendStartUnixMs;
+    if (stats.playoutStartUnixMs && context.includeRecordStart)
+        root["record"]["start_unix_ms"] = *stats.playoutStartUnixMs;
+    root["relay_rtt_ms"] = optionalNumber(stats.relayRttMs);
+    root["relay_rtt_last_ms"] = optionalNumber(stats.relayRttLastMs);
+    root["sent"] = {{"audio_packets", stats.audioPacketsSent},
+                    {"audio_frames", stats.audioFramesEncoded},
+                    {"audio_frames_dtx", stats.audioFramesDtx},
+                    {"audio_bytes", stats.audioBytesSent},
+                    {"audio_send_failures", stats.audioSendFailures}};
+    root["received"] = {{"datagrams", stats.datagramsReceived},
+                        {"rtp_malformed", stats.rtpMalformed},
+                        {"rtp_unknown_ssrc", stats.rtpUnknownSsrc},
+                        {"rtp_other_payload_type", stats.rtpOtherPayloadType},
+                        {"rtcp", stats.rtcpReceived},
+                        {"unknown", stats.unknownDatagrams}};
+
+    std::vector<Aggregate> byTrack(labels.tracks().size());
+    for (const auto& remote : stats.remotes) { // ordered by participant ID
+        auto index = labels.find(remote.participantId);
+        if (!index || *index >= byTrack.size())
+            continue;
+        Aggregate& a = byTrack[*index];
+        a.ids.push_back(remote.participantId);
+        if (!a.any) {
+            a.sum = remote;
+            a.any = true;
+            continue;
+        }
+        a.sum.packetsReceived += remote.packetsReceived;
+        a.sum.packetsLost += remote.packetsLost;
+        a.sum.packetsLate += remote.packetsLate;
+        a.sum.packetsDuplicate += remote.packetsDuplicate;
+        a.sum.framesConcealed += remote.framesConcealed;
+        a.sum.framesFecRecovered += remote.framesFecRecovered;
+        a.sum.jitterMs = remote.jitterMs;
+        a.sum.jitterBufferDelayMs = remote.jitterBufferDelayMs;
+        a.sum.targetDelayMs = remote.targetDelayMs;
+    }
+    nlohmann::json remotes = nlohmann::json::object();
+    for (std::size_t i = 0; i < byTrack.size(); ++i) {
+        const Aggregate& a = byTrack[i];
+        if (!a.any)
+            continue;
+        nlohmann::json entry;
+        entry["participant_ids"] = a.ids;
+        if (i < context.trackFiles.size() && context.trackFiles[i])
+            entry["file"] = *context.trackFiles[i];
+        entry["audio"] = {{"packets_received", a.sum.packetsReceived},
+                          {"packets_lost", a.sum.packetsLost},
+                          {"packets_concealed", a.sum.framesConcealed},
+                          {"packets_late", a.sum.packetsLate},
+                          {"packets_duplicate", a.sum.packetsDuplicate},
+                          {"frames_fec_recovered", a.sum.framesFecRecovered},
+                          {"jitter_ms", a.sum.jitterMs},
+                          {"jitter_buffer_delay_ms", a.sum.jitterBufferDelayMs},
+                          {"target_delay_ms", a.sum.targetDelayMs}};
+        remotes[labels.tracks()[i].jsonKey] = std::move(entry);
+    }
+    root["remote"] = std::move(remotes);
+    return root.dump(2) + "\n";
+}
+
+} // namespace diyuma::cli
