@@ -101,6 +101,8 @@ echo "# offered = packets/s sent by the load generator (0 = as fast as it can);"
     "forwarded = copies received by the participants per second"
 echo "# cpu_us/pkt = target's utime+stime per forwarded packet; core_us/pkt = busy time of" \
     "core $TARGET_CPU (incl. softirq, which carries loopback delivery) per forwarded packet"
+echo "# * = disturbed run: other processes took >10 % of core $TARGET_CPU, or the load generator" \
+    "got <90 % of core $LOAD_CPU; left out of the medians"
 printf '%-6s %8s %9s %10s %7s %8s %10s %10s %9s %8s\n' target offered sent_pps forwarded \
     ratio tgt_cpu cpu_us/pkt core_us/pkt core_busy load_cpu
 
@@ -128,15 +130,25 @@ for rate in $RATES; do
             fwd=$(field delivered_pps "$log.load")
             cpu=$(field target_cpu_us_per_delivered "$log.load")
             core=$(field core_us_per_delivered "$log.load")
-            printf '%-6s %8s %9s %10s %7s %8s %10s %10s %9s %8s\n' "$kind" "$rate" \
+            loadcpu=$(field loadgen_cpu_util "$log.load")
+            # Disturbed: other processes took more than 10 % of the target's core, or the
+            # load generator (which polls without sleeping) got less than 90 % of its core.
+            flag=$(awk -v cpu="$cpu" -v core="$core" -v l="$loadcpu" \
+                'BEGIN { print (core > cpu * 1.1 || l < 0.9) ? "*" : "" }')
+            printf '%-6s %8s %9s %10s %7s %8s %10s %10s %9s %8s %s\n' "$kind" "$rate" \
                 "$(field sent_pps "$log.load")" "$fwd" "$(field delivery_ratio "$log.load")" \
                 "$(field target_cpu_util "$log.load")" "$cpu" "$core" \
-                "$(field core_busy_util "$log.load")" "$(field loadgen_cpu_util "$log.load")"
-            printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "$fwd" "$cpu" "$core" >>"$RESULTS"
+                "$(field core_busy_util "$log.load")" "$loadcpu" "$flag"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$rate" "$fwd" "$cpu" "$core" \
+                "${flag:-ok}" >>"$RESULTS"
             for check in self_deliveries misrouted; do
                 v=$(field $check "$log.load")
                 [[ $v == 0 ]] || echo "  warning: $kind $check=$v (must be 0)"
             done
+            if [[ $kind == bare ]]; then
+                failures=$(sed -n 's/.* send_failures=\([0-9]*\).*/\1/p' "$log.err")
+                [[ -z $failures || $failures == 0 ]] || echo "  bare send failures: $failures"
+            fi
             if [[ $kind == relay ]] && command -v jq >/dev/null; then
                 # The relay's own final stats line (JSON) on stderr: what it dropped and why.
                 stats=$(grep '^{' "$log.err" | tail -n1 || true)
@@ -145,6 +157,10 @@ for rate in $RATES; do
                         | select(getpath($p) != 0) | {($p | join(".")): getpath($p)}]
                         | add // empty' <<<"$stats" 2>/dev/null || true)
                     [[ -z $dropped ]] || echo "  relay dropped: $dropped"
+                    sendfail=$(jq -c '.io // {} | {send_would_block, send_errors}
+                        | with_entries(select(.value != null and .value != 0))
+                        | select(length > 0)' <<<"$stats" 2>/dev/null || true)
+                    [[ -z $sendfail ]] || echo "  relay send failures: $sendfail"
                 fi
             fi
         done
@@ -153,10 +169,12 @@ done
 
 # Median over the repetitions of each (target, rate); the saturation rate of a target is the
 # highest of its medians.
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
-    else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk 'NF { v[++n] = $1 } END { if (n == 0) print "-";
+    else if (n % 2) print v[(n + 1) / 2]; else printf "%.6g\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
 echo
-echo "# medians over $REPEAT runs: forwarded packets/s (CPU us per forwarded packet: process/core)"
+disturbed=$(awk -F'\t' '$6 != "ok"' "$RESULTS" | wc -l)
+echo "# medians over the undisturbed of $REPEAT runs ($disturbed runs marked * left out):" \
+    "forwarded packets/s (CPU us per forwarded packet: process/core)"
 printf '%8s' offered
 for kind in $TARGETS; do printf ' %26s' "$kind"; done
 echo
@@ -165,13 +183,13 @@ for kind in $TARGETS; do BEST[$kind]=0; done
 for rate in $RATES; do
     printf '%8s' "$rate"
     for kind in $TARGETS; do
-        sel() { awk -F'\t' -v k="$kind" -v r="$rate" -v c="$1" '$1 == k && $2 == r { print $c }' \
-            "$RESULTS" | median; }
+        sel() { awk -F'\t' -v k="$kind" -v r="$rate" -v c="$1" \
+            '$1 == k && $2 == r && $6 == "ok" { print $c }' "$RESULTS" | median; }
         fwd=$(sel 3)
         cpu=$(sel 4)
         core=$(sel 5)
         printf ' %10s (%5s/%5s us)' "$fwd" "$cpu" "$core"
-        if awk -v a="$fwd" -v b="${BEST[$kind]}" 'BEGIN { exit !(a > b) }'; then
+        if [[ $fwd != - ]] && awk -v a="$fwd" -v b="${BEST[$kind]}" 'BEGIN { exit !(a > b) }'; then
             BEST[$kind]=$fwd
             BEST_RATE[$kind]=$rate
             BEST_CPU[$kind]=$cpu
@@ -183,6 +201,10 @@ done
 echo
 echo "# summary (saturation = the highest median forwarded rate over RATES)"
 for kind in $TARGETS; do
+    if [[ ${BEST[$kind]} == 0 ]]; then
+        echo "$kind: not measured (every run was disturbed; run again when the machine is quiet)"
+        continue
+    fi
     printf '%-6s forwarded %8s packets/s at offered %s; CPU %s us (process), %s us (core) per' \
         "$kind" "${BEST[$kind]}" "${BEST_RATE[$kind]}" "${BEST_CPU[$kind]}" "${BEST_CORE[$kind]}"
     echo " forwarded packet"
@@ -192,10 +214,12 @@ if [[ " $TARGETS " == *" relay "* && " $TARGETS " == *" bare "* ]]; then
         'BEGIN { if (b > 0) printf "relay/ceiling ratio: %.3f (of the saturation rates)\n", r / b }'
     # Each relay run divided by the bare run just before it (same rate, same repetition):
     # robust against the machine drifting between runs.
-    paired=$(awk -F'\t' '$1 == "bare" { b = $3 } $1 == "relay" && b > 0 { print $3 / b; b = 0 }' \
-        "$RESULTS" | median | awk '{ printf "%.3f", $1 }')
-    n=$(awk -F'\t' '$1 == "relay"' "$RESULTS" | wc -l)
-    range=$(awk -F'\t' '{ if (!($1 in lo) || $3 < lo[$1]) lo[$1] = $3; if ($3 > hi[$1]) hi[$1] = $3 }
+    pairs=$(awk -F'\t' '$1 == "bare" { b = ($6 == "ok") ? $3 : 0 }
+        $1 == "relay" && $6 == "ok" && b > 0 { print $3 / b; b = 0 }' "$RESULTS")
+    paired=$(median <<<"$pairs" | awk '$1 != "-" { printf "%.3f", $1 } $1 == "-" { print "-" }')
+    n=$(grep -c . <<<"$pairs" || true)
+    range=$(awk -F'\t' '$6 == "ok" {
+        if (!($1 in lo) || $3 < lo[$1]) lo[$1] = $3; if ($3 > hi[$1]) hi[$1] = $3 }
         END { for (k in lo) printf "%s %d..%d  ", k, lo[k], hi[k] }' "$RESULTS")
     echo "relay/ceiling ratio, median of $n paired runs: $paired"
     echo "spread of single runs over all rates (forwarded packets/s): $range"
