@@ -3,6 +3,7 @@
 #include "diyuma/crypto/Hmac.h"
 #include "diyuma/crypto/Random.h"
 #include "diyuma/id/ConferenceId.h"
+#include "diyuma/wire/Text.h"
 
 #include <fmt/format.h>
 
@@ -15,47 +16,9 @@ namespace diyuma::core {
 namespace {
 using namespace std::chrono_literals;
 
-/// Valid UTF-8 without C0 control characters: what the protocol allows in names.
+/// What the protocol allows in names (wire/Text.h), within the length limit.
 bool validDisplayName(std::string_view name) {
-    if (name.empty() || name.size() > wire::kMaxNameBytes)
-        return false;
-    std::size_t i = 0;
-    while (i < name.size()) {
-        const auto c = static_cast<unsigned char>(name[i]);
-        if (c < 0x20 || c == 0x7F)
-            return false;
-        std::size_t extra = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (extra > name.size() - i - 1)
-            return false;
-        for (std::size_t k = 1; k <= extra; ++k) {
-            const auto cc = static_cast<unsigned char>(name[i + k]);
-            if ((cc & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
-        static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += extra + 1;
-    }
-    return true;
+    return !name.empty() && name.size() <= wire::kMaxNameBytes && wire::isValidWireText(name);
 }
 } // namespace
 
