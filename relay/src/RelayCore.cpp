@@ -61,10 +61,13 @@ void RelayCore::restore(std::span<const ConferenceRecord> records, TimePoint now
         conference->lastActiveUnixMs = record.lastActiveUnixMs;
         conference->everJoined = record.everJoined;
         conference->emptySince = now;
-        const auto unusedDeadlineMs =
-            record.createdUnixMs +
+        // Clamped so that a hand-edited creation time (far past or future) cannot overflow:
+        // what is left is always within [0, unusedTtl].
+        const auto ttlMs =
             std::chrono::duration_cast<std::chrono::milliseconds>(m_config.unusedTtl).count();
-        const auto leftMs = std::max<std::int64_t>(0, unusedDeadlineMs - nowUnixMs);
+        const auto createdMs =
+            std::clamp<std::int64_t>(record.createdUnixMs, nowUnixMs - ttlMs, nowUnixMs);
+        const auto leftMs = createdMs + ttlMs - nowUnixMs;
         conference->unusedExpiresAt = now + std::chrono::milliseconds(leftMs);
         m_conferences[conference->id] = std::move(conference);
     }
@@ -313,7 +316,10 @@ void RelayCore::onJoin(const SocketAddress& from, Participant* sender, std::uint
                   sender != nullptr ? wire::kMaxDatagramBytes : requestBytes, out);
         return;
     }
-    if (!m_requestLimiter.allow(from, now)) {
+    // A retransmitted Join of a participant that is already in is answered, never limited.
+    const bool replay = sender != nullptr && sender->conference != nullptr &&
+                        sender->conference->id == join.conferenceId;
+    if (!replay && !m_requestLimiter.allow(from, now)) {
         drop(DropReason::RateLimitedRequest, from, now);
         sendError(from, requestId, wire::ErrorCode::RateLimited, kType,
                   "too many requests from this address; try again in a few seconds",

@@ -292,6 +292,12 @@ void ClientSession::onErrorMsg(const wire::ControlMessage& message, const wire::
         return;
     }
     if (error.code == wire::ErrorCode::BadCookie) {
+        if (m_state != SessionState::AwaitingReply) {
+            // An answer to a retransmission sent with the old cookie, after we already asked
+            // for a new one: counting it would fail a join that is about to work.
+            ++m_counters.controlIgnored;
+            return;
+        }
         ++m_counters.badCookies;
         if (++m_badCookieRetries > m_timing.maxBadCookieRetries) {
             fail(SessionErrorCode::CookieRejected,

@@ -442,6 +442,30 @@ private slots:
         QCOMPARE(h.core.stats().participantsJoined, std::uint64_t{2});
     }
 
+    void joinRetransmissionIsNeverRateLimited() {
+        relay::RelayConfig limited;
+        limited.requestRate = {1.0, 1.0};
+        Harness h(limited);
+        auto created = h.create(addr(9));
+        auto a = h.join(addr(1), created->conferenceId, "A"); // takes addr(1)'s only token
+        QVERIFY(a);
+        for (std::uint32_t i = 0; i < 5; ++i) {
+            auto cookie = h.cookieFor(addr(1));
+            auto replies = h.deliver(
+                addr(1), wire::ControlMessage{
+                             10 + i, h.joinMessage(*cookie, created->conferenceId, "A", 0)});
+            QCOMPARE(replies.size(), std::size_t{1});
+            QVERIFY(replies[0].as<wire::JoinedMsg>());
+        }
+        QCOMPARE(h.core.stats().drops(DropReason::RateLimitedRequest), std::uint64_t{0});
+        // A new participant from the same IP is still limited.
+        auto cookie = h.cookieFor(addr(1, 7));
+        auto replies = h.deliver(
+            addr(1, 7),
+            wire::ControlMessage{20, h.joinMessage(*cookie, created->conferenceId, "B", 0)});
+        QCOMPARE(Harness::errorIn(replies, addr(1, 7)), std::optional(ErrorCode::RateLimited));
+    }
+
     void joiningAnotherConferenceMovesTheAddress() {
         Harness h;
         auto c1 = h.create(addr(9), 1);

@@ -232,6 +232,26 @@ private slots:
         QCOMPARE(f.listener.errors.back().code, SessionErrorCode::CookieRejected);
     }
 
+    void staleBadCookiesWhileAskingForANewOneAreIgnored() {
+        // Several Joins with the old cookie were in flight when the relay restarted: their
+        // BadCookie answers arrive after we already sent a fresh Hello and must not count.
+        Fixture f;
+        QVERIFY(f.session.startJoin(f.params()).ok());
+        const auto id = f.last().requestId;
+        f.receive(id, wire::CookieMsg{kCookie});
+        f.receive(id, wire::ErrorMsg{wire::ErrorCode::BadCookie, wire::MessageType::Join, ""});
+        QCOMPARE(stateName(f.session.state()), stateName(SessionState::Handshaking));
+        const auto sentBefore = f.transport.sent.size();
+        for (int i = 0; i < 5; ++i)
+            f.receive(id, wire::ErrorMsg{wire::ErrorCode::BadCookie, wire::MessageType::Join, ""});
+        QCOMPARE(stateName(f.session.state()), stateName(SessionState::Handshaking));
+        QCOMPARE(f.transport.sent.size(), sentBefore); // no Hello storm either
+        f.receive(id, wire::CookieMsg{kCookie});
+        f.receive(id, wire::JoinedMsg{7, wire::Role::Member, 0, 1000, 10000});
+        QCOMPARE(stateName(f.session.state()), stateName(SessionState::Joined));
+        QVERIFY(f.listener.errors.empty());
+    }
+
     void errorsAreMappedToClearMessages_data() {
         QTest::addColumn<int>("wireCode");
         QTest::addColumn<int>("sessionCode");
