@@ -13,6 +13,8 @@ packages=(
     # standards checks with tools nobody here wrote, and sound inspection
     tshark gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad sox
+    # benchmark scripts (bench/)
+    jq
 )
 
 missing=()

@@ -61,13 +61,15 @@ trap cleanup EXIT
 
 field() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }
 
-# Starts the target pinned to TARGET_CPU; sets TARGET_PID and TARGET_ADDR.
+# Starts the target pinned to TARGET_CPU (with the environment given after the log, e.g.
+# LD_PRELOAD=...); sets TARGET_PID and TARGET_ADDR.
 start_target() {
     local kind=$1 log=$2
+    shift 2
     if [[ $kind == bare ]]; then
-        taskset -c "$TARGET_CPU" "$FORWARDER" --listen 127.0.0.1:0 >"$log.out" 2>"$log.err" &
+        taskset -c "$TARGET_CPU" env "$@" "$FORWARDER" --listen 127.0.0.1:0 >"$log.out" 2>"$log.err" &
     else
-        taskset -c "$TARGET_CPU" "$RELAY" --listen 127.0.0.1:0 \
+        taskset -c "$TARGET_CPU" env "$@" "$RELAY" --listen 127.0.0.1:0 \
             --max-conferences $((CONFERENCES + 10)) --max-participants "$MEMBERS" \
             --log-level warning >"$log.out" 2>"$log.err" &
     fi
@@ -234,16 +236,7 @@ if [[ " $TARGETS " == *" relay "* && -f $PRELOAD ]] && command -v jq >/dev/null;
     declare -A ALLOCS FORWARDED
     for secs in "${ALLOC_SHORT:-1}" "${ALLOC_LONG:-3}"; do
         log=$WORK/alloc-$secs
-        taskset -c "$TARGET_CPU" env LD_PRELOAD="$PRELOAD" "$RELAY" --listen 127.0.0.1:0 \
-            --max-conferences $((CONFERENCES + 10)) --max-participants "$MEMBERS" \
-            --log-level warning >"$log.out" 2>"$log.err" &
-        TARGET_PID=$!
-        TARGET_ADDR=""
-        for _ in $(seq 100); do
-            TARGET_ADDR=$(head -n1 "$log.out" 2>/dev/null || true)
-            [[ -n $TARGET_ADDR ]] && break
-            sleep 0.05
-        done
+        start_target relay "$log" LD_PRELOAD="$PRELOAD"
         taskset -c "$LOAD_CPU" "$LOAD" --target "$TARGET_ADDR" --conferences "$CONFERENCES" \
             --members "$MEMBERS" --packet-bytes "$PACKET_BYTES" --rate "$ALLOC_RATE" \
             --duration "$secs" >"$log.load" 2>&1 || true

@@ -15,6 +15,16 @@
 namespace diyuma::relay {
 
 namespace {
+/// RTP or RTCP that parses: the relay forwards media unchanged, but never malformed bytes.
+bool wellFormedMedia(wire::PacketKind kind, std::span<const std::uint8_t> bytes) {
+    if (kind == wire::PacketKind::Rtp) {
+        wire::RtpPacketView rtp;
+        return wire::parseRtp(bytes, rtp) == wire::ParseError::None;
+    }
+    wire::RtcpHeaderView rtcp;
+    return wire::parseRtcpCompound(bytes, rtcp) == wire::ParseError::None;
+}
+
 constexpr std::uint32_t kKnownConferenceFlags =
     static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
 
@@ -90,34 +100,21 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
         drop(DropReason::TooLarge, from, now);
         return;
     }
-    switch (wire::classify(bytes)) {
-    case wire::PacketKind::Rtp: {
-        ++m_stats.rtpReceived;
-        if (sender == nullptr) {
-            drop(DropReason::NotJoined, from, now);
-            return;
-        }
-        wire::RtpPacketView rtp;
-        if (wire::parseRtp(bytes, rtp) != wire::ParseError::None) {
-            drop(DropReason::MalformedRtp, from, now);
-            return;
-        }
-        ++m_stats.rtpForwarded;
-        forwardMedia(*sender, bytes, out);
-        return;
-    }
+    const auto kind = wire::classify(bytes);
+    switch (kind) {
+    case wire::PacketKind::Rtp:
     case wire::PacketKind::Rtcp: {
-        ++m_stats.rtcpReceived;
+        const bool rtp = kind == wire::PacketKind::Rtp;
+        ++(rtp ? m_stats.rtpReceived : m_stats.rtcpReceived);
         if (sender == nullptr) {
             drop(DropReason::NotJoined, from, now);
             return;
         }
-        wire::RtcpHeaderView rtcp;
-        if (wire::parseRtcpCompound(bytes, rtcp) != wire::ParseError::None) {
-            drop(DropReason::MalformedRtcp, from, now);
+        if (!wellFormedMedia(kind, bytes)) {
+            drop(rtp ? DropReason::MalformedRtp : DropReason::MalformedRtcp, from, now);
             return;
         }
-        ++m_stats.rtcpForwarded;
+        ++(rtp ? m_stats.rtpForwarded : m_stats.rtcpForwarded);
         forwardMedia(*sender, bytes, out);
         return;
     }
