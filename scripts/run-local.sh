@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: installs what is missing, builds, and runs a local relay
-# with two headless clients that talk to each other for a few seconds (the desktop app will
-# take their place once it exists). What each client heard is written to out/demo/.
+# The main job on a fresh machine: installs what is missing, builds, starts a local relay and
+# the desktop app pointed at it. Start a conference in the app, copy its link, and let a
+# second app (`diyuma --new-instance LINK`) or a headless client join (the command is
+# printed). The relay stops when the app closes.
+#
+# Without a display (no DISPLAY or WAYLAND_DISPLAY) the app cannot open a window: the script
+# then runs the headless demo instead, two diyuma-cli clients talking for a few seconds, and
+# writes what each heard to out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 cmake --preset dev >/dev/null
-cmake --build --preset dev -j "$(nproc)" --target diyuma-relay diyuma-cli
+cmake --build --preset dev -j "$(nproc)" --target diyuma-relay diyuma-cli diyuma
 
 bin=build/dev
 out=out/demo
-seconds=${DIYUMA_DEMO_SECONDS:-6}
 rm -rf "$out"
 mkdir -p "$out"
 
-"$bin/relay/diyuma-relay" --listen 127.0.0.1:0 >"$out/relay.out" 2>"$out/relay.log" &
+# The app's default relay is 127.0.0.1:47400; take another port if that one is busy.
+listen=127.0.0.1:47400
+if ss -Huln "sport = :47400" 2>/dev/null | grep -q .; then
+    listen=127.0.0.1:0
+fi
+"$bin/relay/diyuma-relay" --listen "$listen" --state-file "$out/relay-state.json" \
+    >"$out/relay.out" 2>"$out/relay.log" &
 relay_pid=$!
 trap 'kill $relay_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
@@ -23,8 +33,19 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 relay=$(head -n1 "$out/relay.out")
-echo "relay listening on $relay"
+echo "relay listening on $relay (log: $out/relay.log)"
 
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+    echo
+    echo "Starting the app. To add a headless participant, copy the invite link and run:"
+    echo "  $bin/tools/cli/diyuma-cli join 'LINK' --name Bob --send-audio tone:620"
+    echo "or a second app: $bin/app/diyuma --new-instance --name Bob 'LINK'"
+    "$bin/app/diyuma" --relay "$relay" "$@"
+    exit 0
+fi
+
+echo "no display: running the headless demo (two clients for a few seconds)"
+seconds=${DIYUMA_DEMO_SECONDS:-6}
 mapfile -t links < <("$bin/tools/cli/diyuma-cli" create --relay "$relay")
 echo "invite link: ${links[0]}"
 echo "admin link:  ${links[1]}"

@@ -114,6 +114,14 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
             drop(rtp ? DropReason::MalformedRtp : DropReason::MalformedRtcp, from, now);
             return;
         }
+        // Both buckets are always asked, so a datagram refused for bytes still costs a packet.
+        const bool packetsOk = sender->mediaPackets.take(m_config.mediaPacketRate, 1.0, now);
+        const bool bytesOk =
+            sender->mediaBytes.take(m_config.mediaByteRate, static_cast<double>(bytes.size()), now);
+        if (!packetsOk || !bytesOk) {
+            drop(DropReason::RateLimitedMedia, from, now);
+            return;
+        }
         ++(rtp ? m_stats.rtpForwarded : m_stats.rtcpForwarded);
         forwardMedia(*sender, bytes, out);
         return;
@@ -162,7 +170,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
             } else if constexpr (std::is_same_v<T, wire::JoinMsg>) {
                 onJoin(from, sender, requestId, body, bytes.size(), now, out);
             } else if constexpr (std::is_same_v<T, wire::RosterAckMsg> ||
-                                 std::is_same_v<T, wire::PingMsg>) {
+                                 std::is_same_v<T, wire::PingMsg> ||
+                                 std::is_same_v<T, wire::SelfStateMsg>) {
                 if (sender == nullptr) {
                     // The client thinks it is joined (we restarted or timed it out): tell it,
                     // within the size of what it sent.
@@ -173,6 +182,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                 }
                 if constexpr (std::is_same_v<T, wire::RosterAckMsg>) {
                     sender->ackRoster(body.seq);
+                } else if constexpr (std::is_same_v<T, wire::SelfStateMsg>) {
+                    onSelfState(*sender, body, now, out);
                 } else {
                     sendControl(from,
                                 wire::ControlMessage{requestId, wire::PongMsg{body.timestampUs}},
@@ -194,6 +205,17 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
             }
         },
         message.body);
+}
+
+void RelayCore::onSelfState(Participant& sender, const wire::SelfStateMsg& state, TimePoint now,
+                            PacketSink& out) {
+    // Resent by the client until its own roster entry shows the flags: a repeat changes
+    // nothing and announces nothing (the first announcement is already reliable).
+    if (sender.selfFlags == state.flags)
+        return;
+    sender.selfFlags = state.flags;
+    for (const auto& other : sender.conference->participants)
+        queueRoster(*other, sender.rosterUpsert(), now, out);
 }
 
 void RelayCore::handleMalformedControl(const SocketAddress& from, const Participant* sender,
@@ -601,6 +623,30 @@ void RelayCore::drop(DropReason reason, const SocketAddress& from, TimePoint now
 void RelayCore::log(core::LogLevel level, std::string_view text) {
     if (m_log != nullptr)
         m_log->log(core::LogCategory::Relay, level, text);
+}
+
+void RelayCore::reconfigure(const RelayConfig& config) {
+    m_config.maxConferences = config.maxConferences;
+    m_config.maxParticipantsPerConference = config.maxParticipantsPerConference;
+    m_config.emptyTtl = config.emptyTtl;
+    m_config.unusedTtl = config.unusedTtl;
+    m_config.participantTimeout = config.participantTimeout;
+    m_config.helloRate = config.helloRate;
+    m_config.requestRate = config.requestRate;
+    m_config.mediaPacketRate = config.mediaPacketRate;
+    m_config.mediaByteRate = config.mediaByteRate;
+    m_helloLimiter.setLimit(config.helloRate);
+    m_requestLimiter.setLimit(config.requestRate);
+}
+
+std::size_t RelayCore::sendGoingAway(PacketSink& out) {
+    std::size_t told = 0;
+    for (const auto& [address, participant] : m_byAddress) {
+        sendError(address, 0, wire::ErrorCode::GoingAway, wire::MessageType::Ping,
+                  "the relay is shutting down; reconnect", wire::kMaxDatagramBytes, out);
+        ++told;
+    }
+    return told;
 }
 
 } // namespace diyuma::relay

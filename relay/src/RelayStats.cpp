@@ -39,6 +39,8 @@ std::string_view toString(DropReason reason) {
         return "unexpected_control";
     case DropReason::InvalidAddress:
         return "invalid_address";
+    case DropReason::RateLimitedMedia:
+        return "rate_limited_media";
     }
     return "unknown";
 }
@@ -87,6 +89,8 @@ std::string_view jsonName(wire::ErrorCode code) {
         return "not_joined";
     case wire::ErrorCode::Internal:
         return "internal";
+    case wire::ErrorCode::GoingAway:
+        return "going_away";
     }
     return "unknown";
 }

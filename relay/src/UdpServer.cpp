@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -43,72 +44,125 @@ UdpServer::UdpServer(RelayCore& core, const core::Clock& clock, core::LogSink* l
         m_recvMsgs[i].msg_hdr.msg_name = &m_recvAddrs[i];
     }
 
-    m_sendIov.resize(m_config.sendBatch);
-    m_sendAddrs.resize(m_config.sendBatch);
-    m_sendMsgs.resize(m_config.sendBatch);
-    for (std::size_t i = 0; i < m_config.sendBatch; ++i) {
-        std::memset(&m_sendMsgs[i], 0, sizeof(mmsghdr));
-        m_sendMsgs[i].msg_hdr.msg_iov = &m_sendIov[i];
-        m_sendMsgs[i].msg_hdr.msg_iovlen = 1;
-        m_sendMsgs[i].msg_hdr.msg_name = &m_sendAddrs[i];
-    }
     m_replyBuffers.resize(m_config.replySlots * wire::kMaxDatagramBytes);
+    m_sockets.reserve(2);
 }
 
 UdpServer::~UdpServer() {
-    if (m_fd >= 0)
-        ::close(m_fd);
+    closeAll();
     if (m_stopFd >= 0)
         ::close(m_stopFd);
 }
 
+void UdpServer::closeAll() {
+    for (auto& socket : m_sockets) {
+        if (socket.fd >= 0)
+            ::close(socket.fd);
+    }
+    m_sockets.clear();
+}
+
+SocketAddress UdpServer::localAddress() const {
+    return m_sockets.empty() ? SocketAddress{} : m_sockets.front().local;
+}
+
+std::vector<SocketAddress> UdpServer::localAddresses() const {
+    std::vector<SocketAddress> addresses;
+    for (const auto& socket : m_sockets)
+        addresses.push_back(socket.local);
+    return addresses;
+}
+
 core::Status UdpServer::open(const SocketAddress& listen) {
+    return open(std::span<const SocketAddress>(&listen, 1));
+}
+
+core::Status UdpServer::open(std::span<const SocketAddress> listen) {
+    if (!m_sockets.empty())
+        return makeError(UdpServerError::SocketFailed, "the relay socket is already open");
+    if (listen.empty())
+        return makeError(UdpServerError::BindFailed, "no listen address");
+    std::size_t v4 = 0;
+    for (const auto& address : listen)
+        v4 += address.family() == SocketAddress::Family::V4 ? 1 : 0;
+    if (v4 > 1 || listen.size() - v4 > 1)
+        return makeError(UdpServerError::BindFailed,
+                         "at most one IPv4 and one IPv6 listen address");
+    if (m_stopFd < 0) {
+        m_stopFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (m_stopFd < 0)
+            return makeError(
+                UdpServerError::SocketFailed,
+                fmt::format("cannot create an eventfd to serve: {}", std::strerror(errno)));
+    }
+    // With an IPv4 socket next to it, the IPv6 one must not also take IPv4 (it could not
+    // bind the same port, and replies must leave through the socket the peer talks to).
+    const int v6Only = v4 > 0 ? 1 : 0;
+    for (const auto& address : listen) {
+        if (auto opened = openOne(address, v6Only); !opened) {
+            closeAll();
+            return opened;
+        }
+    }
+    return core::Ok{};
+}
+
+core::Status UdpServer::openOne(const SocketAddress& listen, int v6Only) {
     const auto fail = [&](UdpServerError code, std::string_view step) {
         const int error = errno;
         return makeError(
             code, fmt::format("cannot {} {}: {}", step, listen.toString(), std::strerror(error)));
     };
-    if (m_fd >= 0)
-        return makeError(UdpServerError::SocketFailed, "the relay socket is already open");
     if (!listen.isValid())
         return makeError(UdpServerError::BindFailed, "no listen address");
     const int family = listen.family() == SocketAddress::Family::V6 ? AF_INET6 : AF_INET;
-    m_fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (m_fd < 0)
+    Socket socket;
+    socket.fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (socket.fd < 0)
         return fail(UdpServerError::SocketFailed, "create a UDP socket for");
-    m_stopFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (m_stopFd < 0)
-        return fail(UdpServerError::SocketFailed, "create an eventfd to serve");
+    // Owned by m_sockets from here, so every error path below closes it (closeAll).
+    m_sockets.push_back(std::move(socket));
+    Socket& added = m_sockets.back();
+    const int fd = added.fd;
+    if (family == AF_INET6)
+        (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6Only, sizeof v6Only);
 
     // Bigger kernel buffers ride out bursts (many senders at once, a slow tick); the kernel
     // caps the wish at net.core.rmem_max / wmem_max, which is fine.
     const int wish = m_config.socketBufferBytes;
-    (void)::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &wish, sizeof wish);
-    (void)::setsockopt(m_fd, SOL_SOCKET, SO_SNDBUF, &wish, sizeof wish);
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &wish, sizeof wish);
+    (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &wish, sizeof wish);
 
     sockaddr_storage address{};
     const auto length = listen.toSockaddr(address);
-    if (::bind(m_fd, reinterpret_cast<const sockaddr*>(&address), static_cast<socklen_t>(length)) !=
-        0) {
-        auto error = fail(UdpServerError::BindFailed, "listen on");
-        ::close(m_fd);
-        m_fd = -1;
-        return error;
-    }
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), static_cast<socklen_t>(length)) !=
+        0)
+        return fail(UdpServerError::BindFailed, "listen on");
     sockaddr_storage bound{};
     socklen_t boundLength = sizeof bound;
-    if (::getsockname(m_fd, reinterpret_cast<sockaddr*>(&bound), &boundLength) != 0)
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &boundLength) != 0)
         return fail(UdpServerError::BindFailed, "read the bound address of");
-    m_local = SocketAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&bound), boundLength);
+    added.local =
+        SocketAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&bound), boundLength);
+
+    added.sendIov.resize(m_config.sendBatch);
+    added.sendAddrs.resize(m_config.sendBatch);
+    added.sendMsgs.resize(m_config.sendBatch);
+    for (std::size_t i = 0; i < m_config.sendBatch; ++i) {
+        std::memset(&added.sendMsgs[i], 0, sizeof(mmsghdr));
+        added.sendMsgs[i].msg_hdr.msg_iov = &added.sendIov[i];
+        added.sendMsgs[i].msg_hdr.msg_iovlen = 1;
+        added.sendMsgs[i].msg_hdr.msg_name = &added.sendAddrs[i];
+    }
 
     int rcv = 0;
     int snd = 0;
     socklen_t optLength = sizeof rcv;
-    (void)::getsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &rcv, &optLength);
+    (void)::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &optLength);
     optLength = sizeof snd;
-    (void)::getsockopt(m_fd, SOL_SOCKET, SO_SNDBUF, &snd, &optLength);
+    (void)::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &optLength);
     log(core::LogLevel::Debug, fmt::format("listening on {} (SO_RCVBUF {} B, SO_SNDBUF {} B)",
-                                           m_local.toString(), rcv, snd));
+                                           added.local.toString(), rcv, snd));
     return core::Ok{};
 }
 
@@ -126,26 +180,35 @@ void UdpServer::setPeriodic(std::chrono::milliseconds interval, std::function<vo
 }
 
 core::Status UdpServer::run() {
-    if (m_fd < 0)
+    if (m_sockets.empty())
         return makeError(UdpServerError::NotOpen, "the relay socket is not open");
     auto nextTick = m_clock.now() + m_config.tickInterval;
     const bool periodic = m_periodic && m_periodicInterval.count() > 0;
     auto nextPeriodic = m_clock.now() + m_periodicInterval;
 
-    pollfd fds[2] = {{m_fd, POLLIN, 0}, {m_stopFd, POLLIN, 0}};
+    // The stop eventfd first, then one entry per socket (at most two).
+    std::array<pollfd, 3> fds{};
+    fds[0] = {m_stopFd, POLLIN, 0};
+    for (std::size_t i = 0; i < m_sockets.size(); ++i)
+        fds[i + 1] = {m_sockets[i].fd, POLLIN, 0};
+    const auto fdCount = static_cast<nfds_t>(m_sockets.size() + 1);
     while (!m_stopRequested.load(std::memory_order_relaxed)) {
         auto now = m_clock.now();
         const auto waitUs = std::max<std::int64_t>(0, (nextTick - now).count());
         const int timeoutMs = static_cast<int>((waitUs + 999) / 1000);
-        const int ready = ::poll(fds, 2, timeoutMs);
+        const int ready = ::poll(fds.data(), fdCount, timeoutMs);
         if (ready < 0 && errno != EINTR) {
             log(core::LogLevel::Error, fmt::format("poll failed: {}", std::strerror(errno)));
             break;
         }
-        if (ready > 0 && (fds[1].revents & POLLIN) != 0)
-            break;
         if (ready > 0 && (fds[0].revents & POLLIN) != 0)
-            receiveBatches();
+            break;
+        if (ready > 0) {
+            for (nfds_t i = 1; i < fdCount; ++i) {
+                if ((fds[i].revents & POLLIN) != 0)
+                    receiveBatches(fds[i].fd);
+            }
+        }
 
         now = m_clock.now();
         if (now >= nextTick) {
@@ -165,7 +228,14 @@ core::Status UdpServer::run() {
     return core::Ok{};
 }
 
-void UdpServer::receiveBatches() {
+void UdpServer::drain(const std::function<void(PacketSink&)>& produce) {
+    if (m_sockets.empty())
+        return;
+    produce(m_sink);
+    flush();
+}
+
+void UdpServer::receiveBatches(int fd) {
     const auto batch = static_cast<unsigned>(m_config.recvBatch);
     for (std::size_t round = 0; round < m_config.maxBatchesPerWakeup; ++round) {
         for (auto& message : m_recvMsgs) {
@@ -173,7 +243,7 @@ void UdpServer::receiveBatches() {
             message.msg_hdr.msg_flags = 0;
             message.msg_len = 0;
         }
-        const int n = ::recvmmsg(m_fd, m_recvMsgs.data(), batch, MSG_DONTWAIT, nullptr);
+        const int n = ::recvmmsg(fd, m_recvMsgs.data(), batch, MSG_DONTWAIT, nullptr);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -207,40 +277,61 @@ void UdpServer::receiveBatches() {
     }
 }
 
-void UdpServer::enqueue(const SocketAddress& to, const std::uint8_t* data, std::size_t size) {
-    const std::size_t slot = m_sendCount++;
-    auto& header = m_sendMsgs[slot].msg_hdr;
-    header.msg_namelen = static_cast<socklen_t>(to.toSockaddr(m_sendAddrs[slot]));
+UdpServer::Socket* UdpServer::socketFor(const SocketAddress& to) {
+    for (auto& socket : m_sockets) {
+        if (socket.local.family() == to.family())
+            return &socket;
+    }
+    return nullptr;
+}
+
+void UdpServer::enqueue(const SocketAddress& to, const std::uint8_t* data, std::size_t size,
+                        bool isReply) {
+    Socket* socket = socketFor(to);
+    if (socket == nullptr) {
+        ++m_stats.sendErrors; // no socket of that family (only with a hand-made address)
+        return;
+    }
+    if (socket->sendCount == m_config.sendBatch)
+        flush(*socket);
+    if (isReply) {
+        if (m_replyUsed == m_config.replySlots)
+            flush(); // every queue may point into the reply pool
+        std::uint8_t* slot = m_replyBuffers.data() + m_replyUsed++ * wire::kMaxDatagramBytes;
+        std::copy(data, data + size, slot);
+        data = slot;
+    }
+    const std::size_t index = socket->sendCount++;
+    auto& header = socket->sendMsgs[index].msg_hdr;
+    header.msg_namelen = static_cast<socklen_t>(to.toSockaddr(socket->sendAddrs[index]));
     // sendmmsg does not write through iov_base; the const_cast only satisfies the C type.
-    m_sendIov[slot].iov_base = const_cast<std::uint8_t*>(data);
-    m_sendIov[slot].iov_len = size;
+    socket->sendIov[index].iov_base = const_cast<std::uint8_t*>(data);
+    socket->sendIov[index].iov_len = size;
 }
 
 void UdpServer::BatchSink::forward(const SocketAddress& to, std::span<const std::uint8_t> bytes) {
-    if (m_server.m_sendCount == m_server.m_config.sendBatch)
-        m_server.flush();
-    m_server.enqueue(to, bytes.data(), bytes.size());
+    m_server.enqueue(to, bytes.data(), bytes.size(), false);
 }
 
 void UdpServer::BatchSink::send(const SocketAddress& to, std::span<const std::uint8_t> bytes) {
     if (bytes.size() > wire::kMaxDatagramBytes)
         return; // the core never builds these; refuse rather than overrun a reply slot
-    if (m_server.m_sendCount == m_server.m_config.sendBatch ||
-        m_server.m_replyUsed == m_server.m_config.replySlots)
-        m_server.flush();
-    std::uint8_t* slot =
-        m_server.m_replyBuffers.data() + m_server.m_replyUsed++ * wire::kMaxDatagramBytes;
-    std::copy(bytes.begin(), bytes.end(), slot);
-    m_server.enqueue(to, slot, bytes.size());
+    m_server.enqueue(to, bytes.data(), bytes.size(), true);
 }
 
 void UdpServer::flush() {
+    for (auto& socket : m_sockets)
+        flush(socket);
+    m_replyUsed = 0;
+}
+
+void UdpServer::flush(Socket& socket) {
     std::size_t done = 0;
-    const std::size_t count = m_sendCount;
+    const std::size_t count = socket.sendCount;
     m_stats.largestSendBatch = std::max<std::uint64_t>(m_stats.largestSendBatch, count);
     while (done < count) {
-        const int n =
-            ::sendmmsg(m_fd, m_sendMsgs.data() + done, static_cast<unsigned>(count - done), 0);
+        const int n = ::sendmmsg(socket.fd, socket.sendMsgs.data() + done,
+                                 static_cast<unsigned>(count - done), 0);
         ++m_stats.sendCalls;
         if (n > 0) {
             done += static_cast<std::size_t>(n);
@@ -258,8 +349,7 @@ void UdpServer::flush() {
         ++m_stats.sendErrors;
         ++done;
     }
-    m_sendCount = 0;
-    m_replyUsed = 0;
+    socket.sendCount = 0;
 }
 
 void UdpServer::log(core::LogLevel level, std::string_view text) {

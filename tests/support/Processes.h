@@ -7,26 +7,34 @@
 #include <QtCore/QProcess>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
-
 #include <memory>
 
 namespace diyuma::test {
 
-inline QString binDir() { return qEnvironmentVariable("DIYUMA_BIN_DIR"); }
-inline QString relayPath() { return binDir() + "/relay/diyuma-relay"; }
-inline QString cliPath() { return binDir() + "/tools/cli/diyuma-cli"; }
+inline QString binDir() {
+    return qEnvironmentVariable("DIYUMA_BIN_DIR");
+}
+inline QString relayPath() {
+    return binDir() + "/relay/diyuma-relay";
+}
+inline QString cliPath() {
+    return binDir() + "/tools/cli/diyuma-cli";
+}
 
 /// The real relay on 127.0.0.1 with a port the kernel picks (it prints ADDR:PORT first).
 class RelayProcess {
 public:
     ~RelayProcess() { stop(); }
 
+    /// Where the relay listens (a fixed port lets a test restart it at the same address).
+    QString listen = QStringLiteral("127.0.0.1:0");
+
     /// Starts the relay; returns false (with the reason in error()) if it did not report its
     /// address within 5 s.
     bool start(const QStringList& extraArgs = {}) {
         m_process = std::make_unique<QProcess>();
         m_process->setProcessChannelMode(QProcess::SeparateChannels);
-        m_process->start(relayPath(), QStringList{"--listen", "127.0.0.1:0"} + extraArgs);
+        m_process->start(relayPath(), QStringList{"--listen", listen} + extraArgs);
         if (!m_process->waitForStarted(5000)) {
             m_error = "relay did not start: " + m_process->errorString();
             return false;
@@ -108,8 +116,7 @@ inline std::unique_ptr<QProcess> startCli(const QStringList& args) {
 }
 
 /// Creates a conference; returns {invite link, admin link} or empty strings.
-inline QStringList createConference(const QString& relayAddress,
-                                    const QStringList& extra = {}) {
+inline QStringList createConference(const QString& relayAddress, const QStringList& extra = {}) {
     auto r = runCli(QStringList{"create", "--relay", relayAddress} + extra, 10000);
     if (!r.finished || r.exitCode != 0)
         return {};

@@ -1,5 +1,6 @@
 #include "diyuma/session/CallEngine.h"
 
+#include "diyuma/audio/Goertzel.h"
 #include "diyuma/crypto/Random.h"
 #include "diyuma/wire/Demux.h"
 #include "diyuma/wire/Rtp.h"
@@ -24,6 +25,24 @@ void addCounts(JitterBufferStats& into, const JitterBufferStats& from) {
 
 constexpr int kMinBitrateBps = 6000;
 constexpr int kMaxBitrateBps = 510000;
+constexpr float kMaxGain = 4.0F;
+/// Level meters: a 10 ms RMS, held and then falling this much per block (30 dB/100 ms).
+constexpr float kLevelFallDbPerBlock = 3.0F;
+
+void updateLevel(float& levelDbfs, std::span<const std::int16_t> block) {
+    const auto now = static_cast<float>(rmsDbfs(block));
+    levelDbfs = std::max(now, std::max(levelDbfs - kLevelFallDbPerBlock, -100.0F));
+}
+
+/// out = in * gain, saturated; gain 1 copies nothing.
+void applyGain(std::span<std::int16_t> block, float gain) {
+    if (gain == 1.0F)
+        return;
+    for (auto& sample : block) {
+        const float scaled = static_cast<float>(sample) * gain;
+        sample = static_cast<std::int16_t>(std::clamp(scaled, -32768.0F, 32767.0F));
+    }
+}
 } // namespace
 
 Result<std::unique_ptr<CallEngine>>
@@ -151,6 +170,9 @@ void CallEngine::captureAndSend(std::int64_t tickUnixMs) {
     auto block = std::span(m_frame).subspan(m_frameFill, kBlockSamples);
     if (!m_capture->readBlock(block))
         std::fill(block.begin(), block.end(), std::int16_t{0});
+    if (m_processor != nullptr)
+        m_processor->processCapture(block);
+    updateLevel(m_stats.captureLevelDbfs, block);
     if (!m_stats.sendStartUnixMs)
         m_stats.sendStartUnixMs = tickUnixMs;
     ++m_stats.audioBlocksCaptured;
@@ -164,6 +186,12 @@ void CallEngine::captureAndSend(std::int64_t tickUnixMs) {
 void CallEngine::encodeAndSendFrame() {
     const std::uint32_t frameTimestamp = m_rtpTimestamp;
     m_rtpTimestamp += static_cast<std::uint32_t>(kFrameSamples); // RTP time runs through DTX
+    if (m_session.muted()) {
+        // Like DTX: nothing leaves, RTP time goes on, and the next packet opens a talkspurt.
+        ++m_stats.audioFramesMuted;
+        m_talkspurtStart = true;
+        return;
+    }
     ++m_stats.audioFramesEncoded;
     const auto maxPayload =
         std::span(m_opusBuffer).first(m_opusBuffer.size() - wire::kRtpHeaderBytes);
@@ -203,6 +231,14 @@ void CallEngine::encodeAndSendFrame() {
     }
 }
 
+void CallEngine::setMuted(bool muted) {
+    m_session.setMuted(muted);
+}
+
+void CallEngine::setParticipantGain(std::uint32_t participantId, float gain) {
+    m_gains[participantId] = std::clamp(gain, 0.0F, kMaxGain);
+}
+
 void CallEngine::playout(std::int64_t tickUnixMs) {
     if (!m_stats.playoutStartUnixMs)
         m_stats.playoutStartUnixMs = tickUnixMs;
@@ -220,6 +256,9 @@ void CallEngine::playout(std::int64_t tickUnixMs) {
         } else {
             remote.block.fill(0);
         }
+        updateLevel(remote.levelDbfs, remote.block);
+        if (auto gain = m_gains.find(id); gain != m_gains.end())
+            applyGain(remote.block, gain->second);
         m_blocks.push_back(ParticipantAudioBlock{id, remote.name, remote.block, result});
         m_mixInputs.emplace_back(remote.block);
     }
@@ -227,6 +266,8 @@ void CallEngine::playout(std::int64_t tickUnixMs) {
         m_mix.fill(0);
     else
         m_mixer.mix(m_mixInputs, m_mix);
+    if (m_processor != nullptr)
+        m_processor->analyzePlayout(m_mix);
     if (m_playback != nullptr)
         m_playback->playBlock(m_blocks, m_mix);
 }
@@ -337,6 +378,7 @@ RemoteAudioStats CallEngine::remoteStats(const Remote& remote) const {
     out.jitterBufferDelayMs = remote.delayBlocks > 0
                                   ? remote.delaySumMs / static_cast<double>(remote.delayBlocks)
                                   : currentMs;
+    out.levelDbfs = remote.levelDbfs;
     return out;
 }
 

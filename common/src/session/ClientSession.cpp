@@ -131,6 +131,29 @@ void ClientSession::sendPing() {
     sendMessage(m_nextMessageId++, wire::PingMsg{nowUs()});
 }
 
+void ClientSession::setMuted(bool muted) {
+    m_muted = muted;
+    if (m_state == SessionState::Joined)
+        sendSelfStateIfPending(m_clock.now(), true);
+}
+
+bool ClientSession::selfStatePending() const {
+    const auto self = m_roster.find(m_joinInfo.participantId);
+    const auto mutedFlag = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+    // Before our own entry arrives the relay has us unmuted (the state a join starts in).
+    const bool shown = self != m_roster.end() && (self->second.flags & mutedFlag) != 0;
+    return shown != m_muted;
+}
+
+void ClientSession::sendSelfStateIfPending(Clock::TimePoint now, bool force) {
+    if (!selfStatePending() || (!force && now < m_nextSelfStateAt))
+        return;
+    const auto flags =
+        m_muted ? static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted) : std::uint8_t{0};
+    sendMessage(m_nextMessageId++, wire::SelfStateMsg{flags});
+    m_nextSelfStateAt = now + m_timing.retransmitInterval;
+}
+
 std::uint64_t ClientSession::nowUs() const {
     return static_cast<std::uint64_t>(m_clock.now().time_since_epoch().count());
 }
@@ -207,6 +230,7 @@ void ClientSession::onJoinedMsg(const wire::ControlMessage& message,
     // First Ping at once: an RTT is known within a round trip of joining.
     sendPing();
     m_nextPingAt = m_clock.now() + std::chrono::milliseconds(m_joinInfo.keepaliveIntervalMs);
+    m_nextSelfStateAt = m_clock.now(); // a mute chosen before joining goes out at once
     log(LogLevel::Info,
         fmt::format("joined {} as participant {}", ConferenceId(m_join.conferenceId).toString(),
                     joined.participantId));
@@ -279,6 +303,10 @@ void ClientSession::onErrorMsg(const wire::ControlMessage& message, const wire::
                            "us out)");
             return;
         }
+        if (error.code == wire::ErrorCode::GoingAway) {
+            loseConnection("the relay is shutting down");
+            return;
+        }
         if (std::has_single_bit(++m_counters.relayErrorsWhileJoined))
             log(LogLevel::Warning, fmt::format("relay error while joined: {}: {} ({} so far)",
                                                wire::toString(error.code), error.reason,
@@ -334,6 +362,7 @@ void ClientSession::tick() {
                             std::chrono::duration<double>(m_timing.connectionLostAfter).count()));
             return;
         }
+        sendSelfStateIfPending(now, false);
         if (now >= m_nextPingAt) {
             sendPing();
             // Scheduled on absolute times so pings do not drift with tick granularity.
@@ -354,8 +383,10 @@ Clock::TimePoint ClientSession::nextTimerAt() const {
     case SessionState::AwaitingReply:
         return std::min(m_lastSentAt + m_timing.retransmitInterval,
                         m_lastHeardAt + m_timing.giveUpAfter);
-    case SessionState::Joined:
-        return std::min(m_nextPingAt, m_lastHeardAt + m_timing.connectionLostAfter);
+    case SessionState::Joined: {
+        const auto next = std::min(m_nextPingAt, m_lastHeardAt + m_timing.connectionLostAfter);
+        return selfStatePending() ? std::min(next, m_nextSelfStateAt) : next;
+    }
     default:
         return Clock::TimePoint::max();
     }

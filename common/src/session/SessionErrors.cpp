@@ -26,6 +26,8 @@ SessionErrorCode toSessionErrorCode(wire::ErrorCode code) {
         return SessionErrorCode::NotJoined;
     case wire::ErrorCode::Internal:
         return SessionErrorCode::RelayInternal;
+    case wire::ErrorCode::GoingAway:
+        return SessionErrorCode::RelayGoingAway;
     }
     return SessionErrorCode::RelayInternal;
 }
@@ -62,6 +64,9 @@ std::string describeRelayError(wire::ErrorCode code, std::string_view relayReaso
         break;
     case wire::ErrorCode::Internal:
         text = "the relay reported an internal error";
+        break;
+    case wire::ErrorCode::GoingAway:
+        text = "the relay is shutting down (reconnect, or try again in a moment)";
         break;
     default:
         text = "the relay reported an unknown error";

@@ -21,7 +21,7 @@ constexpr std::uint8_t kKnownParticipantFlags =
     static_cast<std::uint8_t>(ParticipantFlags::Admin) |
     static_cast<std::uint8_t>(ParticipantFlags::AudioMuted);
 constexpr std::uint64_t kConferenceIdLimit = std::uint64_t{1} << 60;
-constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::Error);
+constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::SelfState);
 constexpr std::size_t kErrorFixedBytes = kControlHeaderBytes + 4;
 
 bool validConferenceFlags(std::uint32_t flags) {
@@ -269,6 +269,15 @@ ParseError parseErrorBody(ByteReader& r, ErrorMsg& m) {
     return readText(r, reasonLen, m.reason);
 }
 
+// SelfState (13), 1 byte: | flags u8 |  only ParticipantFlags::AudioMuted may be set.
+constexpr std::uint8_t kSelfStateFlags = static_cast<std::uint8_t>(ParticipantFlags::AudioMuted);
+ParseError parseSelfStateBody(ByteReader& r, SelfStateMsg& m) {
+    m.flags = r.u8();
+    if (!r.ok())
+        return ParseError::Truncated;
+    return (m.flags & ~kSelfStateFlags) == 0 ? ParseError::None : ParseError::BadField;
+}
+
 ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     switch (type) {
     case MessageType::Hello:
@@ -297,6 +306,8 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
         return ParseError::None;
     case MessageType::Error:
         return parseErrorBody(r, body.emplace<ErrorMsg>());
+    case MessageType::SelfState:
+        return parseSelfStateBody(r, body.emplace<SelfStateMsg>());
     }
     return ParseError::UnknownType;
 }
@@ -392,6 +403,11 @@ bool writeBody(ByteWriter& w, const ErrorMsg& m) {
     return true;
 }
 
+bool writeBody(ByteWriter& w, const SelfStateMsg& m) {
+    w.u8(m.flags);
+    return (m.flags & ~kSelfStateFlags) == 0;
+}
+
 // typeOf relies on the variant listing the bodies in MessageType order.
 template <typename M>
 constexpr std::size_t indexOf() {
@@ -410,6 +426,7 @@ static_assert(indexOf<PingMsg>() + 1 == static_cast<std::size_t>(MessageType::Pi
 static_assert(indexOf<PongMsg>() + 1 == static_cast<std::size_t>(MessageType::Pong));
 static_assert(indexOf<LeaveMsg>() + 1 == static_cast<std::size_t>(MessageType::Leave));
 static_assert(indexOf<ErrorMsg>() + 1 == static_cast<std::size_t>(MessageType::Error));
+static_assert(indexOf<SelfStateMsg>() + 1 == static_cast<std::size_t>(MessageType::SelfState));
 
 } // namespace
 
@@ -457,6 +474,8 @@ std::string_view toString(ErrorCode code) {
         return "not_joined";
     case ErrorCode::Internal:
         return "internal";
+    case ErrorCode::GoingAway:
+        return "going_away";
     }
     return "unknown";
 }

@@ -632,6 +632,39 @@ private slots:
         QVERIFY(h.deliver(addr(1), rtpBytes(1, 1)).empty());
     }
 
+    void selfStateMuteIsAnnouncedToEveryoneOnce() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A", 0, created->adminSecret));
+        QVERIFY(h.join(addr(2), created->conferenceId, "B"));
+        const auto muted = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+        const auto admin = static_cast<std::uint8_t>(wire::ParticipantFlags::Admin);
+
+        auto out = h.deliver(addr(2), wire::ControlMessage{40, wire::SelfStateMsg{muted}});
+        for (const auto& who : {addr(1), addr(2)}) {
+            auto roster = rosterIn(out, who);
+            QCOMPARE(roster.size(), std::size_t{1}); // B itself hears it too: its confirmation
+            QCOMPARE(roster[0].op, wire::RosterOp::Upsert);
+            QCOMPARE(roster[0].participantId, 2u);
+            QCOMPARE(roster[0].flags, muted);
+        }
+        // A repeat (the client resends until it sees the change) announces nothing again.
+        QVERIFY(rosterIn(h.deliver(addr(2), wire::ControlMessage{41, wire::SelfStateMsg{muted}}),
+                         addr(1))
+                    .empty());
+        // The admin flag stays the relay's: an admin unmuting keeps Admin.
+        (void)h.deliver(addr(1), wire::ControlMessage{42, wire::SelfStateMsg{muted}});
+        auto unmute = h.deliver(addr(1), wire::ControlMessage{43, wire::SelfStateMsg{0}});
+        auto toB = rosterIn(unmute, addr(2));
+        QCOMPARE(toB.size(), std::size_t{1});
+        QCOMPARE(toB[0].flags, admin);
+        // From an address that is not in a conference: never more bytes than the 9 it sent.
+        auto stranger = h.deliver(addr(7), wire::ControlMessage{44, wire::SelfStateMsg{muted}});
+        for (const auto& reply : stranger)
+            QVERIFY(reply.bytes.size() <= 9);
+        QCOMPARE(h.core.participantCount(), std::size_t{2});
+    }
+
     // --- Conference lifetime ----------------------------------------------------------------
 
     void emptyConferenceExpiresAfterEmptyTtl() {

@@ -11,6 +11,8 @@
 #include "FakeRelay.h"
 
 #include <QtTest/QtTest>
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 
@@ -149,6 +151,75 @@ private slots:
         QVERIFY(stats.playoutStartUnixMs.has_value());
         QCOMPARE(*stats.sendStartUnixMs, *stats.playoutStartUnixMs); // same tick, same clock
         QVERIFY(stats.relayRttMs.has_value());
+    }
+
+    void muteStopsSendingAndUnmuteResumes() {
+        Call call;
+        Party& a = call.add("Alice", std::make_unique<ScriptedSource>(440.0));
+        Party& b = call.add("Bob", nullptr);
+        call.run(1000);
+        const auto sentBefore = a.engine->stats().audioPacketsSent;
+        a.engine->setMuted(true);
+        QVERIFY(a.engine->muted());
+        call.run(1000);
+        QCOMPARE(a.engine->stats().audioPacketsSent, sentBefore); // nothing leaves while muted
+        QVERIFY(a.engine->stats().audioFramesMuted >= 49);
+        QVERIFY(a.engine->stats().captureLevelDbfs > -20.0F); // the meter still shows the mic
+        const auto& heard = b.sink.byName["Alice"];
+        QVERIFY(b.sink.level(heard, 440, 1.5, 2.0) < -60.0);
+        a.engine->setMuted(false);
+        call.run(1000);
+        QVERIFY(b.sink.level(b.sink.byName["Alice"], 440, 2.5, 3.0) > -16.0);
+    }
+
+    void participantGainScalesOnlyThatParticipant() {
+        Call call;
+        Party& a = call.add("Alice", std::make_unique<ScriptedSource>(440.0));
+        Party& c = call.add("Carol", std::make_unique<ScriptedSource>(970.0));
+        Party& b = call.add("Bob", nullptr);
+        b.engine->setParticipantGain(a.engine->session().joinInfo().participantId, 0.25F);
+        b.engine->setParticipantGain(99, 9.0F); // not (yet) present: kept, clamped, harmless
+        call.run(2000);
+        const double alice = b.sink.level(b.sink.mixed, 440, 1.0, 2.0);
+        const double carol = b.sink.level(b.sink.mixed, 970, 1.0, 2.0);
+        // 0.25 is -12 dB; both tones are sent at the same level.
+        QVERIFY2(std::abs((carol - alice) - 12.04) < 1.0,
+                 qPrintable(QString("alice %1 carol %2").arg(alice).arg(carol)));
+        // The level meter reads what arrived, before our volume.
+        const auto stats = b.engine->stats();
+        QCOMPARE(stats.remotes.size(), std::size_t{2});
+        QVERIFY(std::abs(stats.remotes[0].levelDbfs - stats.remotes[1].levelDbfs) < 2.0F);
+        (void)c;
+    }
+
+    void processorSeesPlayoutAndShapesCapture() {
+        struct HalvingProcessor final : AudioProcessor {
+            void analyzePlayout(std::span<const std::int16_t> block) override {
+                ++playoutBlocks;
+                for (auto s : block)
+                    peak = std::max(peak, std::abs(static_cast<int>(s)));
+            }
+            void processCapture(std::span<std::int16_t> block) override {
+                ++captureBlocks;
+                for (auto& s : block)
+                    s = static_cast<std::int16_t>(s / 4);
+            }
+            int playoutBlocks = 0;
+            int captureBlocks = 0;
+            int peak = 0;
+        } processor;
+        Call call;
+        Party& a = call.add("Alice", std::make_unique<ScriptedSource>(440.0));
+        Party& b = call.add("Bob", std::make_unique<ScriptedSource>(620.0));
+        a.engine->setAudioProcessor(&processor);
+        call.run(2000);
+        QVERIFY(processor.captureBlocks >= 190);
+        QCOMPARE(processor.playoutBlocks, processor.captureBlocks);
+        QVERIFY(processor.peak > 1000); // Bob's tone reached the far-end input
+        const double unprocessed = a.sink.level(a.sink.mixed, 620, 1.0, 2.0);
+        const double processed = b.sink.level(b.sink.mixed, 440, 1.0, 2.0);
+        QVERIFY2(std::abs((unprocessed - processed) - 12.04) < 1.5,
+                 qPrintable(QString("%1 vs %2").arg(unprocessed).arg(processed)));
     }
 
     void rtpHeadersFollowTheRfcs() {

@@ -337,6 +337,44 @@ private slots:
         QCOMPARE(f.listener.changes.back().entry.name, std::string("Bob"));
     }
 
+    void muteIsResentUntilOurRosterEntryShowsIt() {
+        Fixture f;
+        f.session.setMuted(true); // chosen before joining: goes out once joined
+        f.join();
+        auto countSelfStates = [&f](std::uint8_t flags) {
+            int n = 0;
+            for (std::size_t i = 0; i < f.transport.sent.size(); ++i) {
+                wire::ControlMessage m;
+                if (f.transport.control(i, m))
+                    if (auto* s = std::get_if<wire::SelfStateMsg>(&m.body); s && s->flags == flags)
+                        ++n;
+            }
+            return n;
+        };
+        const auto muted = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+        f.step(std::chrono::milliseconds(1));
+        QCOMPARE(countSelfStates(muted), 1);
+        f.step(std::chrono::milliseconds(100));
+        QCOMPARE(countSelfStates(muted), 1); // not before the retransmission interval
+        f.step(std::chrono::milliseconds(200));
+        QCOMPARE(countSelfStates(muted), 2); // no confirmation yet: sent again
+
+        wire::RosterMsg self;
+        self.seq = 1;
+        self.op = wire::RosterOp::Upsert;
+        self.participantId = 7;
+        self.flags = muted;
+        self.name = "Alice";
+        f.receive(0, self);
+        QVERIFY(f.session.roster().at(7).isSelf);
+        f.step(std::chrono::milliseconds(600));
+        QCOMPARE(countSelfStates(muted), 2); // confirmed: no more
+
+        f.session.setMuted(false); // unmute goes out at once
+        QCOMPARE(countSelfStates(0), 1);
+        QVERIFY(!f.session.muted());
+    }
+
     void rosterBeforeJoinedIsNotAcked() {
         Fixture f;
         QVERIFY(f.session.startJoin(f.params()).ok());
@@ -396,6 +434,15 @@ private slots:
         f.receive(123, wire::ErrorMsg{wire::ErrorCode::NotJoined, wire::MessageType::Ping, ""});
         QCOMPARE(stateName(f.session.state()), stateName(SessionState::ConnectionLost));
         QCOMPARE(f.listener.lost.size(), std::size_t{1});
+    }
+
+    void goingAwayWhileJoinedIsConnectionLoss() {
+        Fixture f;
+        f.join();
+        f.receive(0, wire::ErrorMsg{wire::ErrorCode::GoingAway, wire::MessageType::Error, "bye"});
+        QCOMPARE(stateName(f.session.state()), stateName(SessionState::ConnectionLost));
+        QCOMPARE(f.listener.lost.size(), std::size_t{1});
+        QVERIFY(f.listener.lost[0].find("shutting down") != std::string::npos);
     }
 
     void leaveSendsLeaveOnce() {

@@ -150,6 +150,9 @@ inline std::vector<Golden> messages() {
     g.push_back({"error",
                  fromHex("0D 01 0C 00 | 00000003 | 0003 | 05 | 09 | 6261642070726F6F66"),
                  {3, ErrorMsg{ErrorCode::BadProof, MessageType::Join, "bad proof"}}});
+
+    g.push_back(
+        {"self_state_muted", fromHex("0D 01 0D 00 | 00000022 | 02"), {0x22, SelfStateMsg{0x02}}});
     return g;
 }
 
@@ -189,6 +192,8 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
                 return x.seq == y.seq;
             } else if constexpr (std::is_same_v<T, PingMsg> || std::is_same_v<T, PongMsg>) {
                 return x.timestampUs == y.timestampUs;
+            } else if constexpr (std::is_same_v<T, SelfStateMsg>) {
+                return x.flags == y.flags;
             } else {
                 static_assert(std::is_same_v<T, ErrorMsg>);
                 return x.code == y.code && x.requestType == y.requestType && x.reason == y.reason;

@@ -223,7 +223,7 @@ private slots:
             b[3] = 1; // and before the flags
             QCOMPARE_WIRE(parse(b), ParseError::UnsupportedVersion);
         }
-        for (std::uint8_t type : U8s{0, 13, 16, 31, 255}) {
+        for (std::uint8_t type : U8s{0, 14, 16, 31, 255}) {
             auto b = ping;
             b[2] = type;
             QCOMPARE_WIRE(parse(b), ParseError::UnknownType);
@@ -233,6 +233,16 @@ private slots:
             b[3] = flags;
             QCOMPARE_WIRE(parse(b), ParseError::BadField);
         }
+    }
+
+    void selfStateAllowsOnlyTheMutedFlag() {
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0D 00 00000001 00")), ParseError::None);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0D 00 00000001 02")), ParseError::None);
+        for (const char* flags : {"01", "04", "80", "FF"})
+            QCOMPARE_WIRE(parse(fromHex(std::string("0D 01 0D 00 00000001 ") + flags)),
+                          ParseError::BadField);
+        std::array<std::uint8_t, 64> buffer{};
+        QVERIFY(encodeControl(ControlMessage{1, SelfStateMsg{0x01}}, buffer).empty());
     }
 
     void peekReadsTheHeaderOnly() {

@@ -3,6 +3,7 @@
 #include "diyuma/id/InviteLink.h"
 #include "diyuma/net/UdpTransport.h"
 #include "diyuma/session/ClientSession.h"
+#include "diyuma/session/RelayErrorMessage.h"
 #include "diyuma/wire/Demux.h"
 
 #include <fmt/format.h>
@@ -67,7 +68,7 @@ int runCreate(const CreateOptions& options, const core::Clock& clock, std::ostre
         }
     }
     if (listener.error)
-        return fail(relayErrorMessage(*listener.error, options.relay, *transport));
+        return fail(core::relayErrorMessage(*listener.error, options.relay, *transport));
 
     core::Invite invite;
     invite.relay = options.relay; // the link names the relay as the user gave it
@@ -75,19 +76,6 @@ int runCreate(const CreateOptions& options, const core::Clock& clock, std::ostre
     invite.adminSecret = listener.created->adminSecret;
     out << invite.link() << '\n' << invite.adminLink() << '\n' << std::flush;
     return 0;
-}
-
-std::string relayErrorMessage(const core::SessionError& error, const core::RelayAddress& relay,
-                              const core::UdpTransport& transport) {
-    if (error.code != core::SessionErrorCode::RelayDidNotAnswer)
-        return error.message;
-    const bool refused = transport.counters().refused > 0;
-    const std::string resolved = transport.peerAddress() == relay.toString()
-                                     ? std::string()
-                                     : fmt::format(" ({})", transport.peerAddress());
-    return fmt::format("relay {}{} did not answer{}", relay.toString(), resolved,
-                       refused ? ": connection refused (nothing listens there)"
-                               : " (is it running and reachable?)");
 }
 
 } // namespace diyuma::cli

@@ -8,6 +8,7 @@
 #include "diyuma/cli/StopSignal.h"
 #include "diyuma/net/UdpTransport.h"
 #include "diyuma/session/CallEngine.h"
+#include "diyuma/session/RelayErrorMessage.h"
 
 #include <fmt/format.h>
 
@@ -140,7 +141,8 @@ int JoinRunner::run() {
             return finish(std::nullopt);
         }
         if (m_sessionError)
-            return fail(relayErrorMessage(*m_sessionError, m_options.invite.relay, *m_transport));
+            return fail(
+                core::relayErrorMessage(*m_sessionError, m_options.invite.relay, *m_transport));
         if (m_connectionLost)
             return finish(m_connectionLost);
         if (!m_joinedAt && m_clock.now() - startedAt > kJoinDeadline) {

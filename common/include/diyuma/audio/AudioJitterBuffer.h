@@ -148,7 +148,6 @@ private:
     void produceGap(const Slot& next, std::int64_t delay, std::int64_t target, std::int64_t now);
     void produceUnderrun(std::int64_t now, std::int64_t delay, std::int64_t target);
     void conceal(std::size_t samples, Kind kind);
-    void emit(std::span<const std::int16_t> samples, Kind kind);
     void emitZeros(std::size_t samples);
     [[nodiscard]] bool shrinkDue(std::int64_t now, bool quiet) const;
     [[nodiscard]] bool growDue(std::int64_t now, std::int64_t delay, std::int64_t target) const;

@@ -44,4 +44,16 @@ public:
                            std::span<const std::int16_t> mix) = 0;
 };
 
+/// Echo cancellation, noise suppression and gain control on the microphone signal, fed with
+/// what is being played (the far end). Implementations live outside the core (a library made
+/// for it); the engine calls both once per 10 ms block, playout first.
+class AudioProcessor {
+public:
+    virtual ~AudioProcessor() = default;
+    /// The 10 ms block about to be played (exactly kBlockSamples, 48 kHz mono).
+    virtual void analyzePlayout(std::span<const std::int16_t> block) = 0;
+    /// The 10 ms block just captured, processed in place (echo, noise and gain).
+    virtual void processCapture(std::span<std::int16_t> block) = 0;
+};
+
 } // namespace diyuma::core

@@ -88,6 +88,15 @@ public:
 
     /// Changes the Opus bitrate; false if the encoder refused it.
     bool setAudioBitrate(int bitrateBps);
+    /// Microphone off: captured audio is still read (and its level measured) but nothing is
+    /// sent, and the relay is told so that everyone sees us muted. Any time, also before join.
+    void setMuted(bool muted);
+    [[nodiscard]] bool muted() const { return m_session.muted(); }
+    /// Playout gain for one remote participant, clamped to 0..4 (kept for one who has not
+    /// joined yet, so it applies when they come).
+    void setParticipantGain(std::uint32_t participantId, float gain);
+    /// Echo cancellation etc. on the captured audio (null: none). Must outlive the engine.
+    void setAudioProcessor(AudioProcessor* processor) { m_processor = processor; }
 
     [[nodiscard]] const ClientSession& session() const { return m_session; }
     [[nodiscard]] bool joined() const { return m_session.joined(); }
@@ -106,6 +115,7 @@ private:
         std::array<std::int16_t, kBlockSamples> block{};
         double delaySumMs = 0;
         std::uint64_t delayBlocks = 0;
+        float levelDbfs = -100.0F;
     };
 
     CallEngine(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
@@ -137,6 +147,8 @@ private:
     CallEngineConfig m_config;
     LogSink* m_log;
     ClientSession m_session;
+    AudioProcessor* m_processor = nullptr;
+    std::unordered_map<std::uint32_t, float> m_gains; ///< by participant ID; absent = 1
 
     // Send path.
     std::optional<OpusEncoder> m_encoder;

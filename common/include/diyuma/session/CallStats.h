@@ -23,6 +23,7 @@ struct RemoteAudioStats {
     double jitterMs = 0;            ///< RFC 3550 interarrival jitter
     double jitterBufferDelayMs = 0; ///< mean buffered audio over the blocks played
     double targetDelayMs = 0;       ///< the jitter buffer's current target
+    float levelDbfs = -100.0F;      ///< playout level now (peak-hold of 10 ms RMS, in dBFS)
 };
 
 struct CallStats {
@@ -42,6 +43,8 @@ struct CallStats {
     std::uint64_t audioBytesSent = 0;    ///< RTP bytes including the header
     std::uint64_t audioSendFailures = 0; ///< encoder errors and transport drops
     std::uint64_t playoutBlocks = 0;
+    std::uint64_t audioFramesMuted = 0; ///< 20 ms frames not sent because the mic was off
+    float captureLevelDbfs = -100.0F;   ///< our microphone now (after processing, before mute)
 
     std::uint64_t datagramsReceived = 0;
     std::uint64_t rtpMalformed = 0;

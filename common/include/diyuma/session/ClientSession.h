@@ -99,6 +99,11 @@ public:
     [[nodiscard]] Clock::TimePoint nextTimerAt() const;
     /// Leaves: sends Leave once if joined, stops any pending operation. Idempotent.
     void leave();
+    /// Our microphone state as everyone should see it (roster flag AudioMuted). Sent to the
+    /// relay (SelfState) once joined and resent until our own roster entry shows it; may be
+    /// called in any state (it is applied at join).
+    void setMuted(bool muted);
+    [[nodiscard]] bool muted() const { return m_muted; }
 
     [[nodiscard]] SessionState state() const { return m_state; }
     [[nodiscard]] bool joined() const { return m_state == SessionState::Joined; }
@@ -119,6 +124,8 @@ private:
     void sendRequest();
     void sendMessage(std::uint32_t requestId, const wire::ControlBody& body);
     void sendPing();
+    void sendSelfStateIfPending(Clock::TimePoint now, bool force);
+    [[nodiscard]] bool selfStatePending() const;
     void fail(SessionErrorCode code, std::string message);
     void loseConnection(std::string_view reason);
     void onCookie(const wire::ControlMessage& message, const wire::CookieMsg& cookie);
@@ -148,6 +155,8 @@ private:
     Clock::TimePoint m_lastHeardAt{}; ///< last datagram from the relay (or operation start)
     Clock::TimePoint m_nextPingAt{};
     std::optional<SessionError> m_error;
+    bool m_muted = false;
+    Clock::TimePoint m_nextSelfStateAt{};
 
     JoinInfo m_joinInfo;
     std::map<std::uint32_t, RosterEntry> m_roster;

@@ -25,6 +25,7 @@ enum class SessionErrorCode {
     RelayInternal,    ///< the relay reported an internal error
     InvalidArguments, ///< our own request was invalid (e.g. a name that is too long)
     NotJoined,        ///< the relay no longer knows us (restart or timeout)
+    RelayGoingAway,   ///< the relay is shutting down (Error GoingAway): reconnect
 };
 
 struct SessionError {

@@ -39,18 +39,19 @@ inline constexpr std::size_t kAdminProofBytes = 32;
 
 /// Control message types. Append-only: values are never reused.
 enum class MessageType : std::uint8_t {
-    Hello = 1,     ///< client -> relay: ask for an address-validation cookie (padded)
-    Cookie = 2,    ///< relay -> client: the cookie (stateless, bound to address and time)
-    Create = 3,    ///< client -> relay: create a conference
-    Created = 4,   ///< relay -> client: conference ID and admin secret
-    Join = 5,      ///< client -> relay: join a conference
-    Joined = 6,    ///< relay -> client: join accepted
-    Roster = 7,    ///< relay -> client: one roster change, reliable (seq + ack + resend)
-    RosterAck = 8, ///< client -> relay: cumulative acknowledgement of roster changes
-    Ping = 9,      ///< client -> relay: keepalive carrying a timestamp to echo
-    Pong = 10,     ///< relay -> client: the echoed timestamp (RTT)
-    Leave = 11,    ///< client -> relay: leaving the conference
-    Error = 12,    ///< relay -> client: an error code and a reason
+    Hello = 1,      ///< client -> relay: ask for an address-validation cookie (padded)
+    Cookie = 2,     ///< relay -> client: the cookie (stateless, bound to address and time)
+    Create = 3,     ///< client -> relay: create a conference
+    Created = 4,    ///< relay -> client: conference ID and admin secret
+    Join = 5,       ///< client -> relay: join a conference
+    Joined = 6,     ///< relay -> client: join accepted
+    Roster = 7,     ///< relay -> client: one roster change, reliable (seq + ack + resend)
+    RosterAck = 8,  ///< client -> relay: cumulative acknowledgement of roster changes
+    Ping = 9,       ///< client -> relay: keepalive carrying a timestamp to echo
+    Pong = 10,      ///< relay -> client: the echoed timestamp (RTT)
+    Leave = 11,     ///< client -> relay: leaving the conference
+    Error = 12,     ///< relay -> client: an error code and a reason
+    SelfState = 13, ///< client -> relay: our own changeable flags (microphone muted)
     // Reserved for later issues (docs/PROTOCOL.md): 13 SetPrivateView, 14 RemoveParticipant,
     // 15 MuteParticipant, 16 Subscribe (per-sender max resolution), 17..31 admin/quality.
 };
@@ -67,6 +68,7 @@ enum class ErrorCode : std::uint16_t {
     TooManyConferences = 8,
     NotJoined = 9, ///< a message that needs a joined session came from an unknown address
     Internal = 10,
+    GoingAway = 11, ///< the relay is shutting down (to every participant): reconnect
 };
 
 /// Conference flags (Create, Created, Joined). Unknown bits must be zero in version 1.
@@ -161,14 +163,20 @@ struct PongMsg {
     std::uint64_t timestampUs = 0;
 };
 struct LeaveMsg {};
+/// The flags a participant may set on itself (today only ParticipantFlags::AudioMuted); the
+/// relay applies them and announces the change to everyone with a roster Upsert.
+struct SelfStateMsg {
+    std::uint8_t flags = 0; ///< ParticipantFlags bits; only AudioMuted is allowed
+};
 struct ErrorMsg {
     ErrorCode code = ErrorCode::Malformed;
     MessageType requestType = MessageType::Error; ///< the type of the request that failed
     std::string_view reason;                      ///< UTF-8, at most kMaxReasonBytes
 };
 
-using ControlBody = std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg,
-                                 RosterMsg, RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg>;
+using ControlBody =
+    std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg, RosterMsg,
+                 RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg, SelfStateMsg>;
 
 struct ControlMessage {
     std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply

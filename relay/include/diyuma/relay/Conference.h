@@ -7,6 +7,7 @@
 
 #include "diyuma/crypto/Hmac.h"
 #include "diyuma/relay/SocketAddress.h"
+#include "diyuma/relay/TokenBucket.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/wire/Control.h"
 
@@ -40,7 +41,10 @@ struct Participant {
     wire::Role role = wire::Role::Member;
     std::string name;
     wire::StreamList streams;
+    std::uint8_t selfFlags = 0; ///< set by the participant (SelfState): AudioMuted
     core::Clock::TimePoint lastHeard{};
+    TokenBucket mediaPackets; ///< RelayConfig::mediaPacketRate
+    TokenBucket mediaBytes;   ///< RelayConfig::mediaByteRate
 
     // Reliable roster delivery to this participant.
     std::uint32_t nextRosterSeq = 1; ///< seq of the next change queued for it
@@ -58,8 +62,10 @@ struct Participant {
 
     /// wire::ParticipantFlags bits for this participant's roster entry.
     [[nodiscard]] std::uint8_t rosterFlags() const {
-        return role == wire::Role::Admin ? static_cast<std::uint8_t>(wire::ParticipantFlags::Admin)
-                                         : std::uint8_t{0};
+        const auto admin = role == wire::Role::Admin
+                               ? static_cast<std::uint8_t>(wire::ParticipantFlags::Admin)
+                               : std::uint8_t{0};
+        return static_cast<std::uint8_t>(admin | selfFlags);
     }
 };
 

@@ -28,6 +28,8 @@ public:
     void prune(TimePoint now);
     /// IPs currently tracked (for tests and stats).
     [[nodiscard]] std::size_t size() const { return m_buckets.size(); }
+    /// A new limit (config reload); applies to every bucket from their next use.
+    void setLimit(RateLimit limit) { m_limit = limit; }
 
     /// The key a source address is counted under (port cleared, IPv6 cut to /64).
     [[nodiscard]] static SocketAddress keyOf(const SocketAddress& from);

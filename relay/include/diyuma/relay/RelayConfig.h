@@ -13,6 +13,7 @@ namespace diyuma::relay {
 struct RateLimit {
     double perSecond = 0; ///< tokens added per second (0 = unlimited)
     double burst = 0;     ///< bucket size: how many may come at once after a quiet time
+    bool operator==(const RateLimit&) const = default;
 };
 
 struct RelayConfig {
@@ -47,6 +48,14 @@ struct RelayConfig {
     RateLimit requestRate{5.0, 20.0};
     /// Source IPs tracked by each rate limiter; beyond this, unknown IPs share one bucket.
     std::size_t maxRateLimitEntries = 65536;
+
+    /// Media (RTP and RTCP) each joined participant (one source address) may send, in
+    /// datagrams and in bytes; over it, datagrams are dropped as rate_limited_media.
+    /// 0 = unlimited (the default: a relay should not guess how much video costs).
+    RateLimit mediaPacketRate{0.0, 0.0};
+    RateLimit mediaByteRate{0.0, 0.0};
+
+    bool operator==(const RelayConfig&) const = default;
 };
 
 } // namespace diyuma::relay

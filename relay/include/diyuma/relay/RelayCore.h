@@ -99,6 +99,16 @@ public:
     /// The cookie minter, so tests can build valid and expired cookies for an address.
     [[nodiscard]] const CookieMinter& cookieMinter() const { return m_cookies; }
 
+    /// Config reload (SIGHUP): takes the limits, rates and time-outs of `config`
+    /// (maxConferences, maxParticipantsPerConference, emptyTtl, unusedTtl, participantTimeout,
+    /// helloRate, requestRate, mediaPacketRate, mediaByteRate); the rest stays. Nobody is
+    /// removed for a lower limit: it applies to the next Create or Join.
+    void reconfigure(const RelayConfig& config);
+
+    /// Shutdown: sends Error(GoingAway) to every joined participant (request id 0, request
+    /// type Ping) and returns how many were told. Call once, then stop serving.
+    std::size_t sendGoingAway(PacketSink& out);
+
 private:
     struct CreateKey {
         SocketAddress address;
@@ -130,6 +140,8 @@ private:
     void onCreate(const SocketAddress& from, const Participant* sender, std::uint32_t requestId,
                   const wire::CreateMsg& create, std::size_t requestBytes, TimePoint now,
                   PacketSink& out);
+    void onSelfState(Participant& sender, const wire::SelfStateMsg& state, TimePoint now,
+                     PacketSink& out);
     void onJoin(const SocketAddress& from, Participant* sender, std::uint32_t requestId,
                 const wire::JoinMsg& join, std::size_t requestBytes, TimePoint now,
                 PacketSink& out);

@@ -36,8 +36,9 @@ enum class DropReason : std::uint8_t {
     TooManyConferences, ///< Create while --max-conferences exist
     UnexpectedControl,  ///< a relay-to-client type (Cookie, Error, ...) sent to the relay
     InvalidAddress,     ///< a source address the relay cannot answer (family, port 0)
+    RateLimitedMedia,   ///< media over --max-packets-per-second / --max-bytes-per-second
 };
-inline constexpr std::size_t kDropReasonCount = 16;
+inline constexpr std::size_t kDropReasonCount = 17;
 [[nodiscard]] std::string_view toString(DropReason reason);
 /// snake_case name of a parse error, as used in the JSON ("truncated", "bad_field", ...).
 [[nodiscard]] std::string_view jsonName(wire::ParseError error);

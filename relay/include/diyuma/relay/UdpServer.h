@@ -1,14 +1,18 @@
 #pragma once
-// The relay's socket layer: one non-blocking UDP socket (IPv4 or IPv6), datagrams taken in
+// The relay's socket layer: one non-blocking UDP socket per address family (IPv4, IPv6 or
+// both; an IPv6 socket alone is dual-stack), datagrams taken in
 // batches with recvmmsg into preallocated buffers, handed to RelayCore, and everything the
 // core wants sent gathered into one preallocated sendmmsg batch. Forwarded copies of a
 // datagram all point at the same receive buffer (no copy); control replies are copied into
 // a preallocated reply pool. The batch is flushed after every receive batch and timer tick,
-// before the receive buffers are reused. RelayCore::onTimer runs every tickInterval.
+// before the receive buffers are reused. RelayCore::onTimer runs every tickInterval. A datagram
+// for an IPv4 peer leaves through the IPv4 socket, one for an IPv6 peer (or an IPv4 peer seen
+// as ::ffff:a.b.c.d by a dual-stack socket) through the IPv6 socket, so with one socket per
+// family every reply leaves from the address the peer talks to.
 //
-// Thread: open(), run(), stats() and localAddress() on one thread (the I/O thread, which
-// also owns the RelayCore). requestStop() may be called from any thread and from a signal
-// handler (it only stores an atomic and writes to an eventfd).
+// Thread: open(), run(), drain(), stats() and localAddress() on one thread (the I/O thread,
+// which also owns the RelayCore). requestStop() may be called from any thread and from a
+// signal handler (it only stores an atomic and writes to an eventfd).
 
 #include "diyuma/relay/PacketSink.h"
 #include "diyuma/relay/RelayCore.h"
@@ -26,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 namespace diyuma::relay {
@@ -54,8 +59,14 @@ public:
     /// Creates the socket and binds it (port 0: the kernel picks one). The error message is
     /// one line naming the address and the system's reason.
     [[nodiscard]] core::Status open(const SocketAddress& listen);
-    /// The bound address (with the real port) after a successful open().
-    [[nodiscard]] SocketAddress localAddress() const { return m_local; }
+    /// Opens one socket per address, at most one IPv4 and one IPv6 address. With both, the
+    /// IPv6 socket is IPv6-only (so both may use the same port); alone it is dual-stack.
+    /// On error no socket stays open.
+    [[nodiscard]] core::Status open(std::span<const SocketAddress> listen);
+    /// The first bound address (with the real port) after a successful open().
+    [[nodiscard]] SocketAddress localAddress() const;
+    /// Every bound address, in the order they were opened.
+    [[nodiscard]] std::vector<SocketAddress> localAddresses() const;
 
     /// Serves until requestStop(); then flushes what is pending and returns.
     [[nodiscard]] core::Status run();
@@ -64,6 +75,10 @@ public:
 
     /// Called on the I/O thread every `interval` while run() serves (e.g. a stats line).
     void setPeriodic(std::chrono::milliseconds interval, std::function<void()> callback);
+
+    /// After run() returned: lets `produce` queue datagrams through the server's sink (e.g.
+    /// RelayCore::sendGoingAway) and sends them at once. I/O thread.
+    void drain(const std::function<void(PacketSink&)>& produce);
 
     [[nodiscard]] const UdpServerStats& stats() const { return m_stats; }
 
@@ -78,9 +93,25 @@ private:
         UdpServer& m_server;
     };
 
-    void receiveBatches();
-    void enqueue(const SocketAddress& to, const std::uint8_t* data, std::size_t size);
+    /// One bound socket and the datagrams waiting to leave through it.
+    struct Socket {
+        int fd = -1;
+        SocketAddress local;
+        std::vector<iovec> sendIov;
+        std::vector<sockaddr_storage> sendAddrs;
+        std::vector<mmsghdr> sendMsgs;
+        std::size_t sendCount = 0;
+    };
+
+    [[nodiscard]] core::Status openOne(const SocketAddress& listen, int v6Only);
+    void closeAll();
+    void receiveBatches(int fd);
+    /// The socket a datagram to `to` leaves through; null if none has its family.
+    [[nodiscard]] Socket* socketFor(const SocketAddress& to);
+    /// Queues a datagram, flushing first if its queue or the reply pool is full.
+    void enqueue(const SocketAddress& to, const std::uint8_t* data, std::size_t size, bool isReply);
     void flush();
+    void flush(Socket& socket);
     void log(core::LogLevel level, std::string_view text);
 
     RelayCore& m_core;
@@ -89,10 +120,9 @@ private:
     UdpServerConfig m_config;
     BatchSink m_sink{*this};
 
-    int m_fd = -1;
+    std::vector<Socket> m_sockets; ///< at most one per family; reserved, never reallocated
     int m_stopFd = -1;
     std::atomic<bool> m_stopRequested{false};
-    SocketAddress m_local;
 
     // Receive side: recvBatch buffers, iovecs, addresses and headers, allocated once.
     std::vector<std::uint8_t> m_recvBuffers;
@@ -100,11 +130,8 @@ private:
     std::vector<sockaddr_storage> m_recvAddrs;
     std::vector<mmsghdr> m_recvMsgs;
 
-    // Send side: up to sendBatch pending datagrams; replies copied into m_replyBuffers.
-    std::vector<iovec> m_sendIov;
-    std::vector<sockaddr_storage> m_sendAddrs;
-    std::vector<mmsghdr> m_sendMsgs;
-    std::size_t m_sendCount = 0;
+    // Send side: up to sendBatch pending datagrams per socket (in Socket); replies copied
+    // into m_replyBuffers, shared by the sockets and reset by every flush.
     std::vector<std::uint8_t> m_replyBuffers;
     std::size_t m_replyUsed = 0;
 

@@ -23,12 +23,6 @@ int runCreate(const CreateOptions& options, const core::Clock& clock, std::ostre
 /// Joins, sends and records in real time until --duration or a stop signal.
 int runJoin(const JoinOptions& options, const core::Clock& clock, std::ostream& err);
 
-/// A one-line message for a failed create or join; "relay did not answer" gets the relay's
-/// address and, if ICMP said so, "connection refused".
-[[nodiscard]] std::string relayErrorMessage(const core::SessionError& error,
-                                            const core::RelayAddress& relay,
-                                            const core::UdpTransport& transport);
-
 /// Parses `args` (after the program name) and runs the command; errors are one line on
 /// `err` starting with "diyuma-cli: error: ". Returns the process exit code.
 int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

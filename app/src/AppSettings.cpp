@@ -1,0 +1,137 @@
+#include "AppSettings.h"
+
+#include <QtCore/QSettings>
+#include <QtCore/QVariant>
+
+namespace diyuma::app {
+
+namespace {
+
+// Keys grouped by topic; renaming one forgets what people chose, so they stay as they are.
+const QString kDisplayName = QStringLiteral("profile/displayName");
+const QString kRelay = QStringLiteral("connection/relay");
+const QString kPrivateView = QStringLiteral("connection/privateViewByDefault");
+const QString kInputDevice = QStringLiteral("audio/inputDevice");
+const QString kOutputDevice = QStringLiteral("audio/outputDevice");
+const QString kEchoCancellation = QStringLiteral("audio/echoCancellation");
+const QString kPushToTalk = QStringLiteral("call/pushToTalk");
+const QString kJoinLeaveSounds = QStringLiteral("call/joinLeaveSounds");
+const QString kLanguage = QStringLiteral("ui/language");
+
+// A QSettings per access: objects on the same file in one process share their data, and the
+// destructor writes changes out. Named explicitly (not from QCoreApplication) so that tests and
+// the app agree on the file whatever the application object is called.
+QSettings store() {
+    return QSettings(QSettings::NativeFormat, QSettings::UserScope, QStringLiteral("Diyuma"),
+                     QStringLiteral("Diyuma Conference"));
+}
+
+template <typename T>
+T read(const QString& key, const T& fallback) {
+    const QVariant value = store().value(key);
+    if (!value.isValid() || !value.canConvert<T>())
+        return fallback;
+    return value.value<T>();
+}
+
+// Writes `value` under `key` and says whether it differed from what was stored. Compared as
+// text because the file gives back "true" where a bool went in.
+bool write(const QString& key, const QVariant& value) {
+    QSettings settings = store();
+    if (settings.contains(key) && settings.value(key).toString() == value.toString())
+        return false;
+    settings.setValue(key, value);
+    return true;
+}
+
+} // namespace
+
+AppSettings::AppSettings(QObject* parent) : QObject(parent) {}
+
+QString AppSettings::displayName() const {
+    return read<QString>(kDisplayName, {});
+}
+
+void AppSettings::setDisplayName(const QString& name) {
+    if (write(kDisplayName, name))
+        Q_EMIT changed();
+}
+
+QString AppSettings::relay() const {
+    const QString relay = read<QString>(kRelay, {}).trimmed();
+    return relay.isEmpty() ? defaultRelay() : relay;
+}
+
+void AppSettings::setRelay(const QString& relay) {
+    if (write(kRelay, relay.trimmed()))
+        Q_EMIT changed();
+}
+
+bool AppSettings::privateViewByDefault() const {
+    return read<bool>(kPrivateView, false);
+}
+
+void AppSettings::setPrivateViewByDefault(bool on) {
+    if (write(kPrivateView, on))
+        Q_EMIT changed();
+}
+
+QString AppSettings::inputDevice() const {
+    return read<QString>(kInputDevice, {});
+}
+
+void AppSettings::setInputDevice(const QString& name) {
+    if (write(kInputDevice, name))
+        Q_EMIT changed();
+}
+
+QString AppSettings::outputDevice() const {
+    return read<QString>(kOutputDevice, {});
+}
+
+void AppSettings::setOutputDevice(const QString& name) {
+    if (write(kOutputDevice, name))
+        Q_EMIT changed();
+}
+
+bool AppSettings::echoCancellation() const {
+    return read<bool>(kEchoCancellation, true);
+}
+
+void AppSettings::setEchoCancellation(bool on) {
+    if (write(kEchoCancellation, on))
+        Q_EMIT changed();
+}
+
+bool AppSettings::pushToTalk() const {
+    return read<bool>(kPushToTalk, false);
+}
+
+void AppSettings::setPushToTalk(bool on) {
+    if (write(kPushToTalk, on))
+        Q_EMIT changed();
+}
+
+bool AppSettings::joinLeaveSounds() const {
+    return read<bool>(kJoinLeaveSounds, true);
+}
+
+void AppSettings::setJoinLeaveSounds(bool on) {
+    if (write(kJoinLeaveSounds, on))
+        Q_EMIT changed();
+}
+
+QString AppSettings::language() const {
+    const QString code = read<QString>(kLanguage, {});
+    // Anything but a language we ship means "follow the system".
+    return code == QLatin1String("en") || code == QLatin1String("ru") ? code : QString();
+}
+
+void AppSettings::setLanguage(const QString& code) {
+    const QString stored =
+        code == QLatin1String("en") || code == QLatin1String("ru") ? code : QString();
+    if (write(kLanguage, stored))
+        Q_EMIT changed();
+}
+
+} // namespace diyuma::app

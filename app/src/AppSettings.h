@@ -1,0 +1,48 @@
+#pragma once
+// Everything the app remembers between runs (QSettings, organisation "Diyuma", application
+// "Diyuma Conference"). Tests point QSettings at a temporary folder
+// (QStandardPaths::setTestModeEnabled or XDG_CONFIG_HOME) so they never touch a person's file.
+//
+// Thread: GUI thread only.
+
+#include <QtCore/QObject>
+#include <QtCore/QString>
+
+namespace diyuma::app {
+
+class AppSettings : public QObject {
+    Q_OBJECT
+public:
+    explicit AppSettings(QObject* parent = nullptr);
+
+    /// The default relay when none was chosen: a relay on this machine.
+    static QString defaultRelay() { return QStringLiteral("127.0.0.1:47400"); }
+
+    QString displayName() const; ///< empty until the person set one
+    void setDisplayName(const QString& name);
+    QString relay() const; ///< HOST:PORT, defaultRelay() when unset
+    void setRelay(const QString& relay);
+    bool privateViewByDefault() const;
+    void setPrivateViewByDefault(bool on);
+
+    QString inputDevice() const; ///< empty: the system default
+    void setInputDevice(const QString& name);
+    QString outputDevice() const; ///< empty: the system default
+    void setOutputDevice(const QString& name);
+    bool echoCancellation() const; ///< default on (also noise suppression and gain control)
+    void setEchoCancellation(bool on);
+
+    bool pushToTalk() const; ///< default off: the mute toggle rules
+    void setPushToTalk(bool on);
+    bool joinLeaveSounds() const; ///< default on
+    void setJoinLeaveSounds(bool on);
+    /// "" (follow the system locale), "en" or "ru"; takes effect at the next start.
+    QString language() const;
+    void setLanguage(const QString& code);
+
+signals:
+    /// Some setting changed (the call screen re-reads push-to-talk and sounds).
+    void changed();
+};
+
+} // namespace diyuma::app

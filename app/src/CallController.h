@@ -1,0 +1,90 @@
+#pragma once
+// The bridge between the widgets and a call: owns the CallRunner (core, media thread), the
+// audio devices (devices/) and the microphone processing, and turns the runner's observer
+// callbacks into queued Qt signals on the GUI thread. Widgets never see core threads.
+//
+// Life of a call: start() ─► joined() ... rosterChanged() ... ─► ended()
+//                 start() ─► failed(message) ─► ended()
+//                 while in the call: reconnecting(reason) ─► joined(rejoined = true)
+// A device that fails mid-call gives deviceProblem(message); the call goes on (the
+// controller retries, then falls back to the default device, then to no device), and
+// deviceRecovered(message) when it works again.
+//
+// Join and leave chimes (AppSettings::joinLeaveSounds) are played here, never for ourselves
+// and never for the people already in the conference when we join.
+//
+// Thread: GUI thread only.
+
+#include "diyuma/session/CallRunner.h"
+
+#include "AppSettings.h"
+
+#include <QtCore/QObject>
+#include <QtCore/QString>
+#include <QtCore/QTimer>
+#include <memory>
+
+namespace diyuma::devices {
+class AudioSystem;
+}
+
+namespace diyuma::app {
+
+class CallController : public QObject {
+    Q_OBJECT
+public:
+    /// `settings` gives the devices and processing options; it must outlive the controller.
+    explicit CallController(AppSettings& settings, QObject* parent = nullptr);
+    ~CallController() override;
+
+    /// Starts a call (create-and-join or join, see core::CallRequest). Returns false with a
+    /// message in `error` for what can be seen at once (bad name, a call already running).
+    /// Audio devices that cannot be opened do not stop the call: deviceProblem() says so.
+    bool start(core::CallRequest request, QString* error);
+    /// Whether start() opens the audio devices (default true). Tests and headless runs turn
+    /// it off to run calls without devices deliberately (no deviceProblem then). Takes effect
+    /// at the next start().
+    void setUseAudioDevices(bool use);
+    bool useAudioDevices() const;
+    /// Leaves; ended() follows within a second. Safe to call when no call runs.
+    void leave();
+    bool inCall() const;
+
+    /// Microphone off (the relay shows it to everyone). Kept across calls; mutedChanged()
+    /// tells when it changes.
+    void setMuted(bool muted);
+    bool muted() const;
+    void setParticipantVolume(quint32 participantId, float gain);
+
+    /// The latest snapshot (refreshed ~10 times a second while in a call).
+    const core::CallSnapshot& snapshot() const;
+    /// The invite link (no admin secret) once known, else empty.
+    QString inviteLink() const;
+    /// The admin link once known and we are admin, else empty.
+    QString adminInviteLink() const;
+
+    /// The shared PortAudio state, also used by the settings dialog (re-enumerates).
+    devices::AudioSystem* audioSystem();
+    /// Plays a short sound on the chosen output device (test sound; chimes use it too).
+    void playTestSound();
+
+signals:
+    void created(const QString& inviteLink);
+    void joined(bool rejoined);
+    void rosterChanged();
+    /// New snapshot (levels, RTT, loss, stats): ~10 Hz while in a call.
+    void snapshotUpdated();
+    void reconnecting(const QString& reason);
+    void failed(const QString& message);
+    void deviceProblem(const QString& message);
+    /// A device that failed works again (reopened or fell back to the default device).
+    void deviceRecovered(const QString& message);
+    void mutedChanged(bool muted);
+    void ended();
+
+private:
+    class Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace diyuma::app

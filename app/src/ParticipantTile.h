@@ -1,0 +1,76 @@
+#pragma once
+// One participant on the call screen: a rounded tile with an initials avatar, the name ("You"
+// marked), an admin badge, a muted icon and a speaking highlight (a coloured border and a ring
+// around the avatar that follows the audio level). Others' tiles have a volume control: the
+// small speaker button in the corner or the context menu (a slider, 0 to 200 %).
+// The tile shows what it is told; CallPage feeds it from the CallController's snapshot.
+//
+// Thread: GUI thread only.
+
+#include <QtWidgets/QWidget>
+
+class QMenu;
+class QSlider;
+class QToolButton;
+
+namespace diyuma::app {
+
+class ParticipantTile : public QWidget {
+    Q_OBJECT
+public:
+    ParticipantTile(quint32 participantId, bool isSelf, QWidget* parent = nullptr);
+
+    quint32 participantId() const { return m_participantId; }
+    bool isSelf() const { return m_isSelf; }
+    QString displayName() const { return m_name; }
+    bool isMuted() const { return m_muted; }
+    bool isSpeaking() const { return m_speaking; }
+    bool isAdmin() const { return m_admin; }
+    float volume() const { return m_volume; }
+
+    void setDisplayName(const QString& name);
+    void setAdmin(bool admin);
+    void setMuted(bool muted);
+    /// `levelDbfs`: speech level (-100 silent .. 0 full scale), drives the avatar ring.
+    void setSpeaking(bool speaking, float levelDbfs);
+    /// Our playout gain for this participant (1 = as received); shown when not 1.
+    void setVolume(float gain);
+
+    /// The volume menu (also opened from the context menu); null for our own tile.
+    QMenu* volumeMenu() const { return m_volumeMenu; }
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+signals:
+    /// The person moved the volume slider (gain 0..2).
+    void volumeChanged(quint32 participantId, float gain);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void enterEvent(QEnterEvent* event) override;
+    void leaveEvent(QEvent* event) override;
+    void changeEvent(QEvent* event) override;
+
+private:
+    void buildVolumeMenu();
+    void updateVolumeButton();
+    QRectF avatarRect() const;
+
+    quint32 m_participantId;
+    bool m_isSelf;
+    QString m_name;
+    bool m_admin = false;
+    bool m_muted = false;
+    bool m_speaking = false;
+    float m_levelDbfs = -100.0F;
+    float m_volume = 1.0F;
+    bool m_hovered = false;
+    QMenu* m_volumeMenu = nullptr;
+    QSlider* m_volumeSlider = nullptr;
+    QToolButton* m_volumeButton = nullptr;
+};
+
+} // namespace diyuma::app

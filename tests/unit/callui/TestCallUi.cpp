@@ -1,0 +1,460 @@
+// The call screen against the real relay on loopback: a CallController + CallPage (offscreen,
+// no audio devices) joins a conference made by diyuma-cli; diyuma-cli peers and a second
+// controller come and go. Asserts what the person would see: tiles and list entries appearing
+// and vanishing, the mute state reaching the others, links on the clipboard, errors with a
+// message that names the problem (never a hang), push-to-talk, the reconnecting banner.
+
+#include "AppSettings.h"
+#include "CallController.h"
+#include "CallPage.h"
+#include "ParticipantTile.h"
+#include "Processes.h"
+
+#include <QtCore/QStandardPaths>
+#include <QtCore/QTemporaryDir>
+#include <QtGui/QClipboard>
+#include <QtNetwork/QUdpSocket>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QtTest>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QDialog>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QLineEdit>
+#include <QtWidgets/QListWidget>
+#include <QtWidgets/QMenu>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QSlider>
+#include <QtWidgets/QTableWidget>
+#include <QtWidgets/QToolButton>
+#include <QtWidgets/QVBoxLayout>
+
+using namespace diyuma;
+using diyuma::app::CallController;
+using diyuma::app::CallPage;
+using diyuma::app::ParticipantTile;
+using diyuma::test::RelayProcess;
+
+namespace {
+
+constexpr int kJoinTimeoutMs = 8000;
+constexpr int kRosterTimeoutMs = 5000;
+
+core::CallRequest joinRequest(const QString& linkOrId, const QString& relay, const QString& name) {
+    auto relayAddress = core::parseRelayAddress(relay.toStdString());
+    auto invite = core::parseInvite(linkOrId.toStdString(), *relayAddress);
+    core::CallRequest request;
+    request.mode = core::CallRequest::Mode::Join;
+    request.relay = *relayAddress;
+    if (invite) {
+        request.conferenceId = invite->id.value();
+        request.adminSecret = invite->adminSecret;
+    }
+    request.name = name.toStdString();
+    return request;
+}
+
+core::CallRequest createRequest(const QString& relay, const QString& name, bool privateView) {
+    core::CallRequest request;
+    request.mode = core::CallRequest::Mode::CreateAndJoin;
+    request.relay = *core::parseRelayAddress(relay.toStdString());
+    request.name = name.toStdString();
+    request.privateView = privateView;
+    return request;
+}
+
+/// A UDP port on 127.0.0.1 with nobody behind it (bound, read, closed).
+quint16 deadPort() {
+    QUdpSocket socket;
+    socket.bind(QHostAddress::LocalHost, 0);
+    return socket.localPort();
+}
+
+/// The remote tile named `name` on `page`, or null.
+ParticipantTile* tileNamed(const CallPage& page, const QString& name) {
+    for (auto* tile : page.findChildren<ParticipantTile*>())
+        if (tile->displayName() == name)
+            return tile;
+    return nullptr;
+}
+
+bool listHas(const QListWidget* list, const QString& text) {
+    for (int i = 0; i < list->count(); ++i)
+        if (list->item(i)->text().contains(text))
+            return true;
+    return false;
+}
+
+const core::CallParticipant* participantNamed(const core::CallSnapshot& snap,
+                                              const std::string& name) {
+    for (const auto& p : snap.participants)
+        if (p.name == name)
+            return &p;
+    return nullptr;
+}
+
+/// One person in a call: settings, controller and page, shown offscreen.
+struct Person {
+    app::AppSettings settings;
+    CallController controller{settings};
+    CallPage page{controller, settings};
+    QSignalSpy joined{&controller, &CallController::joined};
+    QSignalSpy failed{&controller, &CallController::failed};
+    QSignalSpy ended{&controller, &CallController::ended};
+    QSignalSpy deviceProblem{&controller, &CallController::deviceProblem};
+
+    explicit Person(bool useDevices = false) {
+        settings.setJoinLeaveSounds(false);
+        settings.setPushToTalk(false);
+        controller.setUseAudioDevices(useDevices);
+        page.resize(1000, 650);
+        page.show();
+    }
+    ~Person() {
+        if (controller.inCall()) {
+            controller.leave();
+            ended.wait(3000);
+        }
+    }
+    bool start(core::CallRequest request) {
+        QString error;
+        if (!controller.start(std::move(request), &error)) {
+            qWarning() << "start failed:" << error;
+            return false;
+        }
+        return true;
+    }
+    template <typename T>
+    T* child(const char* name) {
+        return page.findChild<T*>(QString::fromLatin1(name));
+    }
+};
+
+} // namespace
+
+class TestCallUi : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY2(m_relay.start(), qPrintable(m_relay.error()));
+    }
+
+    void peerAppearsAndVanishes() {
+        const auto links = test::createConference(m_relay.address());
+        QCOMPARE(links.size(), 2);
+        Person anna;
+        QVERIFY(anna.start(joinRequest(links[0], m_relay.address(), "Anna")));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        QCOMPARE(anna.joined.first().first().toBool(), false);
+        QCOMPARE(anna.deviceProblem.count(), 0); // devices were skipped on purpose
+
+        // Our own tile ("You") and list entry; the conference ID in the header.
+        auto* list = anna.child<QListWidget>("participantList");
+        QVERIFY(list);
+        QTRY_COMPARE_WITH_TIMEOUT(list->count(), 1, kRosterTimeoutMs);
+        QVERIFY2(list->item(0)->text().contains("Anna (You)"), qPrintable(list->item(0)->text()));
+        const auto selfId = anna.controller.snapshot().participantId;
+        auto* selfTile = anna.page.findChild<ParticipantTile*>(QString("tile-%1").arg(selfId));
+        QVERIFY(selfTile);
+        QVERIFY(selfTile->isSelf());
+        QVERIFY(!selfTile->volumeMenu()); // no volume for ourselves
+        const QString id = links[0].section('/', -1);
+        QCOMPARE(anna.child<QLabel>("conferenceIdLabel")->text(), id);
+
+        // A diyuma-cli peer sending a tone joins: tile and list entry appear, it speaks.
+        auto bob = test::startCli(
+            {"join", links[0], "--name", "Bob", "--send-audio", "tone:440", "--duration", "5"});
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") != nullptr, kRosterTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(listHas(list, "Bob"), kRosterTimeoutMs);
+        QCOMPARE(list->count(), 2);
+        auto* bobTile = tileNamed(anna.page, "Bob");
+        QVERIFY(bobTile->objectName().startsWith("tile-"));
+        QVERIFY(!bobTile->isSelf());
+        QVERIFY(bobTile->volumeMenu());
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") &&
+                                     tileNamed(anna.page, "Bob")->isSpeaking(),
+                                 kRosterTimeoutMs);
+
+        // The quality indicator has figures, and its details list Bob's stream.
+        auto* quality = anna.child<QAbstractButton>("qualityIndicator");
+        QTRY_VERIFY_WITH_TIMEOUT(quality->toolTip().contains(" ms, loss "), kRosterTimeoutMs);
+        QVERIFY2(quality->toolTip().startsWith("RTT "), qPrintable(quality->toolTip()));
+        quality->click();
+        auto* details = anna.page.findChild<QDialog*>("callDetailsDialog");
+        QVERIFY(details);
+        QVERIFY(details->isVisible());
+        auto* table = details->findChild<QTableWidget*>("statsTable");
+        QVERIFY(table);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            table->rowCount() >= 1 && table->item(0, 0) &&
+                table->item(0, 0)->text().contains("Bob") &&
+                table->item(0, 1)->text().remove(QRegularExpression("\\D")).toInt() > 0,
+            kRosterTimeoutMs);
+
+        // Bob's --duration runs out: he leaves, his tile and entry vanish.
+        QVERIFY(bob->waitForFinished(15000));
+        QCOMPARE(bob->exitCode(), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") == nullptr, kRosterTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(list->count(), 1, kRosterTimeoutMs);
+        QVERIFY(anna.page.findChild<ParticipantTile*>(QString("tile-%1").arg(selfId)));
+
+        // Leave ends the call and empties the page.
+        QSignalSpy leaveRequested(&anna.page, &CallPage::leaveRequested);
+        anna.child<QPushButton>("leaveButton")->click();
+        QCOMPARE(leaveRequested.count(), 1);
+        anna.controller.leave();
+        QTRY_COMPARE_WITH_TIMEOUT(anna.ended.count(), 1, 3000);
+        QVERIFY(!anna.controller.inCall());
+        QCOMPARE(list->count(), 0);
+        QVERIFY(anna.page.findChildren<ParticipantTile*>().isEmpty());
+    }
+
+    void muteReachesTheOthers() {
+        const auto links = test::createConference(m_relay.address());
+        QCOMPARE(links.size(), 2);
+        Person anna;
+        Person carol;
+        QVERIFY(anna.start(joinRequest(links[0], m_relay.address(), "Anna")));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        QVERIFY(carol.start(joinRequest(links[0], m_relay.address(), "Carol")));
+        QVERIFY(carol.joined.wait(kJoinTimeoutMs));
+        QTRY_VERIFY_WITH_TIMEOUT(participantNamed(carol.controller.snapshot(), "Anna"),
+                                 kRosterTimeoutMs);
+        QVERIFY(!participantNamed(carol.controller.snapshot(), "Anna")->muted);
+
+        auto* mute = anna.child<QPushButton>("muteButton");
+        QVERIFY(!mute->isChecked());
+        mute->click();
+        QVERIFY(anna.controller.muted());
+        QVERIFY(mute->isChecked());
+        QCOMPARE(mute->text(), QString("Unmute"));
+        QTRY_VERIFY_WITH_TIMEOUT(anna.controller.snapshot().muted, kRosterTimeoutMs);
+        // Carol sees it in her snapshot, on Anna's tile and in her list.
+        QTRY_VERIFY_WITH_TIMEOUT(participantNamed(carol.controller.snapshot(), "Anna")->muted,
+                                 kRosterTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(carol.page, "Anna") &&
+                                     tileNamed(carol.page, "Anna")->isMuted(),
+                                 kRosterTimeoutMs);
+        QVERIFY(listHas(carol.child<QListWidget>("participantList"), "Anna · muted"));
+
+        mute->click();
+        QVERIFY(!anna.controller.muted());
+        QCOMPARE(mute->text(), QString("Mute"));
+        QTRY_VERIFY_WITH_TIMEOUT(!participantNamed(carol.controller.snapshot(), "Anna")->muted,
+                                 kRosterTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!tileNamed(carol.page, "Anna")->isMuted(), kRosterTimeoutMs);
+
+        // Ctrl+D toggles too (a window shortcut: the window must be active).
+        anna.page.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&anna.page));
+        QTest::keyClick(&anna.page, Qt::Key_D, Qt::ControlModifier);
+        QVERIFY(anna.controller.muted());
+        QTRY_VERIFY_WITH_TIMEOUT(participantNamed(carol.controller.snapshot(), "Anna")->muted,
+                                 kRosterTimeoutMs);
+        QTest::keyClick(&anna.page, Qt::Key_D, Qt::ControlModifier);
+        QVERIFY(!anna.controller.muted());
+
+        // Per-participant volume reaches the runner's snapshot.
+        auto* annaTile = tileNamed(carol.page, "Anna");
+        auto* slider = annaTile->volumeMenu()->findChild<QSlider*>("volumeSlider");
+        QVERIFY(slider);
+        slider->setValue(40);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::abs(participantNamed(carol.controller.snapshot(), "Anna")->volume - 0.4F) < 0.01F,
+            kRosterTimeoutMs);
+    }
+
+    void copyLinks() {
+        const auto links = test::createConference(m_relay.address());
+        QCOMPARE(links.size(), 2);
+        {
+            Person member;
+            QVERIFY(member.start(joinRequest(links[0], m_relay.address(), "Dan")));
+            QVERIFY(member.joined.wait(kJoinTimeoutMs));
+            auto* copy = member.child<QToolButton>("copyLinkButton");
+            QTRY_VERIFY(copy->isEnabled());
+            QVERIFY(!copy->menu()); // no admin link to offer
+            QGuiApplication::clipboard()->clear();
+            copy->click();
+            QCOMPARE(QGuiApplication::clipboard()->text(), links[0]);
+            QVERIFY(member.controller.adminInviteLink().isEmpty());
+        }
+        {
+            // Whoever joins with the admin link is admin and may copy it.
+            Person admin;
+            QVERIFY(admin.start(joinRequest(links[1], m_relay.address(), "Eve")));
+            QVERIFY(admin.joined.wait(kJoinTimeoutMs));
+            auto* copy = admin.child<QToolButton>("copyLinkButton");
+            QTRY_VERIFY(copy->menu() != nullptr);
+            auto* adminAction = copy->menu()->findChild<QAction*>("copyAdminLinkAction");
+            QVERIFY(adminAction);
+            adminAction->trigger();
+            QCOMPARE(QGuiApplication::clipboard()->text(), links[1]);
+            copy->click();
+            QCOMPARE(QGuiApplication::clipboard()->text(), links[0]);
+        }
+    }
+
+    void createWithPrivateView() {
+        Person anna;
+        QSignalSpy created(&anna.controller, &CallController::created);
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", true)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        QCOMPARE(created.count(), 1);
+        const QString link = created.first().first().toString();
+        QVERIFY2(link.startsWith("diyuma://" + m_relay.address() + "/"), qPrintable(link));
+        QVERIFY(!link.contains("admin"));
+        QCOMPARE(anna.controller.inviteLink(), link);
+        QVERIFY(anna.controller.adminInviteLink().startsWith(link + "?admin="));
+        QTRY_VERIFY(anna.child<QLabel>("privateViewBadge")->isVisible());
+        QVERIFY(anna.child<QLabel>("adminBadge")->isVisible());
+        QCOMPARE(anna.child<QLabel>("conferenceIdLabel")->text(), link.section('/', -1));
+        // The alone hint invites to share the link.
+        QVERIFY(anna.child<QLabel>("aloneHint")->isVisible());
+    }
+
+    void unknownConferenceFails() {
+        Person anna;
+        const QString id = "7HKQ-2M9X-4DRA";
+        QVERIFY(anna.start(joinRequest(id, m_relay.address(), "Anna")));
+        QVERIFY(anna.failed.wait(kJoinTimeoutMs));
+        const QString message = anna.failed.first().first().toString();
+        QVERIFY2(message.contains(id) && message.contains("no conference"), qPrintable(message));
+        QTRY_COMPARE_WITH_TIMEOUT(anna.ended.count(), 1, 3000);
+        QCOMPARE(anna.joined.count(), 0);
+        QVERIFY(!anna.controller.inCall());
+        // A new call can start afterwards.
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+    }
+
+    void deadRelayFails() {
+        Person anna;
+        const QString relay = QString("127.0.0.1:%1").arg(deadPort());
+        QElapsedTimer waited;
+        waited.start();
+        QVERIFY(anna.start(joinRequest("7HKQ-2M9X-4DRA", relay, "Anna")));
+        // The event loop keeps running meanwhile (the spy waits in it): no hang.
+        QVERIFY(anna.failed.wait(20000));
+        const QString message = anna.failed.first().first().toString();
+        QVERIFY2(message.contains(relay) && message.contains("does not answer"),
+                 qPrintable(message));
+        QTRY_COMPARE_WITH_TIMEOUT(anna.ended.count(), 1, 3000);
+        QCOMPARE(anna.joined.count(), 0);
+    }
+
+    void badRequestIsRefusedAtOnce() {
+        Person anna;
+        QString error;
+        auto request = createRequest(m_relay.address(), "", false); // empty name
+        QVERIFY(!anna.controller.start(request, &error));
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!anna.controller.inCall());
+        // A second start while a call runs is refused with a message.
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
+        QVERIFY(!anna.controller.start(createRequest(m_relay.address(), "Anna", false), &error));
+        QVERIFY(error.contains("already"));
+    }
+
+    void pushToTalk() {
+        Person anna;
+        anna.settings.setPushToTalk(true);
+        // A text field in the same window: Space must type there, not open the mic.
+        auto* field = new QLineEdit(&anna.page);
+        field->setObjectName("someField");
+        field->show();
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        QVERIFY(anna.controller.muted()); // push-to-talk starts closed
+        auto* mute = anna.child<QPushButton>("muteButton");
+        QVERIFY(mute->isChecked());
+        QVERIFY(!mute->isEnabled());
+
+        anna.page.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&anna.page));
+        mute->setFocus(); // a button has focus: Space would click it without the filter
+        QTest::keyPress(mute, Qt::Key_Space);
+        QVERIFY(!anna.controller.muted());
+        QTRY_VERIFY_WITH_TIMEOUT(!anna.controller.snapshot().muted, kRosterTimeoutMs);
+        QVERIFY(!mute->isChecked());
+        QTest::keyRelease(mute, Qt::Key_Space);
+        QVERIFY(anna.controller.muted());
+        QTRY_VERIFY_WITH_TIMEOUT(anna.controller.snapshot().muted, kRosterTimeoutMs);
+
+        field->setFocus();
+        QTest::keyClick(field, Qt::Key_Space);
+        QCOMPARE(field->text(), QString(" "));
+        QVERIFY(anna.controller.muted());
+
+        // Ctrl+D does not open the mic behind push-to-talk's back.
+        QTest::keyClick(&anna.page, Qt::Key_D, Qt::ControlModifier);
+        QVERIFY(anna.controller.muted());
+
+        // Turning push-to-talk off leaves the mic as it is and gives the toggle back.
+        anna.settings.setPushToTalk(false);
+        QTRY_VERIFY(mute->isEnabled());
+        mute->click();
+        QVERIFY(!anna.controller.muted());
+    }
+
+    void reconnectBanner() {
+        // A relay of our own on a fixed port with a state file, so it can come back.
+        QTemporaryDir dir;
+        const quint16 port = deadPort();
+        const QString address = QString("127.0.0.1:%1").arg(port);
+        const QStringList args{"--listen", address, "--state-file", dir.filePath("state.json")};
+        auto relay = std::make_unique<QProcess>();
+        relay->start(test::relayPath(), args);
+        QVERIFY(relay->waitForStarted(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(relay->canReadLine(), 5000);
+
+        Person anna;
+        QSignalSpy reconnecting(&anna.controller, &CallController::reconnecting);
+        QVERIFY(anna.start(createRequest(address, "Anna", false)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        auto* banner = anna.child<QWidget>("reconnectBanner");
+        QVERIFY(!banner->isVisible());
+
+        relay->terminate();
+        QVERIFY(relay->waitForFinished(5000));
+        QVERIFY(reconnecting.wait(20000));
+        QVERIFY(banner->isVisible());
+
+        relay = std::make_unique<QProcess>();
+        relay->start(test::relayPath(), args);
+        QVERIFY(relay->waitForStarted(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(anna.joined.count() == 2, 15000);
+        QCOMPARE(anna.joined.last().first().toBool(), true);
+        QVERIFY(!banner->isVisible());
+        QCOMPARE(anna.failed.count(), 0);
+        anna.controller.leave();
+        QTRY_COMPARE_WITH_TIMEOUT(anna.ended.count(), 1, 3000);
+        relay->terminate();
+        relay->waitForFinished(5000);
+    }
+
+    void withoutSoundServerTheCallGoesOn() {
+        // Real devices requested: on a machine without a sound server they cannot open. The
+        // call must join all the same, and the page must say what is missing.
+        Person anna(/*useDevices=*/true);
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        if (anna.deviceProblem.isEmpty())
+            QSKIP("audio devices opened here (a sound server is running)");
+        auto* banner = anna.child<QWidget>("deviceBanner");
+        QVERIFY(banner->isVisible());
+        auto* text = anna.child<QLabel>("deviceBannerText");
+        QCOMPARE(text->text(), anna.deviceProblem.last().first().toString());
+        // Still a working call: a peer shows up.
+        const QString link = anna.controller.inviteLink();
+        auto peer = test::startCli({"join", link, "--name", "Bob", "--duration", "3"});
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") != nullptr, kRosterTimeoutMs);
+        QVERIFY(peer->waitForFinished(15000));
+    }
+
+private:
+    RelayProcess m_relay;
+};
+
+QTEST_MAIN(TestCallUi)
+#include "TestCallUi.moc"
