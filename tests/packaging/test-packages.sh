@@ -60,12 +60,8 @@ arch=$(dpkg --print-architecture)
 relay_deb="$build_dir/diyuma-relay_${version}_${arch}.deb"
 app_deb="$build_dir/diyuma_${version}_${arch}.deb"
 [ -f "$relay_deb" ] || die "no $relay_deb (cpack made: $(ls "$build_dir"/*.deb 2>/dev/null))"
-debs=("$relay_deb")
-if [ -f "$app_deb" ]; then
-    debs+=("$app_deb")
-else
-    say "no app package ($app_deb): the app target is not built in this tree"
-fi
+[ -f "$app_deb" ] || die "no $app_deb (cpack made: $(ls "$build_dir"/*.deb 2>/dev/null))"
+debs=("$relay_deb" "$app_deb")
 
 # --- package contents -------------------------------------------------------------------------
 say "checking contents"
@@ -121,10 +117,13 @@ if command -v systemd-analyze >/dev/null; then
     [ -z "$verify" ] || die "systemd-analyze verify is not clean: $verify"
     say "systemd-analyze verify: clean ($man_check)"
 fi
-if [ -f "$app_deb" ] && [ -f /usr/share/applications/diyuma.desktop ]; then
-    grep -q "x-scheme-handler/diyuma" /usr/share/applications/diyuma.desktop ||
-        die "the .desktop file does not register diyuma://"
-fi
+[ -f /usr/share/applications/diyuma.desktop ] || die "the app package installed no .desktop file"
+grep -q "x-scheme-handler/diyuma" /usr/share/applications/diyuma.desktop ||
+    die "the .desktop file does not register diyuma://"
+desktop-file-validate /usr/share/applications/diyuma.desktop ||
+    die "desktop-file-validate reports errors"
+[ -f /usr/share/icons/hicolor/256x256/apps/diyuma.png ] || die "no 256x256 app icon installed"
+/usr/bin/diyuma --version >/dev/null || die "the installed app does not start (--version)"
 
 # --- run the installed relay ------------------------------------------------------------------
 free_port() { # a free port of the given protocol (tcp or udp)
