@@ -4,11 +4,7 @@
 // and vanishing, the mute state reaching the others, links on the clipboard, errors with a
 // message that names the problem (never a hang), push-to-talk, the reconnecting banner.
 
-#include "AppSettings.h"
-#include "CallController.h"
-#include "CallPage.h"
-#include "ParticipantTile.h"
-#include "Processes.h"
+#include "CallUiHarness.h"
 
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
@@ -29,124 +25,17 @@
 #include <QtWidgets/QVBoxLayout>
 
 using namespace diyuma;
+using namespace diyuma::test::callui;
 using diyuma::app::CallController;
 using diyuma::app::CallPage;
 using diyuma::app::ParticipantTile;
 using diyuma::test::RelayProcess;
-
-namespace {
-
-constexpr int kJoinTimeoutMs = 8000;
-constexpr int kRosterTimeoutMs = 5000;
-
-core::CallRequest joinRequest(const QString& linkOrId, const QString& relay, const QString& name) {
-    auto relayAddress = core::parseRelayAddress(relay.toStdString());
-    auto invite = core::parseInvite(linkOrId.toStdString(), *relayAddress);
-    core::CallRequest request;
-    request.mode = core::CallRequest::Mode::Join;
-    request.relay = *relayAddress;
-    if (invite) {
-        request.conferenceId = invite->id.value();
-        request.adminSecret = invite->adminSecret;
-    }
-    request.name = name.toStdString();
-    return request;
-}
-
-core::CallRequest createRequest(const QString& relay, const QString& name, bool privateView) {
-    core::CallRequest request;
-    request.mode = core::CallRequest::Mode::CreateAndJoin;
-    request.relay = *core::parseRelayAddress(relay.toStdString());
-    request.name = name.toStdString();
-    request.privateView = privateView;
-    return request;
-}
-
-/// A UDP port on 127.0.0.1 with nobody behind it (bound, read, closed).
-quint16 deadPort() {
-    QUdpSocket socket;
-    socket.bind(QHostAddress::LocalHost, 0);
-    return socket.localPort();
-}
-
-/// The remote tile named `name` on `page`, or null.
-ParticipantTile* tileNamed(const CallPage& page, const QString& name) {
-    for (auto* tile : page.findChildren<ParticipantTile*>())
-        if (tile->displayName() == name)
-            return tile;
-    return nullptr;
-}
-
-bool listHas(const QListWidget* list, const QString& text) {
-    for (int i = 0; i < list->count(); ++i)
-        if (list->item(i)->text().contains(text))
-            return true;
-    return false;
-}
-
-const core::CallParticipant* participantNamed(const core::CallSnapshot& snap,
-                                              const std::string& name) {
-    for (const auto& p : snap.participants)
-        if (p.name == name)
-            return &p;
-    return nullptr;
-}
-
-/// One person in a call: settings, controller and page, shown offscreen.
-struct Person {
-    app::AppSettings settings;
-    CallController controller{settings};
-    CallPage page{controller, settings};
-    QSignalSpy joined{&controller, &CallController::joined};
-    QSignalSpy failed{&controller, &CallController::failed};
-    QSignalSpy ended{&controller, &CallController::ended};
-    QSignalSpy deviceProblem{&controller, &CallController::deviceProblem};
-
-    explicit Person(bool useDevices = false) {
-        settings.setJoinLeaveSounds(false);
-        settings.setPushToTalk(false);
-        controller.setUseAudioDevices(useDevices);
-        page.resize(1000, 650);
-        page.show();
-    }
-    ~Person() {
-        if (controller.inCall()) {
-            controller.leave();
-            ended.wait(3000);
-        }
-    }
-    bool start(core::CallRequest request) {
-        QString error;
-        if (!controller.start(std::move(request), &error)) {
-            qWarning() << "start failed:" << error;
-            return false;
-        }
-        return true;
-    }
-    template <typename T>
-    T* child(const char* name) {
-        return page.findChild<T*>(QString::fromLatin1(name));
-    }
-};
-
-} // namespace
 
 class TestCallUi : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() {
         QStandardPaths::setTestModeEnabled(true);
-        // No working sound device in this process, whatever the machine has: ALSA's default
-        // PCM and mixer point at a card that does not exist, and no sound server is reachable.
-        QVERIFY(m_noSound.isValid());
-        const QString alsaConfig = m_noSound.filePath("asound.conf");
-        QFile config(alsaConfig);
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write("pcm.!default { type hw card 99 }\nctl.!default { type hw card 99 }\n");
-        config.close();
-        qputenv("ALSA_CONFIG_PATH", "/usr/share/alsa/alsa.conf:" + alsaConfig.toLocal8Bit());
-        qputenv("PULSE_SERVER", QByteArray("unix:") + m_noSound.filePath("none").toLocal8Bit());
-        qputenv("JACK_NO_START_SERVER", "1");
         QVERIFY2(m_relay.start(), qPrintable(m_relay.error()));
     }
 
@@ -444,26 +333,7 @@ private slots:
         relay->waitForFinished(5000);
     }
 
-    void withoutSoundServerTheCallGoesOn() {
-        // Real devices requested, but this process has none (initTestCase): they cannot open.
-        // The call must join all the same, and the page must say what is missing.
-        Person anna(/*useDevices=*/true);
-        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
-        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
-        QTRY_VERIFY_WITH_TIMEOUT(!anna.deviceProblem.isEmpty(), 3000);
-        auto* banner = anna.child<QWidget>("deviceBanner");
-        QVERIFY(banner->isVisible());
-        auto* text = anna.child<QLabel>("deviceBannerText");
-        QCOMPARE(text->text(), anna.deviceProblem.last().first().toString());
-        // Still a working call: a peer shows up.
-        const QString link = anna.controller.inviteLink();
-        auto peer = test::startCli({"join", link, "--name", "Bob", "--duration", "3"});
-        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") != nullptr, kRosterTimeoutMs);
-        QVERIFY(peer->waitForFinished(15000));
-    }
-
 private:
-    QTemporaryDir m_noSound;
     RelayProcess m_relay;
 };
 
