@@ -89,6 +89,9 @@ if(TARGET diyuma)
                 DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/icons/hicolor/scalable/apps
                 COMPONENT app)
     endif()
+    diyuma_gzip_file(${_pkg_dir}/app/diyuma.1 ${_pkg_gen}/diyuma.1.gz)
+    add_custom_target(diyuma_app_man_page ALL DEPENDS ${_pkg_gen}/diyuma.1.gz)
+    install(FILES ${_pkg_gen}/diyuma.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT app)
     # Translations are compiled into the binary (qt_add_translations, :/i18n).
     diyuma_package_docs(diyuma app)
 endif()
@@ -123,7 +126,7 @@ set(CPACK_DEBIAN_RELAY_PACKAGE_CONTROL_EXTRA ${_pkg_dir}/relay/conffiles ${_pkg_
 set(CPACK_DEBIAN_APP_PACKAGE_NAME diyuma)
 set(CPACK_DEBIAN_APP_PACKAGE_SECTION net)
 set(CPACK_COMPONENT_APP_DESCRIPTION
-    "Diyuma Conference desktop app
+    "desktop conferencing app: start a call, share a link, talk
 Start a conference, share its short ID or invite link, and talk with everyone
 who joins. Opens diyuma:// invite links.")
 

@@ -10,6 +10,7 @@
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QMetaObject>
 #include <QtCore/QPointer>
+#include <atomic>
 #include <chrono>
 #include <optional>
 
@@ -131,7 +132,7 @@ public:
     core::CallRequest request;
     std::unique_ptr<core::CallRunner> runner;
     /// Counts calls; callbacks queued by an earlier call's runner are dropped.
-    quint64 generation = 0;
+    std::atomic<quint64> generation{0}; ///< read by post() on the media thread
     bool leaving = false;
     core::CallSnapshot snapshot;
     QTimer timer;

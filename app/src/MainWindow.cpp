@@ -112,9 +112,12 @@ void MainWindow::joinFromText(const QString& text) {
             QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes || m_quitting)
             return;
-        m_pendingJoin = text;
-        m_controller->leave();
-        return;
+        if (m_controller->inCall() || m_home->isBusy()) {
+            m_pendingJoin = text; // joined once the call has ended
+            m_controller->leave();
+            return;
+        }
+        // The call ended while the question was open: join now, not after some later call.
     }
     if (m_settingsDialog)
         m_settingsDialog->close(); // the call takes the microphone the dialog's meter holds

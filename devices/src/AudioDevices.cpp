@@ -190,8 +190,7 @@ struct DeviceCommon {
         latencyMs.store(stream.latencySeconds() * 1000.0);
         setError({});
         lastCallbacks = callbacks.load();
-        lastProgress = Clock::now();
-        lastPoll = lastProgress;
+        lastProgress = Clock::now(); // poll() reads both only while holding streamMutex
         status.store(DeviceStatus::Running);
         return core::Ok{};
     }
@@ -445,6 +444,8 @@ int PlaybackDevice::State::callback(const void* /*input*/, void* output, unsigne
     // Real-time: copy, mix, count. No allocation, lock, logging or system call.
     auto* s = static_cast<State*>(static_cast<DeviceCommon*>(userData));
     const std::span<std::int16_t> out(static_cast<std::int16_t*>(output), frames);
+    if (out.empty())
+        return paContinue;
     const std::size_t got = s->ring.read(out);
     if (got < out.size()) {
         if (s->hadAudio && got == 0) {

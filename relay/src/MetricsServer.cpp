@@ -38,8 +38,11 @@ core::Status MetricsServer::start(const SocketAddress& address) {
         const int yes = 1;
         (void)::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    m_server->set_read_timeout(5, 0);
-    m_server->set_write_timeout(5, 0);
+    // Short timeouts and one request per connection: an idle or slow client cannot hold a
+    // worker for long, so /healthz stays answerable.
+    m_server->set_read_timeout(2, 0);
+    m_server->set_write_timeout(2, 0);
+    m_server->set_keep_alive_max_count(1);
     m_server->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
         const auto snapshot = m_publisher.latest();
         if (!snapshot) {

@@ -209,6 +209,13 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
 
 void RelayCore::onSelfState(Participant& sender, const wire::SelfStateMsg& state, TimePoint now,
                             PacketSink& out) {
+    // Each change costs a reliable Roster to every participant: a client toggling its mute
+    // in a loop must not flood the others (or overflow their unacked rosters). Dropping is
+    // safe: the client resends until its roster entry shows what it asked for.
+    if (!sender.selfStates.take(kSelfStateRate, 1.0, now)) {
+        drop(DropReason::RateLimitedControl, sender.address, now);
+        return;
+    }
     // Resent by the client until its own roster entry shows the flags: a repeat changes
     // nothing and announces nothing (the first announcement is already reliable).
     if (sender.selfFlags == state.flags)

@@ -41,6 +41,8 @@ std::string_view toString(DropReason reason) {
         return "invalid_address";
     case DropReason::RateLimitedMedia:
         return "rate_limited_media";
+    case DropReason::RateLimitedControl:
+        return "rate_limited_control";
     }
     return "unknown";
 }

@@ -323,9 +323,6 @@ int main(int argc, char** argv) {
     relay::UdpServer server(core, clock, &logSink);
     if (auto opened = server.open(settings.listen); !opened)
         return fail(opened.error().message);
-    g_server.store(&server);
-    if (g_stopRequested.load())
-        server.requestStop(); // a SIGTERM came before the server existed
 
     relay::MetricsPublisher publisher;
     std::uint64_t reloads = 0;
@@ -347,6 +344,11 @@ int main(int argc, char** argv) {
         if (auto started = metrics->start(*settings.metrics); !started)
             return fail(started.error().message);
     }
+    // Only now, with nothing left that returns early: the handler must never see a server
+    // that is already gone.
+    g_server.store(&server);
+    if (g_stopRequested.load())
+        server.requestStop(); // a SIGTERM came before the server existed
 
     // Only now, with the handlers in place: whoever reads this line may send SIGTERM at once.
     for (const auto& address : server.localAddresses())

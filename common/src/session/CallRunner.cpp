@@ -99,7 +99,9 @@ public:
     }
 
 private:
-    enum class Outcome { Left, Lost, Failed };
+    /// Lost: a joined call lost the relay (a new reconnect episode starts). Retry: one rejoin
+    /// attempt failed in a way worth trying again (same episode).
+    enum class Outcome { Left, Lost, Retry, Failed };
 
     void run();
     [[nodiscard]] bool create();
@@ -108,6 +110,7 @@ private:
                  ClientSession* session);
     void applyCommands();
     void publish(CallPhase phase);
+    void leaveThroughPreviousTransport();
     void setPhase(CallPhase phase);
 
     // ClientSessionListener, for the engine of the current attempt.
@@ -159,6 +162,9 @@ private:
     /// The socket of a connection that was lost: once we are back, a Leave through it
     /// removes our old self from the relay at once if it still has us (a network blip).
     std::optional<UdpTransport> m_previousTransport;
+    /// The relay's numeric address once a join worked: rejoins use it, so an outage never
+    /// waits on name resolution.
+    std::optional<RelayAddress> m_resolvedRelay;
     std::array<std::uint8_t, 2048> m_buffer{};
 };
 
@@ -175,9 +181,10 @@ void CallRunner::Impl::run() {
     TimePoint giveUpAt = TimePoint::max();
     for (;;) {
         const Outcome outcome = runCall(rejoining, giveUpAt);
-        if (outcome != Outcome::Lost || !m_request.reconnect || m_leaveRequested)
+        if ((outcome != Outcome::Lost && outcome != Outcome::Retry) || !m_request.reconnect ||
+            m_leaveRequested)
             break;
-        if (!rejoining) {
+        if (outcome == Outcome::Lost) { // every loss gets its own time to come back
             rejoining = true;
             giveUpAt = m_clock.now() + kReconnectGiveUp;
         }
@@ -193,8 +200,17 @@ void CallRunner::Impl::run() {
         }
     }
     m_engine.reset();
+    leaveThroughPreviousTransport(); // left while reconnecting: drop our old self too
     setPhase(CallPhase::Ended);
     m_observer.onEnded();
+}
+
+void CallRunner::Impl::leaveThroughPreviousTransport() {
+    if (!m_previousTransport)
+        return;
+    std::array<std::uint8_t, 64> leave{};
+    (void)m_previousTransport->send(
+        wire::encodeControl(wire::ControlMessage{0, wire::LeaveMsg{}}, leave));
 }
 
 bool CallRunner::Impl::create() {
@@ -241,10 +257,15 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
     m_lost.reset();
     m_joinedNow.reset();
     m_engine.reset();
-    auto transport = UdpTransport::open(m_request.relay);
+    // A relay that still has our old address (a network blip) drops it now, not at its
+    // participant timeout: a full conference then has room for us again.
+    if (rejoining)
+        leaveThroughPreviousTransport();
+    auto transport =
+        UdpTransport::open(rejoining && m_resolvedRelay ? *m_resolvedRelay : m_request.relay);
     if (!transport) {
-        if (rejoining) // a name that does not resolve during a network outage: try again
-            return Outcome::Lost;
+        if (rejoining) // no route during a network outage: try again
+            return Outcome::Retry;
         m_observer.onFailed(
             SessionError{SessionErrorCode::RelayDidNotAnswer, transport.error().message});
         return Outcome::Failed;
@@ -260,6 +281,11 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
         return Outcome::Failed;
     }
     m_engine = std::move(engine.value());
+    // The engine refers to `transport`: it must go first, whichever way we return.
+    struct EngineReset {
+        std::unique_ptr<CallEngine>& engine;
+        ~EngineReset() { engine.reset(); }
+    } engineReset{m_engine};
     m_engine->setAudioProcessor(m_processor);
     m_mutedApplied = m_mutedWanted;
     m_engine->setMuted(m_mutedApplied);
@@ -280,10 +306,12 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
             return Outcome::Left;
         }
         if (m_error) {
-            const bool retry =
-                rejoining && !isDefinitive(m_error->code) && m_clock.now() < giveUpAt;
-            if (retry)
-                return Outcome::Lost;
+            // While rejoining, a full conference may be full of our own ghost (dropped by
+            // the Leave above or at the relay's timeout): try again.
+            const bool retryable =
+                !isDefinitive(m_error->code) || m_error->code == SessionErrorCode::ConferenceFull;
+            if (rejoining && retryable && m_clock.now() < giveUpAt)
+                return Outcome::Retry;
             SessionError error = *m_error;
             error.message = relayErrorMessage(error, m_request.relay, *transport);
             if (rejoining && error.code == SessionErrorCode::UnknownConference)
@@ -314,13 +342,11 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
                      static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) != 0;
             }
             publish(CallPhase::InCall);
-            if (m_previousTransport) {
-                std::array<std::uint8_t, 64> leave{};
-                const auto bytes =
-                    wire::encodeControl(wire::ControlMessage{0, wire::LeaveMsg{}}, leave);
-                (void)m_previousTransport->send(bytes);
-                m_previousTransport.reset();
-            }
+            leaveThroughPreviousTransport();
+            m_previousTransport.reset();
+            if (auto numeric = parseRelayAddress(transport->peerAddress()))
+                m_resolvedRelay = numeric.value();
+            m_lossWindow.clear(); // the new engine counts from zero
             const JoinInfo info = *m_joinedNow;
             m_joinedNow.reset();
             m_observer.onJoined(info, rejoined);

@@ -393,7 +393,11 @@ Clock::TimePoint ClientSession::nextTimerAt() const {
 }
 
 void ClientSession::leave() {
-    if (m_state == SessionState::Joined)
+    // Also while a Join is unanswered: the relay may have let us in already (its Joined still
+    // on the way), and a Leave from an address it does not know is ignored.
+    const bool joinInFlight =
+        m_operation == Operation::Join && m_state == SessionState::AwaitingReply;
+    if (m_state == SessionState::Joined || joinInFlight)
         sendMessage(m_nextMessageId++, wire::LeaveMsg{});
     if (m_state == SessionState::Idle || m_state == SessionState::Handshaking ||
         m_state == SessionState::AwaitingReply || m_state == SessionState::Joined)

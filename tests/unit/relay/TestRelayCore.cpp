@@ -665,6 +665,24 @@ private slots:
         QCOMPARE(h.core.participantCount(), std::size_t{2});
     }
 
+    void selfStateFloodIsRateLimited() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(h.join(addr(1), created->conferenceId, "A"));
+        QVERIFY(h.join(addr(2), created->conferenceId, "B"));
+        const auto muted = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+        std::size_t announcedToA = 0;
+        for (std::uint32_t i = 0; i < 200; ++i) {
+            auto out = h.deliver(
+                addr(2), wire::ControlMessage{100 + i, wire::SelfStateMsg{static_cast<std::uint8_t>(
+                                                           i % 2 ? 0 : muted)}});
+            announcedToA += rosterIn(out, addr(1)).size();
+        }
+        QVERIFY2(announcedToA <= 8, qPrintable(QString::number(announcedToA))); // the burst
+        QVERIFY(h.core.stats().drops(DropReason::RateLimitedControl) >= 192);
+        QCOMPARE(h.core.participantCount(), std::size_t{2}); // nobody overflowed and was dropped
+    }
+
     // --- Conference lifetime ----------------------------------------------------------------
 
     void emptyConferenceExpiresAfterEmptyTtl() {

@@ -445,6 +445,18 @@ private slots:
         QVERIFY(f.listener.lost[0].find("shutting down") != std::string::npos);
     }
 
+    void leaveDuringAnUnansweredJoinSendsLeave() {
+        Fixture f;
+        QVERIFY(f.session.startJoin(f.params()).ok());
+        f.receive(f.last().requestId, wire::CookieMsg{kCookie}); // Join sent, no answer yet
+        f.session.leave();
+        QVERIFY(std::holds_alternative<wire::LeaveMsg>(f.last().body));
+        Fixture g; // before the Join went out there is nothing to leave
+        QVERIFY(g.session.startJoin(g.params()).ok());
+        g.session.leave();
+        QVERIFY(std::holds_alternative<wire::HelloMsg>(g.last().body));
+    }
+
     void leaveSendsLeaveOnce() {
         Fixture f;
         f.join();

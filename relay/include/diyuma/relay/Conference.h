@@ -45,6 +45,7 @@ struct Participant {
     core::Clock::TimePoint lastHeard{};
     TokenBucket mediaPackets; ///< RelayConfig::mediaPacketRate
     TokenBucket mediaBytes;   ///< RelayConfig::mediaByteRate
+    TokenBucket selfStates;   ///< kSelfStateRate: each change is announced to everyone
 
     // Reliable roster delivery to this participant.
     std::uint32_t nextRosterSeq = 1; ///< seq of the next change queued for it

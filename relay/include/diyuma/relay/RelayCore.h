@@ -140,6 +140,8 @@ private:
     void onCreate(const SocketAddress& from, const Participant* sender, std::uint32_t requestId,
                   const wire::CreateMsg& create, std::size_t requestBytes, TimePoint now,
                   PacketSink& out);
+    /// SelfState per participant: a person toggling mute fast stays well inside it.
+    static constexpr RateLimit kSelfStateRate{4.0, 8.0};
     void onSelfState(Participant& sender, const wire::SelfStateMsg& state, TimePoint now,
                      PacketSink& out);
     void onJoin(const SocketAddress& from, Participant* sender, std::uint32_t requestId,

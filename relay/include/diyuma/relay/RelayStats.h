@@ -37,8 +37,9 @@ enum class DropReason : std::uint8_t {
     UnexpectedControl,  ///< a relay-to-client type (Cookie, Error, ...) sent to the relay
     InvalidAddress,     ///< a source address the relay cannot answer (family, port 0)
     RateLimitedMedia,   ///< media over --max-packets-per-second / --max-bytes-per-second
+    RateLimitedControl, ///< SelfState over kSelfStateRate (each change is sent to everyone)
 };
-inline constexpr std::size_t kDropReasonCount = 17;
+inline constexpr std::size_t kDropReasonCount = 18;
 [[nodiscard]] std::string_view toString(DropReason reason);
 /// snake_case name of a parse error, as used in the JSON ("truncated", "bad_field", ...).
 [[nodiscard]] std::string_view jsonName(wire::ParseError error);
