@@ -7,7 +7,8 @@ packages=(
     # build
     build-essential cmake ninja-build ccache pkg-config
     # core and programs
-    libopus-dev libsndfile1-dev libsoxr-dev libssl-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+    libopus-dev libvpx-dev libsndfile1-dev libsoxr-dev libssl-dev libcli11-dev nlohmann-json3-dev
+    libfmt-dev
     # tests (Qt Test) and the desktop app: widgets, SVG icons, translations, audio devices,
     # echo cancellation (both candidates, compared in bench/aec)
     qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
@@ -19,7 +20,7 @@ packages=(
     desktop-file-utils
     # standards checks with tools nobody here wrote, and sound inspection
     tshark gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-    gstreamer1.0-plugins-bad sox
+    gstreamer1.0-plugins-bad sox ffmpeg
     # benchmark scripts (bench/)
     jq
 )

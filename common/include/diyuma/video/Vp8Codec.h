@@ -1,0 +1,95 @@
+#pragma once
+// RAII wrappers over libvpx's VP8 encoder and decoder.
+//
+// Encoder: realtime (VPX_DL_REALTIME, cpu-used from Vp8EncoderConfig), CBR, no lag (a
+// frame in gives its packet out at once), no frame dropping by the rate control, one token
+// partition, error resilient mode (a lost frame damages less), key frames only when asked
+// (forceKeyFrame) or every keyFrameInterval frames. Frames are I420 (VideoFrame).
+//
+// Decoder: one thread; decode() of a frame that needs a reference we never had fails, and the
+// caller asks the sender for a key frame.
+//
+// Thread: each object one thread at a time (the media thread); not thread-safe.
+
+#include "diyuma/util/Result.h"
+#include "diyuma/video/VideoFrame.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace diyuma::core {
+
+struct Vp8EncoderConfig {
+    int width = 640;
+    int height = 360;
+    int frameRate = 30;
+    int bitrateBps = 800'000;
+    /// Frames between automatic key frames (0: only when asked). Kept long: receivers ask
+    /// with PLI when they need one, and a key frame costs several delta frames.
+    int keyFrameInterval = 0;
+    /// libvpx speed/quality (VP8E_SET_CPUUSED, -16..16; higher is faster). Realtime video
+    /// conferencing uses high values: 720p30 must encode in real time on one core.
+    int cpuUsed = 10;
+    int threads = 1;
+};
+
+/// One encoded VP8 frame; `data` points into the encoder and is valid until the next call.
+struct EncodedVideoFrame {
+    std::span<const std::uint8_t> data;
+    bool keyFrame = false;
+    int width = 0;
+    int height = 0;
+};
+
+class Vp8Encoder {
+public:
+    /// Fails with VideoErrorCode::BadSize for sizes outside 16..kMaxVideoWidth/Height, or
+    /// CodecCreate/CodecSetting when libvpx refuses the configuration.
+    [[nodiscard]] static Result<Vp8Encoder> create(const Vp8EncoderConfig& config);
+
+    Vp8Encoder(Vp8Encoder&&) noexcept;
+    Vp8Encoder& operator=(Vp8Encoder&&) noexcept;
+    Vp8Encoder(const Vp8Encoder&) = delete;
+    Vp8Encoder& operator=(const Vp8Encoder&) = delete;
+    ~Vp8Encoder();
+
+    /// Encodes one frame (its size must be the configured one) at presentation time
+    /// `ptsMs` (milliseconds, increasing). Nothing if the encoder produced no frame (it does
+    /// not drop frames as configured, so that is a rare event); an Error with
+    /// VideoErrorCode::Encode on failure or a frame of the wrong size.
+    [[nodiscard]] Result<std::optional<EncodedVideoFrame>>
+    encode(const VideoFrame& frame, std::int64_t ptsMs, bool forceKeyFrame);
+    /// New target bitrate (bps, 10 kbit/s .. 20 Mbit/s); false if libvpx refused.
+    bool setBitrate(int bitrateBps);
+    [[nodiscard]] const Vp8EncoderConfig& config() const;
+
+private:
+    struct Handle;
+    explicit Vp8Encoder(std::unique_ptr<Handle> handle);
+    std::unique_ptr<Handle> m_handle;
+};
+
+class Vp8Decoder {
+public:
+    [[nodiscard]] static Result<Vp8Decoder> create();
+
+    Vp8Decoder(Vp8Decoder&&) noexcept;
+    Vp8Decoder& operator=(Vp8Decoder&&) noexcept;
+    Vp8Decoder(const Vp8Decoder&) = delete;
+    Vp8Decoder& operator=(const Vp8Decoder&) = delete;
+    ~Vp8Decoder();
+
+    /// Decodes one complete VP8 frame into `out` (resized to the picture's size). Returns
+    /// false (Ok) if the decoder took the data but showed no picture; an Error with
+    /// VideoErrorCode::Decode for corrupt data or a missing reference.
+    [[nodiscard]] Result<bool> decode(std::span<const std::uint8_t> frame, VideoFrame& out);
+
+private:
+    struct Handle;
+    explicit Vp8Decoder(std::unique_ptr<Handle> handle);
+    std::unique_ptr<Handle> m_handle;
+};
+
+} // namespace diyuma::core

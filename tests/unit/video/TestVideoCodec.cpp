@@ -1,0 +1,307 @@
+// The video pieces of the core around libvpx: the test pattern and its stamp, VP8 encode and
+// decode (quality, key frames, errors), the packetizer feeding the frame assembler, and the
+// IVF and Y4M files.
+
+#include "diyuma/video/TestPattern.h"
+#include "diyuma/video/VideoFiles.h"
+#include "diyuma/video/VideoFrameAssembler.h"
+#include "diyuma/video/Vp8Codec.h"
+#include "diyuma/video/Vp8Packetizer.h"
+
+#include "FakeClock.h"
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+using namespace diyuma::core;
+using diyuma::test::FakeClock;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'764'806'400'000; // 2025-12-04, a realistic Unix ms value
+
+VideoFrame pattern(int w, int h, std::uint32_t n) {
+    VideoFrame f(w, h);
+    renderTestPattern(f, PatternStamp{n, kT0 + n * 33});
+    return f;
+}
+
+Vp8Encoder encoder(int w, int h, int bitrateBps = 800'000) {
+    Vp8EncoderConfig config;
+    config.width = w;
+    config.height = h;
+    config.bitrateBps = bitrateBps;
+    auto e = Vp8Encoder::create(config);
+    if (!e)
+        qFatal("%s", e.error().message.c_str());
+    return std::move(e.value());
+}
+
+std::vector<std::uint8_t> copyOf(std::span<const std::uint8_t> s) {
+    return {s.begin(), s.end()};
+}
+
+} // namespace
+
+class TestVideoCodec : public QObject {
+    Q_OBJECT
+private slots:
+    void patternStampRoundTrips() {
+        for (auto [w, h] : {std::pair{160, 90}, std::pair{320, 180}, std::pair{640, 360},
+                            std::pair{1280, 720}, std::pair{641, 361}}) {
+            VideoFrame f(w, h);
+            const PatternStamp stamp{0xDEADBEEF, (std::int64_t{0xABCD} << 32) | 0x12345678};
+            renderTestPattern(f, stamp);
+            QCOMPARE(f.captureUnixMs, stamp.captureUnixMs);
+            auto back = readTestPatternStamp(f);
+            QVERIFY2(back, qPrintable(QString("%1x%2").arg(w).arg(h)));
+            QCOMPARE(*back, stamp);
+        }
+        // The picture moves: two frames differ; the same frame twice is identical.
+        QVERIFY(psnrY(pattern(640, 360, 1), pattern(640, 360, 2)) < 40);
+        QCOMPARE(psnrY(pattern(640, 360, 7), pattern(640, 360, 7)), 99.0);
+    }
+
+    void damagedOrForeignPicturesHaveNoStamp() {
+        VideoFrame grey(640, 360);
+        std::fill(grey.data().begin(), grey.data().end(), std::uint8_t{128});
+        QVERIFY(!readTestPatternStamp(grey));
+        VideoFrame f = pattern(640, 360, 42);
+        // Flip one cell of the frame-number row: the check no longer matches.
+        const int cell = 640 / 40;
+        for (int row = cell; row < 2 * cell; ++row)
+            for (int x = 10 * cell; x < 11 * cell; ++x) {
+                auto& px = f.y()[static_cast<std::size_t>(row * 640 + x)];
+                px = px > 128 ? 16 : 235;
+            }
+        QVERIFY(!readTestPatternStamp(f));
+        VideoFrame tiny(64, 32);
+        QVERIFY(!readTestPatternStamp(tiny));
+    }
+
+    void encodeDecodeKeepsPictureAndStamp() {
+        // 3 s of 360p at 800 kbit/s: every decoded picture carries its frame's stamp, and its
+        // PSNR against the picture that was sent is high. 30 dB is where VP8 artefacts start
+        // to be visible on this synthetic content; a broken pipeline gives < 15 dB.
+        auto enc = encoder(640, 360);
+        auto dec = Vp8Decoder::create();
+        QVERIFY(dec);
+        VideoFrame decoded;
+        double worst = 99;
+        int keyFrames = 0;
+        for (std::uint32_t n = 0; n < 90; ++n) {
+            const VideoFrame sent = pattern(640, 360, n);
+            auto out = enc.encode(sent, n * 33, n == 0);
+            QVERIFY(out);
+            QVERIFY(out.value().has_value());
+            keyFrames += out.value()->keyFrame ? 1 : 0;
+            auto shown = dec->decode(out.value()->data, decoded);
+            QVERIFY2(shown, shown ? "" : shown.error().message.c_str());
+            QVERIFY(shown.value());
+            QCOMPARE(decoded.width(), 640);
+            QCOMPARE(decoded.height(), 360);
+            auto stamp = readTestPatternStamp(decoded);
+            QVERIFY2(stamp, qPrintable(QString("frame %1").arg(n)));
+            QCOMPARE(stamp->frameNumber, n);
+            QCOMPARE(stamp->captureUnixMs, kT0 + n * 33);
+            if (n >= 5) // the first frames ramp up the rate control
+                worst = std::min(worst, psnrY(sent, decoded));
+        }
+        QCOMPARE(keyFrames, 1); // only the forced one: key frames come when asked
+        QVERIFY2(worst > 30, qPrintable(QString::number(worst)));
+    }
+
+    void forcedKeyFrameAndBitrate() {
+        auto enc = encoder(320, 180, 150'000);
+        auto first = enc.encode(pattern(320, 180, 0), 0, false);
+        QVERIFY(first.value()->keyFrame); // the first frame is always a key frame
+        auto delta = enc.encode(pattern(320, 180, 1), 33, false);
+        QVERIFY(!delta.value()->keyFrame);
+        auto key = enc.encode(pattern(320, 180, 2), 66, true);
+        QVERIFY(key.value()->keyFrame);
+        QVERIFY(enc.setBitrate(300'000));
+        QCOMPARE(enc.config().bitrateBps, 300'000);
+        QVERIFY(!enc.setBitrate(1));
+        // The wrong picture size is an error, not a crash.
+        auto wrong = enc.encode(pattern(640, 360, 3), 99, false);
+        QVERIFY(!wrong);
+        QCOMPARE(wrong.error().code, static_cast<int>(VideoErrorCode::Encode));
+    }
+
+    void badConfigurationsAreErrors() {
+        Vp8EncoderConfig config;
+        config.width = 8;
+        auto small = Vp8Encoder::create(config);
+        QVERIFY(!small);
+        QCOMPARE(small.error().code, static_cast<int>(VideoErrorCode::BadSize));
+        config.width = 640;
+        config.bitrateBps = 0;
+        QVERIFY(!Vp8Encoder::create(config));
+    }
+
+    void decoderRefusesGarbageAndDeltaFirst() {
+        auto enc = encoder(320, 180);
+        (void)enc.encode(pattern(320, 180, 0), 0, true);
+        auto delta = enc.encode(pattern(320, 180, 1), 33, false);
+        const auto deltaBytes = copyOf(delta.value()->data);
+        auto dec = Vp8Decoder::create();
+        VideoFrame out;
+        auto first = dec->decode(deltaBytes, out);
+        QVERIFY(!first); // no key frame yet: it cannot be shown
+        QCOMPARE(first.error().code, static_cast<int>(VideoErrorCode::Decode));
+        const std::vector<std::uint8_t> garbage(100, 0x5A);
+        QVERIFY(!dec->decode(garbage, out));
+        QVERIFY(!dec->decode({}, out));
+    }
+
+    // --- Packetizer into assembler -------------------------------------------------------
+
+    void packetizerSplitsEvenlyAndAssemblerRebuilds() {
+        auto enc = encoder(1280, 720, 1'500'000);
+        auto key = enc.encode(pattern(1280, 720, 0), 0, true);
+        const auto frame = copyOf(key.value()->data);
+        qInfo("720p key frame: %zu bytes", frame.size());
+        QVERIFY(frame.size() > 3 * 1100); // a 720p key frame spans several packets
+
+        Vp8Packetizer packetizer(frame, 0x7FFF, 1100);
+        const std::size_t count = packetizer.packetCount();
+        QCOMPARE(count, (frame.size() + 1100 - 4 - 1) / (1100 - 4));
+        FakeClock clock;
+        VideoFrameAssembler assembler(clock);
+        std::array<std::uint8_t, 1200> buffer{};
+        std::size_t smallest = 10'000;
+        std::size_t largest = 0;
+        // Send in reverse order: the frame is only complete with the last one in.
+        for (std::size_t i = count; i-- > 0;) {
+            auto payload = packetizer.writePayload(i, buffer);
+            QVERIFY(!payload.empty());
+            QVERIFY(payload.size() <= 1100);
+            smallest = std::min(smallest, payload.size());
+            largest = std::max(largest, payload.size());
+            AssembledVideoFrame tmp;
+            QVERIFY(!assembler.popFrame(tmp) || i == 0);
+            assembler.insert(static_cast<std::uint16_t>(65530 + i), 90000, packetizer.marker(i),
+                             payload);
+        }
+        QVERIFY(largest - smallest <= 1); // equal slices
+        AssembledVideoFrame out;
+        QVERIFY(assembler.popFrame(out));
+        QCOMPARE(out.data, frame);
+        QVERIFY(out.keyFrame);
+        QCOMPARE(out.width, std::uint16_t{1280});
+        QCOMPARE(out.height, std::uint16_t{720});
+        QCOMPARE(*out.pictureId, std::uint16_t{0x7FFF});
+        QCOMPARE(assembler.counters().packetsReceived, count);
+        auto dec = Vp8Decoder::create();
+        VideoFrame picture;
+        QVERIFY(dec->decode(out.data, picture).value());
+        QCOMPARE(readTestPatternStamp(picture)->frameNumber, 0U);
+
+        Vp8Packetizer empty({}, 1, 1100);
+        QCOMPARE(empty.packetCount(), std::size_t{0});
+        Vp8Packetizer noRoom(frame, 1, 4);
+        QCOMPARE(noRoom.packetCount(), std::size_t{0});
+    }
+
+    // --- Files ---------------------------------------------------------------------------
+
+    void ivfRoundTrip() {
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/a.ivf").toStdString();
+        auto enc = encoder(320, 180);
+        std::vector<std::vector<std::uint8_t>> frames;
+        {
+            auto writer = IvfWriter::create(path, 320, 180);
+            QVERIFY(writer);
+            for (std::uint32_t n = 0; n < 10; ++n) {
+                auto out = enc.encode(pattern(320, 180, n), n * 33, n == 0);
+                frames.push_back(copyOf(out.value()->data));
+                QVERIFY(writer->writeFrame(frames.back(), n * 33).ok());
+            }
+            QVERIFY(writer->close().ok());
+        }
+        auto contents = readIvfFile(path);
+        QVERIFY(contents);
+        QCOMPARE(QString::fromStdString(contents->fourcc), QString("VP80"));
+        QCOMPARE(contents->width, 320);
+        QCOMPARE(contents->height, 180);
+        QCOMPARE(contents->timeBaseDenominator, 1000U);
+        QCOMPARE(contents->timeBaseNumerator, 1U);
+        QCOMPARE(contents->headerFrameCount, 10U);
+        QCOMPARE(contents->frames.size(), std::size_t{10});
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            QCOMPARE(contents->frames[i].data, frames[i]);
+            QCOMPARE(contents->frames[i].timestamp, static_cast<std::int64_t>(i * 33));
+        }
+        QVERIFY(!IvfWriter::create(dir.path().toStdString() + "/no/such/dir/x.ivf", 1, 1));
+        QCOMPARE(readIvfFile(dir.path().toStdString() + "/missing.ivf").error().code,
+                 static_cast<int>(VideoErrorCode::FileMissing));
+        std::ofstream(dir.path().toStdString() + "/bad.ivf") << "not an ivf file at all, no";
+        QCOMPARE(readIvfFile(dir.path().toStdString() + "/bad.ivf").error().code,
+                 static_cast<int>(VideoErrorCode::FileFormat));
+    }
+
+    void y4mReadsAndLoops() {
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/a.y4m").toStdString();
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << "YUV4MPEG2 W320 H180 F25:1 Ip A1:1 C420jpeg XYSCSS=420JPEG\n";
+            for (std::uint32_t n = 0; n < 3; ++n) {
+                const VideoFrame f = pattern(320, 180, n);
+                out << "FRAME\n";
+                out.write(reinterpret_cast<const char*>(f.data().data()),
+                          static_cast<std::streamsize>(f.data().size()));
+            }
+        }
+        auto reader = Y4mReader::open(path);
+        QVERIFY2(reader, reader ? "" : reader.error().message.c_str());
+        QCOMPARE(reader->width(), 320);
+        QCOMPARE(reader->height(), 180);
+        QCOMPARE(reader->frameRate(), 25.0);
+        VideoFrame f;
+        for (std::uint32_t n = 0; n < 7; ++n) { // 3 frames, read 7: it starts over twice
+            QVERIFY(reader->readFrame(f).ok());
+            QCOMPARE(readTestPatternStamp(f)->frameNumber, n % 3);
+        }
+    }
+
+    void badY4mFilesAreClearErrors() {
+        QTemporaryDir dir;
+        auto write = [&](const std::string& name, const std::string& text) {
+            const std::string path = dir.path().toStdString() + "/" + name;
+            std::ofstream(path, std::ios::binary) << text;
+            return path;
+        };
+        QCOMPARE(Y4mReader::open(dir.path().toStdString() + "/none.y4m").error().code,
+                 static_cast<int>(VideoErrorCode::FileMissing));
+        QCOMPARE(Y4mReader::open(write("a", "RIFF....WAVE")).error().code,
+                 static_cast<int>(VideoErrorCode::FileFormat));
+        QCOMPARE(Y4mReader::open(write("b", "YUV4MPEG2 W320 H180 C444\n")).error().code,
+                 static_cast<int>(VideoErrorCode::FileFormat));
+        QCOMPARE(Y4mReader::open(write("c", "YUV4MPEG2 W320 H180 C420p10\n")).error().code,
+                 static_cast<int>(VideoErrorCode::FileFormat));
+        QCOMPARE(Y4mReader::open(write("d", "YUV4MPEG2 W99999 H180\n")).error().code,
+                 static_cast<int>(VideoErrorCode::BadSize));
+        QCOMPARE(Y4mReader::open(write("e", "YUV4MPEG2 Wx H180\n")).error().code,
+                 static_cast<int>(VideoErrorCode::FileFormat));
+        QCOMPARE(Y4mReader::open(write("f", "YUV4MPEG2 W320 H180 F0:0\n")).error().code,
+                 static_cast<int>(VideoErrorCode::FileFormat));
+        // A frame cut short, and a file with no frames at all.
+        auto cut =
+            Y4mReader::open(write("g", "YUV4MPEG2 W320 H180\nFRAME\n" + std::string(100, 'x')));
+        QVERIFY(cut);
+        VideoFrame f;
+        QCOMPARE(cut->readFrame(f).error().code, static_cast<int>(VideoErrorCode::FileFormat));
+        auto none = Y4mReader::open(write("h", "YUV4MPEG2 W320 H180\n"));
+        QVERIFY(none);
+        QCOMPARE(none->readFrame(f).error().code, static_cast<int>(VideoErrorCode::FileFormat));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestVideoCodec)
+#include "TestVideoCodec.moc"
