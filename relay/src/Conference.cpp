@@ -19,6 +19,30 @@ void Participant::ackRoster(std::uint32_t ackedSeq) {
         unackedRoster.pop_front();
 }
 
+const wire::StreamInfo* Participant::findStream(std::uint32_t ssrc) const {
+    for (const auto& stream : streams.view()) {
+        if (stream.ssrc == ssrc)
+            return &stream;
+    }
+    return nullptr;
+}
+
+VideoStream* Participant::findVideo(std::uint32_t ssrc) {
+    for (auto& video : videoStreams) {
+        if (video.ssrc == ssrc)
+            return &video;
+    }
+    return nullptr;
+}
+
+Participant* Conference::ownerOf(std::uint32_t ssrc) const {
+    for (const auto& p : participants) {
+        if (p->findStream(ssrc) != nullptr)
+            return p.get();
+    }
+    return nullptr;
+}
+
 RosterChange Participant::rosterUpsert() const {
     return RosterChange{0, wire::RosterOp::Upsert, id, rosterFlags(), name, streams};
 }

@@ -2,6 +2,7 @@
 
 #include "diyuma/crypto/Random.h"
 #include "diyuma/id/ConferenceId.h"
+#include "diyuma/util/BigEndian.h"
 #include "diyuma/wire/Demux.h"
 #include "diyuma/wire/Rtp.h"
 
@@ -122,7 +123,27 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
             drop(DropReason::RateLimitedMedia, from, now);
             return;
         }
-        ++(rtp ? m_stats.rtpForwarded : m_stats.rtcpForwarded);
+        if (!rtp) {
+            ++m_stats.rtcpForwarded;
+            routeRtcp(*sender, bytes, now, out);
+            return;
+        }
+        // Only announced streams pass: private view and NACK answers rest on knowing what
+        // a stream is, and an unannounced SSRC could carry video past the policy.
+        const std::uint32_t ssrc = core::be::load32(bytes.subspan(8).first<4>());
+        const wire::StreamInfo* stream = sender->findStream(ssrc);
+        if (stream == nullptr) {
+            drop(DropReason::UnannouncedSsrc, from, now);
+            return;
+        }
+        ++m_stats.rtpForwarded;
+        if (stream->kind == wire::MediaKind::Video) {
+            if (VideoStream* video = sender->findVideo(ssrc)) {
+                forwardVideo(*sender, *video, core::be::load16(bytes.subspan(2).first<2>()), bytes,
+                             now, out);
+                return;
+            }
+        }
         forwardMedia(*sender, bytes, out);
         return;
     }
@@ -149,6 +170,100 @@ void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uin
         out.forward(destination, bytes);
         ++m_stats.forwardedPackets;
         m_stats.forwardedBytes += bytes.size();
+    }
+}
+
+void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
+                             std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out) {
+    stream.cache->put(sequence, bytes, now);
+    const Conference& conference = *sender.conference;
+    for (const auto& receiver : conference.participants) {
+        if (receiver.get() == &sender)
+            continue;
+        if (!conference.mayReceiveVideo(sender, *receiver)) {
+            ++m_stats.videoWithheld;
+            continue;
+        }
+        out.forward(receiver->address, bytes);
+        ++m_stats.forwardedPackets;
+        m_stats.forwardedBytes += bytes.size();
+    }
+}
+
+void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> bytes, TimePoint now,
+                          PacketSink& out) {
+    const Conference& conference = *sender.conference;
+    wire::RtcpReader reader(bytes);
+    wire::RtcpPacket packet;
+    while (reader.next(packet)) { // the compound was validated: this walks all of it
+        if (wire::isNack(packet) || wire::isPli(packet)) {
+            routeFeedback(sender, packet.raw, packet, now, out);
+            continue;
+        }
+        // A report on a video stream goes where the stream goes; the rest to everyone.
+        const Participant* policySender = nullptr;
+        if (packet.packetType == wire::kRtcpSenderReport && packet.body.size() >= 4) {
+            const wire::StreamInfo* stream =
+                sender.findStream(core::be::load32(packet.body.first<4>()));
+            if (stream != nullptr && stream->kind == wire::MediaKind::Video)
+                policySender = &sender;
+        }
+        for (const auto& receiver : conference.participants) {
+            if (receiver.get() == &sender)
+                continue;
+            if (policySender != nullptr && !conference.mayReceiveVideo(sender, *receiver)) {
+                ++m_stats.videoWithheld;
+                continue;
+            }
+            out.forward(receiver->address, packet.raw);
+            ++m_stats.forwardedPackets;
+            m_stats.forwardedBytes += packet.raw.size();
+        }
+    }
+}
+
+void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> packetBytes,
+                              const wire::RtcpPacket& packet, TimePoint now, PacketSink& out) {
+    wire::FeedbackSsrcs ssrcs;
+    Participant* owner = nullptr;
+    if (wire::parseFeedbackSsrcs(packet, ssrcs))
+        owner = from.conference->ownerOf(ssrcs.media);
+    VideoStream* stream = owner != nullptr ? owner->findVideo(ssrcs.media) : nullptr;
+    // Feedback is for video streams the asker may see, from someone else.
+    if (stream == nullptr || owner == &from || !from.conference->mayReceiveVideo(*owner, from)) {
+        drop(DropReason::FeedbackUnroutable, from.address, now);
+        return;
+    }
+    if (wire::isPli(packet)) {
+        if (stream->lastPliAt && now - *stream->lastPliAt < kPliCoalesce) {
+            ++m_stats.plisCoalesced;
+            return;
+        }
+        stream->lastPliAt = now;
+        out.forward(owner->address, packetBytes);
+        ++m_stats.plisForwarded;
+        return;
+    }
+    // NACK: answer what the cache has; pass on only the rest.
+    std::array<std::uint16_t, 256> missing{};
+    std::size_t missingCount = 0;
+    (void)wire::forEachNackedSequence(packet, [&](std::uint16_t sequence) {
+        ++m_stats.nacksReceived;
+        if (auto cached = stream->cache->find(sequence)) {
+            out.send(from.address, *cached);
+            ++m_stats.retransmissionsSent;
+        } else if (missingCount < missing.size()) {
+            missing[missingCount++] = sequence;
+        }
+    });
+    if (missingCount == 0)
+        return;
+    std::size_t covered = 0;
+    const auto nack = wire::writeNack(ssrcs.sender, ssrcs.media,
+                                      std::span(missing).first(missingCount), m_scratch, covered);
+    if (!nack.empty()) {
+        out.send(owner->address, nack);
+        m_stats.nacksForwarded += covered;
     }
 }
 
@@ -421,6 +536,12 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
     participant->role = role;
     participant->name = std::string(join.name);
     participant->streams = join.streams;
+    for (const auto& stream : join.streams.view()) {
+        if (stream.kind == wire::MediaKind::Video)
+            participant->videoStreams.push_back(
+                VideoStream{stream.ssrc, std::make_unique<core::RtpPacketCache>(kRelayCachePackets),
+                            std::nullopt});
+    }
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));
     conference.lastActiveUnixMs = m_clock.unixMs();

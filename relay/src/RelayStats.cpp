@@ -43,6 +43,10 @@ std::string_view toString(DropReason reason) {
         return "rate_limited_media";
     case DropReason::RateLimitedControl:
         return "rate_limited_control";
+    case DropReason::UnannouncedSsrc:
+        return "unannounced_ssrc";
+    case DropReason::FeedbackUnroutable:
+        return "feedback_unroutable";
     }
     return "unknown";
 }
@@ -129,6 +133,13 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
           {"rtcp", s.rtcpForwarded},
           {"packets", s.forwardedPackets},
           {"bytes", s.forwardedBytes}}},
+        {"video",
+         {{"withheld_private_view", s.videoWithheld},
+          {"nacks_received", s.nacksReceived},
+          {"retransmissions_sent", s.retransmissionsSent},
+          {"nacks_forwarded", s.nacksForwarded},
+          {"plis_forwarded", s.plisForwarded},
+          {"plis_coalesced", s.plisCoalesced}}},
         {"sent",
          {{"cookie", s.cookiesSent},
           {"created", s.createdSent},

@@ -3,6 +3,7 @@
 #include "diyuma/audio/Goertzel.h"
 #include "diyuma/crypto/Random.h"
 #include "diyuma/wire/Demux.h"
+#include "diyuma/wire/RtcpFeedback.h"
 #include "diyuma/wire/Rtp.h"
 
 #include <fmt/format.h>
@@ -56,22 +57,36 @@ CallEngine::create(const Clock& clock, PacketTransport& transport, AudioCaptureS
     auto encoder = OpusEncoder::create(config.audioBitrateBps);
     if (!encoder)
         return encoder.error();
-    return std::unique_ptr<CallEngine>(new CallEngine(clock, transport, capture, playback, listener,
-                                                      std::move(config), log,
-                                                      std::move(encoder.value())));
+    std::unique_ptr<VideoSender> videoSender;
+    if (config.sendVideo) {
+        VideoSenderConfig video;
+        do
+            video.ssrc = randomU32();
+        while (video.ssrc == 0);
+        video.encoder = *config.sendVideo;
+        auto sender = VideoSender::create(clock, video);
+        if (!sender)
+            return sender.error();
+        videoSender = std::move(sender.value());
+    }
+    return std::unique_ptr<CallEngine>(
+        new CallEngine(clock, transport, capture, playback, listener, std::move(config), log,
+                       std::move(encoder.value()), std::move(videoSender)));
 }
 
 CallEngine::CallEngine(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
                        AudioPlaybackSink* playback, ClientSessionListener* listener,
-                       CallEngineConfig config, LogSink* log, OpusEncoder encoder)
+                       CallEngineConfig config, LogSink* log, OpusEncoder encoder,
+                       std::unique_ptr<VideoSender> videoSender)
     : m_clock(clock), m_transport(transport), m_capture(capture), m_playback(playback),
       m_listener(listener), m_config(std::move(config)), m_log(log),
-      m_session(clock, transport, *this, m_config.session, log), m_encoder(std::move(encoder)) {
+      m_session(clock, transport, *this, m_config.session, log), m_encoder(std::move(encoder)),
+      m_videoSender(std::move(videoSender)) {
     // Random SSRC and random initial sequence number and timestamp (RFC 3550 section 5.1):
     // makes known-plaintext attacks on later encryption harder and keeps SSRCs apart.
     do
         m_ssrc = randomU32();
-    while (m_ssrc == 0);
+    while (m_ssrc == 0 || (m_videoSender && m_ssrc == m_videoSender->ssrc()));
     m_rtpSequence = static_cast<std::uint16_t>(randomU32());
     m_rtpTimestamp = randomU32();
 }
@@ -85,6 +100,9 @@ Status CallEngine::join(std::uint64_t conferenceId, std::optional<wire::AdminSec
     params.name = m_config.name;
     if (m_capture != nullptr)
         params.streams.push_back(wire::StreamInfo{m_ssrc, wire::MediaKind::Audio, 0});
+    if (m_videoSender)
+        params.streams.push_back(
+            wire::StreamInfo{m_videoSender->ssrc(), wire::MediaKind::Video, 0});
     return m_session.startJoin(std::move(params));
 }
 
@@ -116,9 +134,9 @@ void CallEngine::onDatagram(std::span<const std::uint8_t> datagram) {
         handleRtp(datagram);
         break;
     case wire::PacketKind::Rtcp:
-        // Not produced in this version; later: NACK, PLI, transport-wide CC feedback.
         m_session.noteDatagramFromRelay();
         ++m_stats.rtcpReceived;
+        handleRtcp(datagram);
         break;
     case wire::PacketKind::Unknown:
         ++m_stats.unknownDatagrams;
@@ -132,6 +150,20 @@ void CallEngine::handleRtp(std::span<const std::uint8_t> datagram) {
     wire::RtpPacketView rtp;
     if (wire::parseRtp(datagram, rtp) != wire::ParseError::None) {
         ++m_stats.rtpMalformed;
+        return;
+    }
+    if (rtp.payloadType == wire::kVp8PayloadType) {
+        auto owner = m_videoSsrcToParticipant.find(rtp.ssrc);
+        auto remote = owner == m_videoSsrcToParticipant.end() ? m_remotes.end()
+                                                              : m_remotes.find(owner->second);
+        if (remote == m_remotes.end() || !remote->second.video) {
+            ++m_stats.rtpUnknownSsrc;
+            return;
+        }
+        Remote& r = remote->second;
+        r.video->onRtp(rtp);
+        if (rtp.marker) // a frame may be complete: show it now, not at the next tick
+            r.video->poll(m_transport, m_videoSink, r.participantId, r.name);
         return;
     }
     if (rtp.payloadType != wire::kOpusPayloadType) {
@@ -150,6 +182,72 @@ void CallEngine::handleRtp(std::span<const std::uint8_t> datagram) {
         return;
     }
     remote->second.jitter->insert(rtp.sequence, rtp.timestamp, rtp.payload);
+}
+
+void CallEngine::handleRtcp(std::span<const std::uint8_t> datagram) {
+    wire::RtcpHeaderView first;
+    if (wire::parseRtcpCompound(datagram, first) != wire::ParseError::None) {
+        ++m_stats.rtcpMalformed;
+        return;
+    }
+    if (!m_videoSender)
+        return; // feedback and reports for others' streams: nothing for us yet
+    wire::RtcpReader reader(datagram);
+    wire::RtcpPacket packet;
+    while (reader.next(packet)) {
+        wire::FeedbackSsrcs ssrcs;
+        if (!(wire::isNack(packet) || wire::isPli(packet)) ||
+            !wire::parseFeedbackSsrcs(packet, ssrcs) || ssrcs.media != m_videoSender->ssrc())
+            continue; // the relay passes on feedback meant for others' streams too
+        if (wire::isPli(packet))
+            m_videoSender->onPli();
+        else
+            (void)wire::forEachNackedSequence(
+                packet, [this](std::uint16_t sequence) { m_videoSender->onNack(sequence); });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Video tick
+
+void CallEngine::processVideo() {
+    if (!m_session.joined())
+        return;
+    const auto now = m_clock.now();
+    if (m_videoSender && m_videoSource != nullptr) {
+        const auto interval = std::chrono::duration_cast<Clock::Duration>(
+            std::chrono::duration<double>(1.0 / std::max(1, m_config.sendVideo->frameRate)));
+        if (!m_nextVideoFrameAt)
+            m_nextVideoFrameAt = now;
+        if (now >= *m_nextVideoFrameAt) {
+            if (m_videoSource->readFrame(m_capturedPicture))
+                m_videoSender->sendFrame(m_capturedPicture);
+            // Frames sit on a fixed grid; after a stall the grid restarts instead of bursting.
+            *m_nextVideoFrameAt += interval;
+            if (*m_nextVideoFrameAt < now)
+                m_nextVideoFrameAt = now + interval;
+        }
+    }
+    if (m_videoSender)
+        m_videoSender->flush(m_transport);
+    const auto rtt = m_session.smoothedRttMs();
+    for (auto& [id, remote] : m_remotes) {
+        if (!remote.video)
+            continue;
+        if (rtt)
+            remote.video->setRtt(std::chrono::duration_cast<Clock::Duration>(
+                std::chrono::duration<double, std::milli>(*rtt)));
+        remote.video->poll(m_transport, m_videoSink, id, remote.name);
+    }
+}
+
+Clock::TimePoint CallEngine::nextVideoAt() const {
+    if (!m_videoSender || !m_session.joined())
+        return Clock::TimePoint::max();
+    Clock::TimePoint next = m_videoSender->nextSendAt();
+    if (m_videoSource != nullptr)
+        next = std::min(next, m_nextVideoFrameAt.value_or(m_clock.now()));
+    return next;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,12 +410,14 @@ void CallEngine::upsertRemote(const RosterEntry& entry) {
     remote.participantId = entry.participantId;
     remote.name = entry.name;
     std::optional<std::uint32_t> ssrc;
+    std::optional<std::uint32_t> videoSsrc;
     for (const auto& stream : entry.streams) {
-        if (stream.kind == wire::MediaKind::Audio) {
+        if (stream.kind == wire::MediaKind::Audio && !ssrc)
             ssrc = stream.ssrc;
-            break;
-        }
+        if (stream.kind == wire::MediaKind::Video && !videoSsrc)
+            videoSsrc = stream.ssrc; // one layer in this version: the first one
     }
+    updateRemoteVideo(remote, videoSsrc);
     if (ssrc == remote.audioSsrc && (remote.jitter || !ssrc))
         return;
     // A new or changed audio stream gets a fresh jitter buffer (sequence and timestamp
@@ -326,6 +426,30 @@ void CallEngine::upsertRemote(const RosterEntry& entry) {
         addCounts(remote.carried, remote.jitter->stats());
     remote.audioSsrc = ssrc;
     remote.jitter = ssrc ? std::make_unique<AudioJitterBuffer>(m_clock, m_config.jitter) : nullptr;
+}
+
+void CallEngine::updateRemoteVideo(Remote& remote, std::optional<std::uint32_t> videoSsrc) {
+    const std::optional<std::uint32_t> current =
+        remote.video ? std::optional(remote.video->remoteSsrc()) : std::nullopt;
+    if (videoSsrc == current)
+        return;
+    if (remote.video) {
+        if (!remote.videoCarried)
+            remote.videoCarried = VideoReceiveStats{};
+        accumulate(*remote.videoCarried, remote.video->stats());
+        remote.video.reset();
+    }
+    if (!videoSsrc)
+        return;
+    // Feedback names our video SSRC if we send video, else our audio SSRC.
+    const std::uint32_t local = m_videoSender ? m_videoSender->ssrc() : m_ssrc;
+    auto receiver = VideoReceiver::create(m_clock, *videoSsrc, local);
+    if (!receiver) {
+        log(LogLevel::Warning,
+            fmt::format("cannot receive video of {}: {}", remote.name, receiver.error().message));
+        return;
+    }
+    remote.video = std::move(receiver.value());
 }
 
 void CallEngine::removeRemote(std::uint32_t participantId) {
@@ -345,6 +469,11 @@ void CallEngine::rebuildSsrcMap() {
         // the same SSRC (a 2^-32 collision) would be indistinguishable.
         if (remote.audioSsrc && *remote.audioSsrc != m_ssrc)
             m_ssrcToParticipant[*remote.audioSsrc] = id;
+    }
+    m_videoSsrcToParticipant.clear();
+    for (const auto& [id, remote] : m_remotes) {
+        if (remote.video && (!m_videoSender || remote.video->remoteSsrc() != m_videoSender->ssrc()))
+            m_videoSsrcToParticipant[remote.video->remoteSsrc()] = id;
     }
 }
 
@@ -379,6 +508,12 @@ RemoteAudioStats CallEngine::remoteStats(const Remote& remote) const {
                                   ? remote.delaySumMs / static_cast<double>(remote.delayBlocks)
                                   : currentMs;
     out.levelDbfs = remote.levelDbfs;
+    if (remote.video || remote.videoCarried) {
+        VideoReceiveStats video = remote.videoCarried.value_or(VideoReceiveStats{});
+        if (remote.video)
+            accumulate(video, remote.video->stats());
+        out.video = video;
+    }
     return out;
 }
 
@@ -386,6 +521,8 @@ CallStats CallEngine::stats() const {
     CallStats out = m_stats;
     out.relayRttMs = m_session.smoothedRttMs();
     out.relayRttLastMs = m_session.lastRttMs();
+    if (m_videoSender)
+        out.videoSent = m_videoSender->stats();
     out.remotes = m_departed;
     for (const auto& [id, remote] : m_remotes)
         out.remotes.push_back(remoteStats(remote));

@@ -34,6 +34,7 @@ bool RtcpReader::next(RtcpPacket& out) {
     out.count = b0 & 0x1F;
     out.packetType = packetType;
     out.body = body;
+    out.raw = m_rest.first(r.position());
     m_rest = m_rest.subspan(r.position());
     return true;
 }

@@ -1,5 +1,6 @@
 #include "diyuma/cli/CommandLine.h"
 
+#include "diyuma/video/VideoFrame.h"
 #include "diyuma/wire/Limits.h"
 
 #include <fmt/format.h>
@@ -59,9 +60,42 @@ std::optional<AudioInput> parseAudioInput(const std::string& text, std::string& 
     return input;
 }
 
+bool parseVideoSize(const std::string& text, int& width, int& height, std::string& error) {
+    const std::size_t x = text.find_first_of("xX");
+    auto w =
+        x == std::string::npos ? std::nullopt : parseNumber(std::string_view(text).substr(0, x));
+    auto h =
+        x == std::string::npos ? std::nullopt : parseNumber(std::string_view(text).substr(x + 1));
+    const auto valid = [](std::optional<double> v, int max) {
+        return v && *v >= 16 && *v <= max && std::floor(*v) == *v && static_cast<int>(*v) % 2 == 0;
+    };
+    if (!valid(w, core::kMaxVideoWidth) || !valid(h, core::kMaxVideoHeight)) {
+        error = fmt::format("--video-size {}: want WIDTHxHEIGHT, even numbers from 16x16 to "
+                            "{}x{}",
+                            text, core::kMaxVideoWidth, core::kMaxVideoHeight);
+        return false;
+    }
+    width = static_cast<int>(*w);
+    height = static_cast<int>(*h);
+    return true;
+}
+
+int defaultVideoBitrateBps(int width, int height) {
+    // 500 kbit/s at 640x360 and 1.5 Mbit/s at 1280x720, linear in the pixel count; below
+    // 360p in proportion to it, 150 kbit/s at least (about 320x180).
+    constexpr double k360p = 640.0 * 360.0;
+    constexpr double k720p = 1280.0 * 720.0;
+    const double pixels = static_cast<double>(width) * height;
+    const double bps = pixels <= k360p
+                           ? 500'000.0 * pixels / k360p
+                           : 500'000.0 + (pixels - k360p) * 1'000'000.0 / (k720p - k360p);
+    return std::clamp(static_cast<int>(bps), 150'000, 4'000'000);
+}
+
 ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     CLI::App app{"Diyuma Conference headless client: create a conference, or join one, send a "
-                 "tone or a sound file, record what you hear and write stats as JSON.",
+                 "tone or a sound file and a test pattern or video file, record what you hear "
+                 "and see, and write stats as JSON.",
                  "diyuma-cli"};
     app.require_subcommand(1);
 
@@ -104,6 +138,24 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     auto* statsOpt = join->add_option("--stats-json", statsJson, "Write stats as JSON at the end");
     join->add_option("--bitrate", bitrate, "Opus bitrate in bit/s (6000..510000, default 32000)");
     join->add_flag("-v,--verbose", joinVerbose, "Log what happens to stderr");
+    std::string sendVideo;
+    std::string videoSize;
+    std::string recordVideo;
+    int videoFps = 30;
+    int videoBitrate = 0;
+    auto* sendVideoOpt = join->add_option(
+        "--send-video", sendVideo,
+        "pattern (moving test pattern with frame number and capture time) or FILE.y4m "
+        "(looped); without it no video is sent");
+    auto* sizeOpt = join->add_option("--video-size", videoSize,
+                                     "Test pattern size WIDTHxHEIGHT (default 640x360)");
+    join->add_option("--video-fps", videoFps, "Frames per second to send (1..60, default 30)");
+    auto* videoBitrateOpt = join->add_option(
+        "--video-bitrate", videoBitrate,
+        "VP8 bitrate in bit/s (default from the size: ~500 kbit/s at 360p, 1.5 Mbit/s at 720p)");
+    auto* recordVideoOpt = join->add_option(
+        "--record-video", recordVideo,
+        "Write each remote participant's received VP8 frames to DIR/<participant>.ivf");
 
     // CLI11 takes a reversed vector.
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -173,6 +225,36 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
         if (statsJson.empty())
             return usageError("--stats-json needs a file name");
         options.statsJson = statsJson;
+    }
+    if (sendVideoOpt->count() > 0) {
+        if (sendVideo == "pattern") {
+            options.sendVideo.kind = VideoInput::Kind::Pattern;
+        } else if (sendVideo.empty()) {
+            return usageError("--send-video needs pattern or a .y4m file");
+        } else {
+            options.sendVideo.kind = VideoInput::Kind::Y4m;
+            options.sendVideo.path = sendVideo;
+        }
+    }
+    if (sizeOpt->count() > 0) {
+        if (options.sendVideo.kind == VideoInput::Kind::Y4m)
+            return usageError("--video-size is for the test pattern; a .y4m file has its own size");
+        std::string error;
+        if (!parseVideoSize(videoSize, options.sendVideo.width, options.sendVideo.height, error))
+            return usageError(error);
+    }
+    if (videoFps < 1 || videoFps > 60)
+        return usageError("--video-fps must be between 1 and 60");
+    options.sendVideo.frameRate = videoFps;
+    if (videoBitrateOpt->count() > 0) {
+        if (videoBitrate < 50'000 || videoBitrate > 20'000'000)
+            return usageError("--video-bitrate must be between 50000 and 20000000 bit/s");
+        options.sendVideo.bitrateBps = videoBitrate;
+    }
+    if (recordVideoOpt->count() > 0) {
+        if (recordVideo.empty())
+            return usageError("--record-video needs a folder");
+        options.recordVideoDir = recordVideo;
     }
     if (bitrate < kMinBitrateBps || bitrate > kMaxBitrateBps)
         return usageError(fmt::format("--bitrate must be between {} and {} bit/s", kMinBitrateBps,

@@ -6,6 +6,7 @@
 #include "diyuma/cli/Recorder.h"
 #include "diyuma/cli/StatsJson.h"
 #include "diyuma/cli/StopSignal.h"
+#include "diyuma/cli/VideoSources.h"
 #include "diyuma/net/UdpTransport.h"
 #include "diyuma/session/CallEngine.h"
 #include "diyuma/session/RelayErrorMessage.h"
@@ -75,8 +76,11 @@ private:
     std::unique_ptr<core::LogSink> m_log;
     std::optional<core::UdpTransport> m_transport;
     std::unique_ptr<core::AudioCaptureSource> m_source;
+    std::unique_ptr<core::VideoSource> m_videoSource;
+    Y4mVideoSource* m_y4m = nullptr; ///< m_videoSource, when it is a file
     ParticipantLabels m_labels;
     std::unique_ptr<Recorder> m_recorder;
+    std::unique_ptr<VideoRecorder> m_videoRecorder;
     std::unique_ptr<core::CallEngine> m_engine;
     std::array<std::uint8_t, 2048> m_buffer{};
 
@@ -107,11 +111,43 @@ int JoinRunner::run() {
         break;
     }
     }
+    std::optional<core::Vp8EncoderConfig> video;
+    const VideoInput& sendVideo = m_options.sendVideo;
+    if (sendVideo.kind != VideoInput::Kind::None) {
+        video.emplace();
+        video->width = sendVideo.width;
+        video->height = sendVideo.height;
+        if (sendVideo.kind == VideoInput::Kind::Y4m) {
+            auto reader = core::Y4mReader::open(sendVideo.path);
+            if (!reader)
+                return fail(reader.error().message);
+            video->width = reader->width();
+            video->height = reader->height();
+            auto source = std::make_unique<Y4mVideoSource>(m_clock, std::move(reader.value()));
+            m_y4m = source.get();
+            m_videoSource = std::move(source);
+        } else {
+            m_videoSource =
+                std::make_unique<PatternVideoSource>(m_clock, sendVideo.width, sendVideo.height);
+        }
+        video->frameRate = sendVideo.frameRate;
+        video->bitrateBps = sendVideo.bitrateBps > 0
+                                ? sendVideo.bitrateBps
+                                : defaultVideoBitrateBps(video->width, video->height);
+    }
     if (m_options.recordDir) {
         auto recorder = Recorder::create(*m_options.recordDir, m_labels);
         if (!recorder)
             return fail(recorder.error().message);
         m_recorder = std::move(recorder.value());
+    }
+    if (m_options.recordVideoDir) {
+        auto recorder = VideoRecorder::create(*m_options.recordVideoDir, m_labels, [this] {
+            return m_engine ? m_engine->stats().playoutStartUnixMs : std::nullopt;
+        });
+        if (!recorder)
+            return fail(recorder.error().message);
+        m_videoRecorder = std::move(recorder.value());
     }
 
     auto transport = core::UdpTransport::open(m_options.invite.relay);
@@ -122,11 +158,14 @@ int JoinRunner::run() {
     core::CallEngineConfig config;
     config.name = m_options.name;
     config.audioBitrateBps = m_options.bitrateBps;
+    config.sendVideo = video;
     auto engine = core::CallEngine::create(m_clock, *m_transport, m_source.get(), m_recorder.get(),
                                            this, config, m_log.get());
     if (!engine)
         return fail(engine.error().message);
     m_engine = std::move(engine.value());
+    m_engine->setVideoSource(m_videoSource.get());
+    m_engine->setVideoSink(m_videoRecorder.get());
     if (auto started = m_engine->join(m_options.invite.id.value(), m_options.invite.adminSecret);
         !started)
         return fail(started.error().message);
@@ -160,14 +199,19 @@ int JoinRunner::run() {
                 m_engine->processAudioBlock();
                 m_nextTick += kAudioTick;
             }
+            m_engine->processVideo();
             if (m_recorder && m_recorder->error())
                 return finish(m_recorder->error());
+            if (m_videoRecorder && m_videoRecorder->error())
+                return finish(m_videoRecorder->error());
+            if (m_y4m && m_y4m->error())
+                return finish(m_y4m->error());
         }
         m_engine->tick();
 
         TimePoint deadline = std::min(m_engine->session().nextTimerAt(), now + 50ms);
         if (m_joinedAt) {
-            deadline = std::min(deadline, m_nextTick);
+            deadline = std::min({deadline, m_nextTick, m_engine->nextVideoAt()});
             if (m_endAt)
                 deadline = std::min(deadline, *m_endAt);
         }
@@ -192,9 +236,13 @@ int JoinRunner::finish(const std::optional<std::string>& failure) {
     m_engine->leave();
     if (m_recorder)
         m_recorder->finish();
+    if (m_videoRecorder)
+        m_videoRecorder->finish();
     std::optional<std::string> problem = failure;
     if (!problem && m_recorder && m_recorder->error())
         problem = m_recorder->error();
+    if (!problem && m_videoRecorder && m_videoRecorder->error())
+        problem = m_videoRecorder->error();
 
     if (m_options.statsJson) {
         StatsContext context;
@@ -210,6 +258,11 @@ int JoinRunner::finish(const std::optional<std::string>& failure) {
                 if (auto path = m_recorder->fileOf(i))
                     file = path->filename().string();
             context.trackFiles.push_back(file);
+            std::optional<std::string> videoFile;
+            if (m_videoRecorder)
+                if (auto path = m_videoRecorder->fileOf(i))
+                    videoFile = path->filename().string();
+            context.videoFiles.push_back(videoFile);
         }
         const std::string json = statsToJson(m_engine->stats(), m_labels, context);
         std::ofstream out(*m_options.statsJson, std::ios::binary | std::ios::trunc);

@@ -13,6 +13,7 @@ nlohmann::json optionalNumber(const std::optional<double>& value) {
 /// up, the momentary figures come from the latest one.
 struct Aggregate {
     core::RemoteAudioStats sum;
+    std::optional<core::VideoReceiveStats> video;
     std::vector<std::uint32_t> ids;
     bool any = false;
 };
@@ -36,11 +37,25 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
                     {"audio_frames_dtx", stats.audioFramesDtx},
                     {"audio_bytes", stats.audioBytesSent},
                     {"audio_send_failures", stats.audioSendFailures}};
+    if (stats.videoSent) {
+        const core::VideoSendStats& v = *stats.videoSent;
+        root["sent"]["video_frames"] = v.framesEncoded;
+        root["sent"]["video_key_frames"] = v.keyFrames;
+        root["sent"]["video_packets"] = v.packetsSent;
+        root["sent"]["video_bytes"] = v.bytesSent;
+        root["sent"]["video_retransmissions"] = v.retransmissions;
+        root["sent"]["video_nacks_received"] = v.nacksReceived;
+        root["sent"]["video_plis_received"] = v.plisReceived;
+        root["sent"]["video_encode_failures"] = v.encodeFailures;
+        root["sent"]["video_encode_ms_per_frame"] =
+            v.framesEncoded > 0 ? v.encodeMsTotal / static_cast<double>(v.framesEncoded) : 0.0;
+    }
     root["received"] = {{"datagrams", stats.datagramsReceived},
                         {"rtp_malformed", stats.rtpMalformed},
                         {"rtp_unknown_ssrc", stats.rtpUnknownSsrc},
                         {"rtp_other_payload_type", stats.rtpOtherPayloadType},
                         {"rtcp", stats.rtcpReceived},
+                        {"rtcp_malformed", stats.rtcpMalformed},
                         {"unknown", stats.unknownDatagrams}};
 
     std::vector<Aggregate> byTrack(labels.tracks().size());
@@ -50,6 +65,11 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
             continue;
         Aggregate& a = byTrack[*index];
         a.ids.push_back(remote.participantId);
+        if (remote.video) {
+            if (!a.video)
+                a.video = core::VideoReceiveStats{};
+            core::accumulate(*a.video, *remote.video);
+        }
         if (!a.any) {
             a.sum = remote;
             a.any = true;
@@ -83,6 +103,30 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
                           {"jitter_ms", a.sum.jitterMs},
                           {"jitter_buffer_delay_ms", a.sum.jitterBufferDelayMs},
                           {"target_delay_ms", a.sum.targetDelayMs}};
+        if (i < context.videoFiles.size() && context.videoFiles[i])
+            entry["video_file"] = *context.videoFiles[i];
+        if (a.video) {
+            const core::VideoReceiveStats& v = *a.video;
+            entry["video"] = {
+                {"frames_received", v.assembly.framesAssembled},
+                {"frames_decoded", v.framesDecoded},
+                {"key_frames", v.assembly.keyFrames},
+                {"nacks", v.assembly.nacksSent},
+                {"plis", v.assembly.keyFrameRequests},
+                {"freezes", v.freezes},
+                {"longest_freeze_ms", v.longestFreezeMs},
+                {"width", v.width},
+                {"height", v.height},
+                {"packets_received", v.assembly.packetsReceived},
+                {"packets_recovered", v.assembly.packetsRecovered},
+                {"packets_duplicate", v.assembly.packetsDuplicate},
+                {"frames_dropped", v.assembly.framesDropped},
+                {"decode_failures", v.decodeFailures},
+                {"bytes_received", v.bytesReceived},
+                {"decode_ms_per_frame", v.framesDecoded > 0
+                                            ? v.decodeMsTotal / static_cast<double>(v.framesDecoded)
+                                            : 0.0}};
+        }
         remotes[labels.tracks()[i].jsonKey] = std::move(entry);
     }
     root["remote"] = std::move(remotes);

@@ -31,9 +31,12 @@
 #include "diyuma/session/CallStats.h"
 #include "diyuma/session/ClientSession.h"
 #include "diyuma/session/ClientSessionListener.h"
+#include "diyuma/session/VideoDevice.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/util/Log.h"
 #include "diyuma/util/Result.h"
+#include "diyuma/video/VideoReceiver.h"
+#include "diyuma/video/VideoSender.h"
 
 #include <array>
 #include <cstdint>
@@ -52,6 +55,8 @@ struct CallEngineConfig {
     int audioBitrateBps = 32000; ///< Opus target bitrate
     JitterBufferConfig jitter;   ///< per remote participant
     SessionTiming session;       ///< retransmission and timeout timing
+    /// Send video with this encoder configuration (from a VideoSource set before join()).
+    std::optional<Vp8EncoderConfig> sendVideo;
 };
 
 class CallEngine final : private ClientSessionListener {
@@ -86,6 +91,19 @@ public:
     /// what it completes, then pulls 10 ms of every remote participant and plays it.
     void processAudioBlock();
 
+    /// Video, to be called often (every loop iteration, at least every 10 ms) once joined:
+    /// takes the next picture from the video source when one is due (at the configured frame
+    /// rate) and encodes it, sends what the pacer allows, decodes what arrived (handing it to
+    /// the video sink) and sends video feedback (NACK, PLI).
+    void processVideo();
+    /// When processVideo() next has something to do on the send side (TimePoint::max() if
+    /// nothing is scheduled); the receive side runs on packets and on the audio tick.
+    [[nodiscard]] Clock::TimePoint nextVideoAt() const;
+    /// The picture source (needs CallEngineConfig::sendVideo) and the sink for received
+    /// pictures; null to stop. Either must outlive the engine or be reset first.
+    void setVideoSource(VideoSource* source) { m_videoSource = source; }
+    void setVideoSink(VideoFrameSink* sink) { m_videoSink = sink; }
+
     /// Changes the Opus bitrate; false if the encoder refused it.
     bool setAudioBitrate(int bitrateBps);
     /// Microphone off: captured audio is still read (and its level measured) but nothing is
@@ -116,11 +134,14 @@ private:
         double delaySumMs = 0;
         std::uint64_t delayBlocks = 0;
         float levelDbfs = -100.0F;
+        std::unique_ptr<VideoReceiver> video;
+        std::optional<VideoReceiveStats> videoCarried; ///< of a replaced video stream
     };
 
     CallEngine(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
                AudioPlaybackSink* playback, ClientSessionListener* listener,
-               CallEngineConfig config, LogSink* log, OpusEncoder encoder);
+               CallEngineConfig config, LogSink* log, OpusEncoder encoder,
+               std::unique_ptr<VideoSender> videoSender);
 
     // ClientSessionListener (the engine listens to its own session, then forwards).
     void onCreated(const CreatedConference& conference) override;
@@ -130,6 +151,8 @@ private:
     void onConnectionLost(std::string_view reason) override;
 
     void handleRtp(std::span<const std::uint8_t> datagram);
+    void handleRtcp(std::span<const std::uint8_t> datagram);
+    void updateRemoteVideo(Remote& remote, std::optional<std::uint32_t> videoSsrc);
     void captureAndSend(std::int64_t tickUnixMs);
     void encodeAndSendFrame();
     void playout(std::int64_t tickUnixMs);
@@ -162,9 +185,17 @@ private:
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_opusBuffer{};
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_packetBuffer{};
 
+    // Video.
+    std::unique_ptr<VideoSender> m_videoSender;
+    VideoSource* m_videoSource = nullptr;
+    VideoFrameSink* m_videoSink = nullptr;
+    VideoFrame m_capturedPicture;
+    std::optional<Clock::TimePoint> m_nextVideoFrameAt;
+
     // Receive path.
     std::map<std::uint32_t, Remote> m_remotes; ///< by participant ID, ordered for playout
-    std::unordered_map<std::uint32_t, std::uint32_t> m_ssrcToParticipant;
+    std::unordered_map<std::uint32_t, std::uint32_t> m_ssrcToParticipant; ///< audio
+    std::unordered_map<std::uint32_t, std::uint32_t> m_videoSsrcToParticipant;
     std::vector<RemoteAudioStats> m_departed;
     Mixer m_mixer;
     std::vector<ParticipantAudioBlock> m_blocks;

@@ -2,6 +2,9 @@
 // A snapshot of a call's statistics (CallEngine::stats()). Plain values, copyable, so the app
 // can publish it as a latest-value snapshot for a GUI timer.
 
+#include "diyuma/video/VideoReceiver.h"
+#include "diyuma/video/VideoSender.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +27,8 @@ struct RemoteAudioStats {
     double jitterBufferDelayMs = 0; ///< mean buffered audio over the blocks played
     double targetDelayMs = 0;       ///< the jitter buffer's current target
     float levelDbfs = -100.0F;      ///< playout level now (peak-hold of 10 ms RMS, in dBFS)
+    /// Their video, if they sent any (counts of a replaced stream included).
+    std::optional<VideoReceiveStats> video;
 };
 
 struct CallStats {
@@ -43,14 +48,16 @@ struct CallStats {
     std::uint64_t audioBytesSent = 0;    ///< RTP bytes including the header
     std::uint64_t audioSendFailures = 0; ///< encoder errors and transport drops
     std::uint64_t playoutBlocks = 0;
-    std::uint64_t audioFramesMuted = 0; ///< 20 ms frames not sent because the mic was off
-    float captureLevelDbfs = -100.0F;   ///< our microphone now (after processing, before mute)
+    std::uint64_t audioFramesMuted = 0;      ///< 20 ms frames not sent because the mic was off
+    float captureLevelDbfs = -100.0F;        ///< our microphone now (after processing, before mute)
+    std::optional<VideoSendStats> videoSent; ///< set when we send video
 
     std::uint64_t datagramsReceived = 0;
     std::uint64_t rtpMalformed = 0;
     std::uint64_t rtpUnknownSsrc = 0; ///< SSRC not in the roster (or our own)
     std::uint64_t rtpOtherPayloadType = 0;
-    std::uint64_t rtcpReceived = 0;     ///< passed over in this version
+    std::uint64_t rtcpReceived = 0; ///< RTCP datagrams (video feedback, sender reports)
+    std::uint64_t rtcpMalformed = 0;
     std::uint64_t unknownDatagrams = 0; ///< first byte matches no protocol
 
     /// Everyone heard during the call, present or departed, ordered by participant ID.

@@ -48,6 +48,7 @@ struct RtcpPacket {
     std::uint8_t count = 0; ///< RC/SC/FMT
     std::uint8_t packetType = 0;
     std::span<const std::uint8_t> body;
+    std::span<const std::uint8_t> raw; ///< the whole packet, header and padding included
 };
 
 /// Walks the packets of a compound datagram, stopping at the first one that does not parse.

@@ -9,12 +9,14 @@
 #include "diyuma/relay/SocketAddress.h"
 #include "diyuma/relay/TokenBucket.h"
 #include "diyuma/util/Clock.h"
+#include "diyuma/video/RtpPacketCache.h"
 #include "diyuma/wire/Control.h"
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,16 @@ struct RosterChange {
     wire::StreamList streams;
 };
 
+/// One announced video stream of a participant, with what the relay keeps for it.
+struct VideoStream {
+    std::uint32_t ssrc = 0;
+    /// The last packets, to answer receivers' NACKs without loading the sender's uplink.
+    std::unique_ptr<core::RtpPacketCache> cache;
+    /// When a PLI for this stream last went to the sender (PLIs within kPliCoalesce of it
+    /// are answered by the same key frame and not passed on).
+    std::optional<core::Clock::TimePoint> lastPliAt;
+};
+
 struct Participant {
     std::uint32_t id = 0;
     SocketAddress address;
@@ -41,7 +53,8 @@ struct Participant {
     wire::Role role = wire::Role::Member;
     std::string name;
     wire::StreamList streams;
-    std::uint8_t selfFlags = 0; ///< set by the participant (SelfState): AudioMuted
+    std::vector<VideoStream> videoStreams; ///< the video entries of `streams`
+    std::uint8_t selfFlags = 0;            ///< set by the participant (SelfState): AudioMuted
     core::Clock::TimePoint lastHeard{};
     TokenBucket mediaPackets; ///< RelayConfig::mediaPacketRate
     TokenBucket mediaBytes;   ///< RelayConfig::mediaByteRate
@@ -60,6 +73,11 @@ struct Participant {
     void ackRoster(std::uint32_t ackedSeq);
     /// The roster entry describing this participant (an Upsert; seq is set when queued).
     [[nodiscard]] RosterChange rosterUpsert() const;
+
+    [[nodiscard]] bool isAdmin() const { return role == wire::Role::Admin; }
+    /// The announced stream with this SSRC, if any.
+    [[nodiscard]] const wire::StreamInfo* findStream(std::uint32_t ssrc) const;
+    [[nodiscard]] VideoStream* findVideo(std::uint32_t ssrc);
 
     /// wire::ParticipantFlags bits for this participant's roster entry.
     [[nodiscard]] std::uint8_t rosterFlags() const {
@@ -87,6 +105,16 @@ struct Conference {
     /// The forwarding list: participants' addresses in the same order, rebuilt on every join
     /// and leave so forwarding walks one flat array.
     std::vector<SocketAddress> destinations;
+
+    [[nodiscard]] bool privateView() const {
+        return (flags & static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) != 0;
+    }
+    /// Private view: a non-admin's video reaches admins only; an admin's reaches everyone.
+    [[nodiscard]] bool mayReceiveVideo(const Participant& from, const Participant& to) const {
+        return !privateView() || from.isAdmin() || to.isAdmin();
+    }
+    /// The participant that announced `ssrc`, if any.
+    [[nodiscard]] Participant* ownerOf(std::uint32_t ssrc) const;
 
     /// Appends a participant (and its address to the forwarding list); returns it.
     Participant& add(std::unique_ptr<Participant> participant);

@@ -16,8 +16,9 @@ class PacketSink {
 public:
     virtual ~PacketSink() = default;
 
-    /// Forward a received datagram unchanged to `to`. `bytes` is exactly the span that was
-    /// handed to RelayCore::onDatagram, so it stays valid as long as the caller's receive
+    /// Forward a received datagram (or one packet of a compound RTCP datagram) unchanged to
+    /// `to`. `bytes` is the span that was handed to RelayCore::onDatagram, or a part of it, so
+    /// it stays valid as long as the caller's receive
     /// buffer does: the sink may keep the span (not a copy) until it flushes, and many
     /// destinations of one datagram share the same bytes. Must not allocate per call.
     virtual void forward(const SocketAddress& to, std::span<const std::uint8_t> bytes) = 0;

@@ -27,8 +27,10 @@
 #include "diyuma/util/Log.h"
 #include "diyuma/wire/Control.h"
 #include "diyuma/wire/Limits.h"
+#include "diyuma/wire/RtcpFeedback.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -130,6 +132,19 @@ private:
 
     void forwardMedia(const Participant& sender, std::span<const std::uint8_t> bytes,
                       PacketSink& out);
+    /// Video RTP: cached for NACKs, sent to those private view allows.
+    void forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
+                      std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out);
+    /// RTCP, packet by packet: NACK and PLI go to the stream's sender (NACKs answered from
+    /// the cache where possible, PLIs coalesced), a sender report of a video stream follows
+    /// its stream's policy, everything else goes to everyone.
+    void routeRtcp(Participant& sender, std::span<const std::uint8_t> bytes, TimePoint now,
+                   PacketSink& out);
+    void routeFeedback(Participant& from, std::span<const std::uint8_t> packetBytes,
+                       const wire::RtcpPacket& packet, TimePoint now, PacketSink& out);
+    /// PLIs for one stream within this time of the last one forwarded wait for its key frame.
+    static constexpr auto kPliCoalesce = std::chrono::milliseconds(200);
+    static constexpr std::size_t kRelayCachePackets = 512;
     void handleControl(const SocketAddress& from, Participant* sender,
                        std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out);
     void handleMalformedControl(const SocketAddress& from, const Participant* sender,

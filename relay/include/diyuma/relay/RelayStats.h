@@ -38,8 +38,10 @@ enum class DropReason : std::uint8_t {
     InvalidAddress,     ///< a source address the relay cannot answer (family, port 0)
     RateLimitedMedia,   ///< media over --max-packets-per-second / --max-bytes-per-second
     RateLimitedControl, ///< SelfState over kSelfStateRate (each change is sent to everyone)
+    UnannouncedSsrc,    ///< RTP whose SSRC the sender did not announce in its Join
+    FeedbackUnroutable, ///< NACK/PLI for a stream nobody (else) sends, or one withheld from them
 };
-inline constexpr std::size_t kDropReasonCount = 18;
+inline constexpr std::size_t kDropReasonCount = 20;
 [[nodiscard]] std::string_view toString(DropReason reason);
 /// snake_case name of a parse error, as used in the JSON ("truncated", "bad_field", ...).
 [[nodiscard]] std::string_view jsonName(wire::ParseError error);
@@ -61,6 +63,13 @@ struct RelayStats {
     std::uint64_t rtcpForwarded = 0;
     std::uint64_t forwardedPackets = 0;
     std::uint64_t forwardedBytes = 0;
+    // Video: copies not sent because of private view; the relay's own feedback work.
+    std::uint64_t videoWithheld = 0;
+    std::uint64_t nacksReceived = 0;       ///< sequence numbers asked for by receivers
+    std::uint64_t retransmissionsSent = 0; ///< answered from the relay's cache
+    std::uint64_t nacksForwarded = 0;      ///< sequence numbers passed on to the sender
+    std::uint64_t plisForwarded = 0;
+    std::uint64_t plisCoalesced = 0; ///< PLIs folded into one already on its way
 
     // Control messages sent by the relay.
     std::uint64_t cookiesSent = 0;

@@ -5,6 +5,8 @@
 //   diyuma-cli join LINK_OR_ID [--relay HOST:PORT] --name NAME
 //              [--send-audio FILE | --send-audio tone:FREQ] [--record-audio DIR]
 //              [--duration SECONDS] [--stats-json FILE] [--bitrate BPS]
+//              [--send-video pattern | --send-video FILE.y4m] [--video-size WxH]
+//              [--video-fps N] [--video-bitrate BPS] [--record-video DIR]
 //
 // Everything that can be checked without the network or files is checked here, so bad
 // arguments fail at once with one line.
@@ -28,6 +30,17 @@ struct AudioInput {
     std::string path;  ///< Kind::File: any file readAudioFileAs48kMono reads
 };
 inline constexpr double kToneLevelDbfs = -12.0;
+
+/// What video to send in a join.
+struct VideoInput {
+    enum class Kind { None, Pattern, Y4m };
+    Kind kind = Kind::None;
+    std::string path; ///< Kind::Y4m
+    int width = 640;  ///< Kind::Pattern (a Y4M file has its own size)
+    int height = 360;
+    int frameRate = 30;
+    int bitrateBps = 0; ///< 0: chosen from the picture size
+};
 inline constexpr int kDefaultBitrateBps = 32000;
 
 struct CreateOptions {
@@ -40,7 +53,9 @@ struct JoinOptions {
     core::Invite invite; ///< relay, ID and, from an admin link, the admin secret
     std::string name;
     AudioInput sendAudio;
+    VideoInput sendVideo;
     std::optional<std::filesystem::path> recordDir;
+    std::optional<std::filesystem::path> recordVideoDir;
     std::optional<double> durationSeconds; ///< unset: until SIGINT/SIGTERM
     std::optional<std::filesystem::path> statsJson;
     int bitrateBps = kDefaultBitrateBps;
@@ -61,6 +76,14 @@ inline constexpr int kUsageExitCode = 2;
 
 /// Parses the arguments after the program name.
 [[nodiscard]] ParsedCommandLine parseCommandLine(const std::vector<std::string>& args);
+
+/// Parses "WxH" (each 16..kMaxVideoWidth/Height, even).
+[[nodiscard]] bool parseVideoSize(const std::string& text, int& width, int& height,
+                                  std::string& error);
+
+/// The default video bitrate for a picture size (about 500 kbit/s at 360p, 1.5 Mbit/s at
+/// 720p, scaled by the pixel count in between).
+[[nodiscard]] int defaultVideoBitrateBps(int width, int height);
 
 /// Parses "tone:FREQ" or a file name.
 [[nodiscard]] std::optional<AudioInput> parseAudioInput(const std::string& text,

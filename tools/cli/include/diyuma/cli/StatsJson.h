@@ -12,8 +12,13 @@
 //   "remote": { "<display name>": { "participant_ids": [..], "file": "Bob.wav",
 //               "audio": { "packets_received", "packets_lost", "packets_concealed",
 //                          "packets_late", "packets_duplicate", "frames_fec_recovered",
-//                          "jitter_ms", "jitter_buffer_delay_ms", "target_delay_ms" } } }
+//                          "jitter_ms", "jitter_buffer_delay_ms", "target_delay_ms" },
+//               "video_file": "Bob.ivf",
+//               "video": { "frames_received", "frames_decoded", "key_frames", "nacks", "plis",
+//                          "freezes", "longest_freeze_ms", "width", "height", ... } } }
 // }
+// With --send-video, "sent" also has "video_frames", "video_key_frames", "video_packets",
+// "video_bytes", "video_retransmissions", "video_nacks_received", "video_plis_received".
 //
 // send.start_unix_ms and record.start_unix_ms come from the same Clock in the same engine
 // tick, so (record position / 48000 + record.start) - send.start is mouth-to-ear delay.
@@ -37,6 +42,7 @@ struct StatsContext {
     double durationSeconds = 0; ///< from joining to leaving
     bool includeRecordStart = true;
     std::vector<std::optional<std::string>> trackFiles; ///< by track index: file name, if any
+    std::vector<std::optional<std::string>> videoFiles; ///< by track index: .ivf name, if any
 };
 
 /// Serializes the stats (pretty-printed, with a trailing newline).

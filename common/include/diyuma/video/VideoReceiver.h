@@ -1,0 +1,78 @@
+#pragma once
+// The receive side of one remote video stream: RTP ─► VideoFrameAssembler ─► Vp8Decoder ─►
+// VideoFrameSink, and the feedback it needs: NACKs for missing packets and PLIs for key
+// frames, sent as RTCP towards the stream's sender (through the relay).
+//
+// Freezes: a gap between two shown pictures longer than 3 frame intervals (of the stream's
+// recent frame rate) and at least 200 ms counts as one freeze; the longest is kept.
+//
+// Thread: one thread (the media thread).
+
+#include "diyuma/net/PacketTransport.h"
+#include "diyuma/session/VideoDevice.h"
+#include "diyuma/util/Clock.h"
+#include "diyuma/util/Result.h"
+#include "diyuma/video/VideoFrameAssembler.h"
+#include "diyuma/video/Vp8Codec.h"
+#include "diyuma/wire/Rtp.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace diyuma::core {
+
+struct VideoReceiveStats {
+    VideoReceiveCounters assembly;
+    std::uint64_t framesDecoded = 0;
+    std::uint64_t decodeFailures = 0;
+    std::uint64_t bytesReceived = 0; ///< RTP payload bytes accepted
+    std::uint64_t freezes = 0;
+    double longestFreezeMs = 0;
+    int width = 0; ///< of the last decoded picture
+    int height = 0;
+    double decodeMsTotal = 0;
+};
+
+/// Adds `from`'s counts to `into` (freezes: the longest of both; size: `from`'s if it showed
+/// a picture). For a participant whose stream was replaced, or who came back.
+void accumulate(VideoReceiveStats& into, const VideoReceiveStats& from);
+
+class VideoReceiver {
+public:
+    /// `localSsrc` is the sender SSRC our feedback carries (our own video or audio SSRC).
+    [[nodiscard]] static Result<std::unique_ptr<VideoReceiver>>
+    create(const Clock& clock, std::uint32_t remoteSsrc, std::uint32_t localSsrc);
+
+    /// One RTP packet of the stream.
+    void onRtp(const wire::RtpPacketView& packet);
+    /// Decodes what is complete (handing pictures to `sink`, which may be null) and sends the
+    /// feedback that is due. Call after packets arrived and every few milliseconds.
+    void poll(PacketTransport& transport, VideoFrameSink* sink, std::uint32_t participantId,
+              std::string_view name);
+    void setRtt(Clock::Duration rtt) { m_assembler.setRtt(rtt); }
+
+    [[nodiscard]] std::uint32_t remoteSsrc() const { return m_remoteSsrc; }
+    [[nodiscard]] VideoReceiveStats stats() const;
+
+private:
+    VideoReceiver(const Clock& clock, std::uint32_t remoteSsrc, std::uint32_t localSsrc,
+                  Vp8Decoder decoder);
+    void noteShown(Clock::TimePoint at);
+
+    const Clock& m_clock;
+    std::uint32_t m_remoteSsrc;
+    std::uint32_t m_localSsrc;
+    VideoFrameAssembler m_assembler;
+    Vp8Decoder m_decoder;
+    AssembledVideoFrame m_frame;
+    VideoFrame m_picture;
+    std::vector<std::uint16_t> m_nacks;
+    std::array<std::uint8_t, wire::kMaxDatagramBytes> m_rtcp{};
+    std::optional<Clock::TimePoint> m_lastShownAt;
+    double m_frameIntervalMs = 33.3; ///< smoothed interval between shown pictures
+    VideoReceiveStats m_stats;
+};
+
+} // namespace diyuma::core

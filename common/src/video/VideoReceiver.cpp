@@ -1,0 +1,126 @@
+#include "diyuma/video/VideoReceiver.h"
+
+#include "diyuma/wire/RtcpFeedback.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace diyuma::core {
+
+namespace {
+constexpr double kMinFreezeMs = 200.0;
+constexpr double kFreezeIntervals = 3.0;
+} // namespace
+
+Result<std::unique_ptr<VideoReceiver>>
+VideoReceiver::create(const Clock& clock, std::uint32_t remoteSsrc, std::uint32_t localSsrc) {
+    auto decoder = Vp8Decoder::create();
+    if (!decoder)
+        return decoder.error();
+    return std::unique_ptr<VideoReceiver>(
+        new VideoReceiver(clock, remoteSsrc, localSsrc, std::move(decoder.value())));
+}
+
+VideoReceiver::VideoReceiver(const Clock& clock, std::uint32_t remoteSsrc, std::uint32_t localSsrc,
+                             Vp8Decoder decoder)
+    : m_clock(clock), m_remoteSsrc(remoteSsrc), m_localSsrc(localSsrc), m_assembler(clock),
+      m_decoder(std::move(decoder)) {
+    m_nacks.reserve(256);
+    m_frame.data.reserve(64 * 1024);
+}
+
+void VideoReceiver::onRtp(const wire::RtpPacketView& packet) {
+    m_stats.bytesReceived += packet.payload.size();
+    m_assembler.insert(packet.sequence, packet.timestamp, packet.marker, packet.payload);
+}
+
+void VideoReceiver::noteShown(Clock::TimePoint at) {
+    if (m_lastShownAt) {
+        const double gapMs = std::chrono::duration<double, std::milli>(at - *m_lastShownAt).count();
+        if (gapMs >= kMinFreezeMs && gapMs > kFreezeIntervals * m_frameIntervalMs) {
+            ++m_stats.freezes;
+            m_stats.longestFreezeMs = std::max(m_stats.longestFreezeMs, gapMs);
+        } else {
+            // Follow the stream's frame rate, but let no freeze into it.
+            m_frameIntervalMs = 0.9 * m_frameIntervalMs + 0.1 * gapMs;
+        }
+    }
+    m_lastShownAt = at;
+}
+
+void VideoReceiver::poll(PacketTransport& transport, VideoFrameSink* sink,
+                         std::uint32_t participantId, std::string_view name) {
+    while (m_assembler.popFrame(m_frame)) {
+        const auto started = std::chrono::steady_clock::now();
+        auto shown = m_decoder.decode(m_frame.data, m_picture);
+        m_stats.decodeMsTotal +=
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        if (!shown) {
+            ++m_stats.decodeFailures;
+            m_assembler.requestKeyFrame();
+            continue;
+        }
+        if (!shown.value())
+            continue;
+        ++m_stats.framesDecoded;
+        m_stats.width = m_picture.width();
+        m_stats.height = m_picture.height();
+        noteShown(m_clock.now());
+        if (sink != nullptr)
+            sink->onVideoFrame(ReceivedVideoFrame{participantId, name, &m_picture, m_frame.data,
+                                                  m_frame.keyFrame, m_frame.rtpTimestamp,
+                                                  m_clock.unixMs()});
+    }
+    m_nacks.clear();
+    m_assembler.collectNacks(m_nacks);
+    std::span<const std::uint16_t> pending(m_nacks);
+    while (!pending.empty()) {
+        std::size_t covered = 0;
+        const auto nack = wire::writeNack(m_localSsrc, m_remoteSsrc, pending, m_rtcp, covered);
+        if (nack.empty() || covered == 0)
+            break;
+        (void)transport.send(nack);
+        pending = pending.subspan(covered);
+    }
+    if (m_assembler.takeKeyFrameRequest()) {
+        const auto pli = wire::writePli(m_localSsrc, m_remoteSsrc, m_rtcp);
+        (void)transport.send(pli);
+    }
+}
+
+void accumulate(VideoReceiveStats& into, const VideoReceiveStats& from) {
+    auto& a = into.assembly;
+    const auto& b = from.assembly;
+    a.packetsReceived += b.packetsReceived;
+    a.packetsDuplicate += b.packetsDuplicate;
+    a.packetsLate += b.packetsLate;
+    a.packetsMalformed += b.packetsMalformed;
+    a.packetsRecovered += b.packetsRecovered;
+    a.nacksSent += b.nacksSent;
+    a.framesAssembled += b.framesAssembled;
+    a.keyFrames += b.keyFrames;
+    a.framesDropped += b.framesDropped;
+    a.keyFrameRequests += b.keyFrameRequests;
+    a.gapsGivenUp += b.gapsGivenUp;
+    a.bufferResets += b.bufferResets;
+    into.framesDecoded += from.framesDecoded;
+    into.decodeFailures += from.decodeFailures;
+    into.bytesReceived += from.bytesReceived;
+    into.freezes += from.freezes;
+    into.longestFreezeMs = std::max(into.longestFreezeMs, from.longestFreezeMs);
+    into.decodeMsTotal += from.decodeMsTotal;
+    if (from.width > 0) { // the latest stream that showed a picture
+        into.width = from.width;
+        into.height = from.height;
+    }
+}
+
+VideoReceiveStats VideoReceiver::stats() const {
+    VideoReceiveStats out = m_stats;
+    out.assembly = m_assembler.counters();
+    return out;
+}
+
+} // namespace diyuma::core

@@ -1,0 +1,246 @@
+// Video end to end: the real relay on loopback and real diyuma-cli clients sending the test
+// pattern. What each one recorded (the VP8 frames as received, in IVF) is decoded here and
+// the stamps drawn into the pictures are read back: the frames are the ones sent, in order,
+// at the size sent, and look like them (PSNR against the picture redrawn from its stamp).
+// Private view: members' recordings hold only the admin's video; the admin's hold everyone's.
+// ffprobe, which nobody here wrote, must read the recordings too.
+
+#include "diyuma/video/TestPattern.h"
+#include "diyuma/video/VideoFiles.h"
+#include "diyuma/video/Vp8Codec.h"
+
+#include "Processes.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFile>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+
+using namespace diyuma;
+using diyuma::test::RelayProcess;
+
+namespace {
+
+QJsonObject loadJson(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+/// What a recording holds, decoded.
+struct Decoded {
+    QString error;
+    int width = 0;
+    int height = 0;
+    std::size_t frames = 0;
+    std::size_t stamped = 0; ///< pictures whose stamp could be read
+    std::uint32_t firstFrameNumber = 0;
+    std::uint32_t lastFrameNumber = 0;
+    bool increasing = true; ///< stamps strictly increase, timestamps never go back
+    double meanPsnr = 0;
+    double minPsnr = 99;
+};
+
+Decoded decodeRecording(const QString& path) {
+    Decoded d;
+    auto contents = core::readIvfFile(path.toStdString());
+    if (!contents) {
+        d.error = QString::fromStdString(contents.error().message);
+        return d;
+    }
+    auto decoder = core::Vp8Decoder::create();
+    core::VideoFrame picture;
+    core::VideoFrame reference;
+    std::optional<std::uint32_t> last;
+    std::int64_t lastTimestamp = -1;
+    double psnrSum = 0;
+    d.frames = contents->frames.size();
+    for (const auto& frame : contents->frames) {
+        if (frame.timestamp < lastTimestamp)
+            d.increasing = false;
+        lastTimestamp = frame.timestamp;
+        auto shown = decoder->decode(frame.data, picture);
+        if (!shown || !shown.value())
+            continue;
+        d.width = picture.width();
+        d.height = picture.height();
+        auto stamp = core::readTestPatternStamp(picture);
+        if (!stamp)
+            continue;
+        ++d.stamped;
+        if (last && stamp->frameNumber <= *last)
+            d.increasing = false;
+        if (!last)
+            d.firstFrameNumber = stamp->frameNumber;
+        last = stamp->frameNumber;
+        d.lastFrameNumber = stamp->frameNumber;
+        reference.resize(picture.width(), picture.height());
+        core::renderTestPattern(reference, *stamp);
+        const double psnr = core::psnrY(reference, picture);
+        psnrSum += psnr;
+        d.minPsnr = std::min(d.minPsnr, psnr);
+    }
+    d.meanPsnr = d.stamped > 0 ? psnrSum / static_cast<double>(d.stamped) : 0;
+    return d;
+}
+
+QString describe(const QString& what, const Decoded& d) {
+    return QString("%1: %2 frames, %3 stamped, %4x%5, #%6..#%7, PSNR mean %8 min %9 %10")
+        .arg(what)
+        .arg(d.frames)
+        .arg(d.stamped)
+        .arg(d.width)
+        .arg(d.height)
+        .arg(d.firstFrameNumber)
+        .arg(d.lastFrameNumber)
+        .arg(d.meanPsnr, 0, 'f', 1)
+        .arg(d.minPsnr, 0, 'f', 1)
+        .arg(d.error);
+}
+
+/// ffprobe's count of the frames it decodes in `path`, and the codec and size it sees.
+QJsonObject ffprobe(const QString& path) {
+    QProcess p;
+    p.start("ffprobe", {"-v", "error", "-count_frames", "-show_entries",
+                        "stream=codec_name,width,height,nb_read_frames", "-of", "json", path});
+    if (!p.waitForFinished(30000) || p.exitCode() != 0)
+        return {};
+    const QJsonObject root = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    const QJsonArray streams = root["streams"].toArray();
+    return streams.isEmpty() ? QJsonObject{} : streams[0].toObject();
+}
+
+struct Party {
+    QString name;
+    QString link;
+    QString size; ///< WxH of its pattern
+};
+
+/// Runs the parties at once for `seconds`, each sending its pattern and recording video.
+bool runParties(const QTemporaryDir& dir, const std::vector<Party>& parties, int seconds,
+                QString& error) {
+    std::vector<std::unique_ptr<QProcess>> clients;
+    for (const auto& party : parties) {
+        clients.push_back(
+            test::startCli({"join", party.link, "--name", party.name, "--send-audio", "tone:440",
+                            "--send-video", "pattern", "--video-size", party.size, "--record-video",
+                            dir.filePath(party.name), "--duration", QString::number(seconds),
+                            "--stats-json", dir.filePath(party.name + ".json")}));
+    }
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        if (!clients[i]->waitForFinished(30000) || clients[i]->exitCode() != 0) {
+            error = parties[i].name + ": " + clients[i]->readAllStandardError();
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+class TestVideo : public QObject {
+    Q_OBJECT
+private slots:
+    void twoClientsSeeEachOther() {
+        RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        auto links = test::createConference(relay.address());
+        QCOMPARE(links.size(), 2);
+        QTemporaryDir dir;
+        // Different sizes, so that each recording shows whose video it holds.
+        const std::vector<Party> parties{{"Alice", links[0], "640x360"},
+                                         {"Bob", links[0], "320x180"}};
+        QString error;
+        QVERIFY2(runParties(dir, parties, 5, error), qPrintable(error));
+
+        struct Expect {
+            QString file;
+            int width;
+            int height;
+        };
+        for (const auto& [file, width, height] :
+             {Expect{"Bob/Alice.ivf", 640, 360}, Expect{"Alice/Bob.ivf", 320, 180}}) {
+            const Decoded d = decodeRecording(dir.filePath(file));
+            qInfo("%s", qPrintable(describe(file, d)));
+            QVERIFY2(d.error.isEmpty(), qPrintable(d.error));
+            QCOMPARE(d.width, width);
+            QCOMPARE(d.height, height);
+            // 5 s at 30 fps is 150 frames; the first ones go by until the first key frame
+            // arrives, and a busy machine may delay some. Every recorded frame is decodable
+            // and stamped: the recorder keeps only complete frames.
+            QVERIFY2(d.frames >= 100, qPrintable(describe(file, d)));
+            QCOMPARE(d.stamped, d.frames);
+            QVERIFY(d.increasing);
+            // The pictures are the ones sent: 30 dB is where VP8's artefacts begin to show on
+            // this textured pattern at these bitrates; a wrong or broken picture is < 15 dB.
+            QVERIFY2(d.meanPsnr > 30 && d.minPsnr > 25, qPrintable(describe(file, d)));
+
+            const QJsonObject probe = ffprobe(dir.filePath(file));
+            QCOMPARE(probe["codec_name"].toString(), QString("vp8"));
+            QCOMPARE(probe["width"].toInt(), width);
+            QCOMPARE(probe["height"].toInt(), height);
+            QCOMPARE(probe["nb_read_frames"].toString().toULongLong(),
+                     static_cast<qulonglong>(d.frames));
+        }
+
+        const QJsonObject alice = loadJson(dir.filePath("Alice.json"));
+        const QJsonObject bobVideo = alice["remote"]["Bob"]["video"].toObject();
+        QVERIFY2(bobVideo["frames_decoded"].toInt() >= 100,
+                 QJsonDocument(bobVideo).toJson().constData());
+        QCOMPARE(bobVideo["width"].toInt(), 320);
+        QCOMPARE(bobVideo["height"].toInt(), 180);
+        QVERIFY(bobVideo["key_frames"].toInt() >= 1);
+        QCOMPARE(alice["remote"]["Bob"]["video_file"].toString(), QString("Bob.ivf"));
+        QVERIFY(alice["sent"]["video_frames"].toInt() >= 140);
+        QVERIFY(alice["sent"]["video_key_frames"].toInt() >= 1);
+        // Audio still flows beside the video.
+        QVERIFY(alice["remote"]["Bob"]["audio"]["packets_received"].toInt() >= 200);
+    }
+
+    void privateViewShowsMembersOnlyTheAdmin() {
+        RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        auto links = test::createConference(relay.address(), {"--private-view"});
+        QCOMPARE(links.size(), 2);
+        QTemporaryDir dir;
+        const std::vector<Party> parties{{"Admin", links[1], "640x360"},
+                                         {"Member1", links[0], "320x180"},
+                                         {"Member2", links[0], "480x270"}};
+        QString error;
+        QVERIFY2(runParties(dir, parties, 5, error), qPrintable(error));
+
+        // The admin sees both members.
+        for (const auto& [file, width] :
+             {std::pair{"Admin/Member1.ivf", 320}, std::pair{"Admin/Member2.ivf", 480}}) {
+            const Decoded d = decodeRecording(dir.filePath(file));
+            qInfo("%s", qPrintable(describe(file, d)));
+            QVERIFY2(d.frames >= 80 && d.stamped == d.frames, qPrintable(describe(file, d)));
+            QCOMPARE(d.width, width);
+        }
+        // Each member sees the admin and never the other member: not one frame, not a file.
+        for (const QString member : {"Member1", "Member2"}) {
+            const Decoded admin = decodeRecording(dir.filePath(member + "/Admin.ivf"));
+            qInfo("%s", qPrintable(describe(member + "/Admin.ivf", admin)));
+            QVERIFY2(admin.frames >= 80 && admin.stamped == admin.frames,
+                     qPrintable(describe(member, admin)));
+            QCOMPARE(admin.width, 640);
+            const QString other = member == "Member1" ? "Member2" : "Member1";
+            QVERIFY2(!QFile::exists(dir.filePath(member + "/" + other + ".ivf")),
+                     qPrintable(member + " received " + other + "'s video"));
+            const QJsonObject stats = loadJson(dir.filePath(member + ".json"));
+            const QJsonObject seen = stats["remote"][other].toObject();
+            QVERIFY2(!seen.contains("video") || seen["video"]["packets_received"].toInt() == 0,
+                     QJsonDocument(seen).toJson().constData());
+            // Audio is not filtered: members hear each other.
+            QVERIFY(seen["audio"]["packets_received"].toInt() >= 200);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestVideo)
+#include "TestVideo.moc"
