@@ -1,0 +1,121 @@
+// bench_video_codec: per-frame VP8 encode and decode time of the moving test pattern, with the
+// encoder settings the call engine uses (realtime, CBR, one thread), at each size given.
+// Prints one line per size; never passes or fails on time. Run it pinned to one core:
+//   taskset -c 1 bench_video_codec --frames 600
+// Time is thread CPU time (CLOCK_THREAD_CPUTIME_ID) and wall time of the codec calls only
+// (drawing the pattern is left out); both are printed.
+
+#include "diyuma/video/TestPattern.h"
+#include "diyuma/video/Vp8Codec.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <vector>
+
+using namespace diyuma::core;
+
+namespace {
+
+double threadCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+double wallMs() {
+    return std::chrono::duration<double, std::milli>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Size {
+    int width;
+    int height;
+    int bitrateBps;
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"VP8 encode/decode time per frame of the test pattern"};
+    int frames = 600;
+    int fps = 30;
+    app.add_option("--frames", frames, "Frames per size (default 600 = 20 s at 30 fps)");
+    app.add_option("--fps", fps, "Frame rate the encoder is configured for (default 30)");
+    CLI11_PARSE(app, argc, argv);
+
+    // The bitrates diyuma-cli picks for these sizes (defaultVideoBitrateBps).
+    const std::vector<Size> sizes{{320, 180, 150'000}, {640, 360, 500'000}, {1280, 720, 1'500'000}};
+    fmt::print("size       bitrate  frames  encode ms/frame (cpu mean, wall mean, wall p95)  "
+               "decode ms/frame (cpu mean, wall p95)  kbit/s out  realtime share of one core\n");
+    for (const auto& size : sizes) {
+        Vp8EncoderConfig config;
+        config.width = size.width;
+        config.height = size.height;
+        config.frameRate = fps;
+        config.bitrateBps = size.bitrateBps;
+        auto encoder = Vp8Encoder::create(config);
+        auto decoder = Vp8Decoder::create();
+        if (!encoder || !decoder) {
+            fmt::print(stderr, "cannot create the codec\n");
+            return 1;
+        }
+        VideoFrame picture(size.width, size.height);
+        VideoFrame decoded;
+        std::vector<double> encodeWall;
+        std::vector<double> decodeWall;
+        double encodeCpu = 0;
+        double decodeCpu = 0;
+        std::size_t bytes = 0;
+        for (int n = 0; n < frames; ++n) {
+            const std::int64_t pts = static_cast<std::int64_t>(n) * 1000 / fps;
+            renderTestPattern(picture, PatternStamp{static_cast<std::uint32_t>(n), pts});
+            const double c0 = threadCpuMs();
+            const double w0 = wallMs();
+            auto out = encoder->encode(picture, pts, n == 0);
+            const double w1 = wallMs();
+            const double c1 = threadCpuMs();
+            if (!out || !out.value())
+                continue;
+            encodeWall.push_back(w1 - w0);
+            encodeCpu += c1 - c0;
+            bytes += out.value()->data.size();
+            const double c2 = threadCpuMs();
+            const double w2 = wallMs();
+            auto shown = decoder->decode(out.value()->data, decoded);
+            const double w3 = wallMs();
+            decodeCpu += threadCpuMs() - c2;
+            decodeWall.push_back(w3 - w2);
+            if (!shown) {
+                fmt::print(stderr, "decode failed: {}\n", shown.error().message);
+                return 1;
+            }
+        }
+        const double n = static_cast<double>(encodeWall.size());
+        double wallSum = 0;
+        for (double w : encodeWall)
+            wallSum += w;
+        const double encodeCpuMean = encodeCpu / n;
+        const double frameMs = 1000.0 / fps;
+        fmt::print("{:>4}x{:<4} {:>6}k  {:>6}  {:>8.2f} {:>8.2f} {:>8.2f}                          "
+                   "{:>8.2f} {:>8.2f}                  {:>8.0f}    {:>5.1f} % (encode + decode)\n",
+                   size.width, size.height, size.bitrateBps / 1000, encodeWall.size(),
+                   encodeCpuMean, wallSum / n, percentile(encodeWall, 0.95), decodeCpu / n,
+                   percentile(decodeWall, 0.95),
+                   static_cast<double>(bytes) * 8.0 / (n / fps) / 1000.0,
+                   100.0 * (encodeCpu + decodeCpu) / n / frameMs);
+    }
+    return 0;
+}
