@@ -8,9 +8,9 @@
 #include "diyuma/video/TestPattern.h"
 #include "diyuma/video/Vp8Codec.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <ctime>

@@ -14,12 +14,12 @@
 #include "diyuma/video/VideoFiles.h"
 #include "diyuma/video/Vp8Codec.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 using namespace diyuma::core;
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     auto contents = readIvfFile(ivf);
     auto decoder = Vp8Decoder::create();
     if (!contents || !decoder) {
-        fmt::print(stderr, "{}\n", contents ? "cannot create the decoder" : contents.error().message);
+        fmt::print(stderr, "{}\n",
+                   contents ? "cannot create the decoder" : contents.error().message);
         return 1;
     }
     VideoFrame picture;
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
         ++stamped;
         if (static_cast<double>(frame.timestamp) < skipSeconds * 1000.0)
             continue;
-        latencies.push_back(static_cast<double>(recordStart + frame.timestamp - stamp->captureUnixMs));
+        latencies.push_back(
+            static_cast<double>(recordStart + frame.timestamp - stamp->captureUnixMs));
     }
     if (latencies.empty()) {
         fmt::print("frames: {}\nstamped: {}\nlatencies: 0\n", contents->frames.size(), stamped);
@@ -68,8 +70,9 @@ int main(int argc, char** argv) {
     }
     std::sort(latencies.begin(), latencies.end());
     const auto at = [&](double p) {
-        return latencies[std::min(latencies.size() - 1,
-                                  static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
+        return latencies[std::min(
+            latencies.size() - 1,
+            static_cast<std::size_t>(p * static_cast<double>(latencies.size())))];
     };
     fmt::print("frames: {}\nstamped: {}\nlatencies: {}\nmedian_ms: {:.1f}\np95_ms: {:.1f}\n"
                "min_ms: {:.1f}\nmax_ms: {:.1f}\n",

@@ -249,6 +249,9 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
     std::size_t missingCount = 0;
     (void)wire::forEachNackedSequence(packet, [&](std::uint16_t sequence) {
         ++m_stats.nacksReceived;
+        const auto cachedAt = stream->cache->sentAt(sequence);
+        if (cachedAt && *cachedAt < from.conference->policyChangedAt)
+            return; // forwarded under another private-view rule: never answered
         if (auto cached = stream->cache->find(sequence)) {
             out.send(from.address, *cached);
             ++m_stats.retransmissionsSent;
@@ -286,7 +289,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                 onJoin(from, sender, requestId, body, bytes.size(), now, out);
             } else if constexpr (std::is_same_v<T, wire::RosterAckMsg> ||
                                  std::is_same_v<T, wire::PingMsg> ||
-                                 std::is_same_v<T, wire::SelfStateMsg>) {
+                                 std::is_same_v<T, wire::SelfStateMsg> ||
+                                 std::is_same_v<T, wire::SetPrivateViewMsg>) {
                 if (sender == nullptr) {
                     // The client thinks it is joined (we restarted or timed it out): tell it,
                     // within the size of what it sent.
@@ -299,6 +303,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                     sender->ackRoster(body.seq);
                 } else if constexpr (std::is_same_v<T, wire::SelfStateMsg>) {
                     onSelfState(*sender, body, now, out);
+                } else if constexpr (std::is_same_v<T, wire::SetPrivateViewMsg>) {
+                    onSetPrivateView(*sender, requestId, body, now, out);
                 } else {
                     sendControl(from,
                                 wire::ControlMessage{requestId, wire::PongMsg{body.timestampUs}},
@@ -338,6 +344,47 @@ void RelayCore::onSelfState(Participant& sender, const wire::SelfStateMsg& state
     sender.selfFlags = state.flags;
     for (const auto& other : sender.conference->participants)
         queueRoster(*other, sender.rosterUpsert(), now, out);
+}
+
+void RelayCore::onSetPrivateView(Participant& sender, std::uint32_t requestId,
+                                 const wire::SetPrivateViewMsg& request, TimePoint now,
+                                 PacketSink& out) {
+    // The same budget as SelfState: each change is a reliable Roster to everyone.
+    if (!sender.selfStates.take(kSelfStateRate, 1.0, now)) {
+        drop(DropReason::RateLimitedControl, sender.address, now);
+        return;
+    }
+    if (!sender.isAdmin()) {
+        sendError(sender.address, requestId, wire::ErrorCode::NotAdmin,
+                  wire::MessageType::SetPrivateView, "only an admin may switch private view",
+                  wire::kMaxDatagramBytes, out);
+        return;
+    }
+    Conference& conference = *sender.conference;
+    if (conference.privateView() == request.enabled)
+        return; // a resend of a change already announced (reliably)
+    const auto bit = static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
+    conference.flags = request.enabled ? (conference.flags | bit) : (conference.flags & ~bit);
+    // Packets cached before now were forwarded under the old rule: NACKs for them are no
+    // longer answered (a member let in now must not get what was withheld before).
+    conference.policyChangedAt = now;
+    log(core::LogLevel::Info,
+        fmt::format("private view {} in {} by participant {}", request.enabled ? "on" : "off",
+                    core::ConferenceId(conference.id).toString(), sender.id));
+    RosterChange change;
+    change.op = wire::RosterOp::Conference;
+    change.flags = static_cast<std::uint8_t>(conference.flags);
+    for (const auto& participant : conference.participants) {
+        queueRoster(*participant, change, now, out);
+        // Whoever may now see a stream needs a key frame of it: ask every video sender.
+        for (auto& video : participant->videoStreams) {
+            const auto pli = wire::writePli(0, video.ssrc, m_scratch);
+            out.send(participant->address, pli);
+            video.lastPliAt = now;
+            ++m_stats.plisForwarded;
+        }
+    }
+    saveState();
 }
 
 void RelayCore::handleMalformedControl(const SocketAddress& from, const Participant* sender,

@@ -97,6 +97,8 @@ std::string_view jsonName(wire::ErrorCode code) {
         return "internal";
     case wire::ErrorCode::GoingAway:
         return "going_away";
+    case wire::ErrorCode::NotAdmin:
+        return "not_admin";
     }
     return "unknown";
 }

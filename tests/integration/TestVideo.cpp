@@ -118,19 +118,38 @@ QJsonObject ffprobe(const QString& path) {
 struct Party {
     QString name;
     QString link;
-    QString size; ///< WxH of its pattern
+    QString size;           ///< WxH of its pattern
+    QStringList extra = {}; ///< more options
 };
+
+/// The capture times (Unix ms, from the stamps) of every picture in a recording.
+std::vector<std::int64_t> captureTimes(const QString& path) {
+    std::vector<std::int64_t> out;
+    auto contents = core::readIvfFile(path.toStdString());
+    auto decoder = core::Vp8Decoder::create();
+    if (!contents || !decoder)
+        return out;
+    core::VideoFrame picture;
+    for (const auto& frame : contents->frames) {
+        auto shown = decoder->decode(frame.data, picture);
+        if (shown && shown.value())
+            if (auto stamp = core::readTestPatternStamp(picture))
+                out.push_back(stamp->captureUnixMs);
+    }
+    return out;
+}
 
 /// Runs the parties at once for `seconds`, each sending its pattern and recording video.
 bool runParties(const QTemporaryDir& dir, const std::vector<Party>& parties, int seconds,
                 QString& error) {
     std::vector<std::unique_ptr<QProcess>> clients;
     for (const auto& party : parties) {
-        clients.push_back(
-            test::startCli({"join", party.link, "--name", party.name, "--send-audio", "tone:440",
-                            "--send-video", "pattern", "--video-size", party.size, "--record-video",
-                            dir.filePath(party.name), "--duration", QString::number(seconds),
-                            "--stats-json", dir.filePath(party.name + ".json")}));
+        clients.push_back(test::startCli(
+            QStringList{"join", party.link, "--name", party.name, "--send-audio", "tone:440",
+                        "--send-video", "pattern", "--video-size", party.size, "--record-video",
+                        dir.filePath(party.name), "--duration", QString::number(seconds),
+                        "--stats-json", dir.filePath(party.name + ".json")} +
+            party.extra));
     }
     for (std::size_t i = 0; i < clients.size(); ++i) {
         if (!clients[i]->waitForFinished(30000) || clients[i]->exitCode() != 0) {
@@ -238,6 +257,68 @@ private slots:
                      QJsonDocument(seen).toJson().constData());
             // Audio is not filtered: members hear each other.
             QVERIFY(seen["audio"]["packets_received"].toInt() >= 200);
+        }
+    }
+
+    void privateViewSwitchedDuringTheCall() {
+        // Open at first; the admin switches private view on at 2 s and off at 4.5 s. Each
+        // member's recording of the other member has frames captured before 2 s and after
+        // 4.5 s, and none captured in between: not one packet while private view was on.
+        RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        auto links = test::createConference(relay.address());
+        QCOMPARE(links.size(), 2);
+        QTemporaryDir dir;
+        const std::vector<Party> parties{
+            {"Admin",
+             links[1],
+             "320x180",
+             {"--set-private-view", "on@2", "--set-private-view", "off@4.5"}},
+            {"Member1", links[0], "320x180"},
+            {"Member2", links[0], "320x180"}};
+        QString error;
+        QVERIFY2(runParties(dir, parties, 7, error), qPrintable(error));
+
+        const QJsonObject admin = loadJson(dir.filePath("Admin.json"));
+        QCOMPARE(admin["private_view"].toBool(true), false);
+        // The admin's join: its first tick, within a few ms of when its 2 s and 4.5 s count.
+        const auto t0 = static_cast<std::int64_t>(admin["record"]["start_unix_ms"].toDouble());
+        QVERIFY(t0 > 0);
+        const std::int64_t on = t0 + 2000;
+        const std::int64_t off = t0 + 4500;
+        // Frames already on their way when the switch happens may still arrive; a frame is
+        // captured, encoded and paced in well under this.
+        constexpr std::int64_t kInFlightMs = 300;
+        for (const QString member : {"Member1", "Member2"}) {
+            const QString other = member == "Member1" ? "Member2" : "Member1";
+            const auto times = captureTimes(dir.filePath(member + "/" + other + ".ivf"));
+            std::size_t before = 0;
+            std::size_t during = 0;
+            std::size_t after = 0;
+            for (auto t : times) {
+                if (t < on + kInFlightMs)
+                    ++before;
+                else if (t < off)
+                    ++during;
+                else
+                    ++after;
+            }
+            const QString counts = QString("%1 saw %2: %3 frames before, %4 during, %5 after")
+                                       .arg(member, other)
+                                       .arg(before)
+                                       .arg(during)
+                                       .arg(after);
+            qInfo("%s", qPrintable(counts));
+            QVERIFY2(before >= 20, qPrintable(counts));
+            QCOMPARE(during, std::size_t{0});
+            // Back within a second of the switch, then at the frame rate: 2.5 s are left.
+            QVERIFY2(after >= 30, qPrintable(counts));
+            const auto firstAfter =
+                std::find_if(times.begin(), times.end(), [&](auto t) { return t >= off; });
+            QVERIFY2(firstAfter != times.end() && *firstAfter < off + 1000, qPrintable(counts));
+            // The admin's video reached the member all along.
+            const auto adminTimes = captureTimes(dir.filePath(member + "/Admin.ivf"));
+            QVERIFY2(adminTimes.size() >= 150, qPrintable(QString::number(adminTimes.size())));
         }
     }
 };

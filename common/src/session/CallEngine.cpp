@@ -400,6 +400,16 @@ void CallEngine::onError(const SessionError& error) {
         m_listener->onError(error);
 }
 
+void CallEngine::onConferenceFlagsChanged(std::uint32_t flags) {
+    if (m_listener != nullptr)
+        m_listener->onConferenceFlagsChanged(flags);
+}
+
+void CallEngine::onRequestRefused(const SessionError& error) {
+    if (m_listener != nullptr)
+        m_listener->onRequestRefused(error);
+}
+
 void CallEngine::onConnectionLost(std::string_view reason) {
     if (m_listener != nullptr)
         m_listener->onConnectionLost(reason);

@@ -137,6 +137,25 @@ void ClientSession::setMuted(bool muted) {
         sendSelfStateIfPending(m_clock.now(), true);
 }
 
+void ClientSession::setPrivateView(bool enabled) {
+    m_privateViewWanted = enabled;
+    if (m_state == SessionState::Joined)
+        sendPrivateViewIfPending(m_clock.now(), true);
+}
+
+void ClientSession::sendPrivateViewIfPending(Clock::TimePoint now, bool force) {
+    if (!m_privateViewWanted || (!force && now < m_nextPrivateViewAt))
+        return;
+    const bool shown =
+        (m_conferenceFlags & static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) != 0;
+    if (shown == *m_privateViewWanted) {
+        m_privateViewWanted.reset();
+        return;
+    }
+    sendMessage(m_nextMessageId++, wire::SetPrivateViewMsg{*m_privateViewWanted});
+    m_nextPrivateViewAt = now + m_timing.retransmitInterval;
+}
+
 bool ClientSession::selfStatePending() const {
     const auto self = m_roster.find(m_joinInfo.participantId);
     const auto mutedFlag = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
@@ -231,6 +250,8 @@ void ClientSession::onJoinedMsg(const wire::ControlMessage& message,
     sendPing();
     m_nextPingAt = m_clock.now() + std::chrono::milliseconds(m_joinInfo.keepaliveIntervalMs);
     m_nextSelfStateAt = m_clock.now(); // a mute chosen before joining goes out at once
+    m_nextPrivateViewAt = m_clock.now();
+    m_conferenceFlags = joined.flags;
     log(LogLevel::Info,
         fmt::format("joined {} as participant {}", ConferenceId(m_join.conferenceId).toString(),
                     joined.participantId));
@@ -244,7 +265,17 @@ void ClientSession::onRoster(const wire::RosterMsg& roster) {
         return;
     }
     std::optional<RosterChange> change;
-    if (roster.seq == m_rosterSeq + 1) {
+    bool conferenceChanged = false;
+    if (roster.seq == m_rosterSeq + 1 && roster.op == wire::RosterOp::Conference) {
+        ++m_rosterSeq;
+        ++m_counters.rosterApplied;
+        conferenceChanged = m_conferenceFlags != roster.flags;
+        m_conferenceFlags = roster.flags;
+        if (m_privateViewWanted &&
+            ((m_conferenceFlags & static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) !=
+             0) == *m_privateViewWanted)
+            m_privateViewWanted.reset();
+    } else if (roster.seq == m_rosterSeq + 1) {
         ++m_rosterSeq;
         ++m_counters.rosterApplied;
         RosterChange applied;
@@ -278,6 +309,8 @@ void ClientSession::onRoster(const wire::RosterMsg& roster) {
     sendMessage(m_nextMessageId++, wire::RosterAckMsg{m_rosterSeq});
     if (change)
         m_listener.onRosterChanged(*change);
+    if (conferenceChanged)
+        m_listener.onConferenceFlagsChanged(m_conferenceFlags);
 }
 
 void ClientSession::onPong(const wire::PongMsg& pong) {
@@ -305,6 +338,12 @@ void ClientSession::onErrorMsg(const wire::ControlMessage& message, const wire::
         }
         if (error.code == wire::ErrorCode::GoingAway) {
             loseConnection("the relay is shutting down");
+            return;
+        }
+        if (error.code == wire::ErrorCode::NotAdmin) {
+            m_privateViewWanted.reset(); // asking again would be refused again
+            m_listener.onRequestRefused(SessionError{SessionErrorCode::NotAdmin,
+                                                     describeRelayError(error.code, error.reason)});
             return;
         }
         if (std::has_single_bit(++m_counters.relayErrorsWhileJoined))
@@ -363,6 +402,7 @@ void ClientSession::tick() {
             return;
         }
         sendSelfStateIfPending(now, false);
+        sendPrivateViewIfPending(now, false);
         if (now >= m_nextPingAt) {
             sendPing();
             // Scheduled on absolute times so pings do not drift with tick granularity.
@@ -385,7 +425,8 @@ Clock::TimePoint ClientSession::nextTimerAt() const {
                         m_lastHeardAt + m_timing.giveUpAfter);
     case SessionState::Joined: {
         const auto next = std::min(m_nextPingAt, m_lastHeardAt + m_timing.connectionLostAfter);
-        return selfStatePending() ? std::min(next, m_nextSelfStateAt) : next;
+        const auto withSelf = selfStatePending() ? std::min(next, m_nextSelfStateAt) : next;
+        return m_privateViewWanted ? std::min(withSelf, m_nextPrivateViewAt) : withSelf;
     }
     default:
         return Clock::TimePoint::max();

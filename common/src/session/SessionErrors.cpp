@@ -28,6 +28,8 @@ SessionErrorCode toSessionErrorCode(wire::ErrorCode code) {
         return SessionErrorCode::RelayInternal;
     case wire::ErrorCode::GoingAway:
         return SessionErrorCode::RelayGoingAway;
+    case wire::ErrorCode::NotAdmin:
+        return SessionErrorCode::NotAdmin;
     }
     return SessionErrorCode::RelayInternal;
 }
@@ -67,6 +69,9 @@ std::string describeRelayError(wire::ErrorCode code, std::string_view relayReaso
         break;
     case wire::ErrorCode::GoingAway:
         text = "the relay is shutting down (reconnect, or try again in a moment)";
+        break;
+    case wire::ErrorCode::NotAdmin:
+        text = "only the conference's admin may do that";
         break;
     default:
         text = "the relay reported an unknown error";

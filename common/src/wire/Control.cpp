@@ -21,7 +21,7 @@ constexpr std::uint8_t kKnownParticipantFlags =
     static_cast<std::uint8_t>(ParticipantFlags::Admin) |
     static_cast<std::uint8_t>(ParticipantFlags::AudioMuted);
 constexpr std::uint64_t kConferenceIdLimit = std::uint64_t{1} << 60;
-constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::SelfState);
+constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::SetPrivateView);
 constexpr std::size_t kErrorFixedBytes = kControlHeaderBytes + 4;
 
 bool validConferenceFlags(std::uint32_t flags) {
@@ -208,7 +208,8 @@ ParseError parseJoinedBody(ByteReader& r, JoinedMsg& m) {
 //   +---------+-------+-------------------+--------+---------+------+---------+
 //   | seq u32 | op u8 | participantId u32 | flags  | nameLen | name | streams |
 //   +---------+-------+-------------------+--------+---------+------+---------+
-//   op 1 upsert (nameLen 1..64, 0..8 streams), op 2 remove (nameLen 0, streamCount 0).
+//   op 1 upsert (nameLen 1..64, 0..8 streams), op 2 remove (nameLen 0, streamCount 0),
+//   op 3 conference (participantId 0, nameLen 0, streamCount 0, flags = ConferenceFlags).
 //   flags: ParticipantFlags (bit 0 admin, bit 1 audio muted; bits 2..7 must be 0).
 ParseError parseRosterBody(ByteReader& r, RosterMsg& m) {
     m.seq = r.u32();
@@ -216,7 +217,8 @@ ParseError parseRosterBody(ByteReader& r, RosterMsg& m) {
     if (!r.ok())
         return ParseError::Truncated;
     if (op != static_cast<std::uint8_t>(RosterOp::Upsert) &&
-        op != static_cast<std::uint8_t>(RosterOp::Remove))
+        op != static_cast<std::uint8_t>(RosterOp::Remove) &&
+        op != static_cast<std::uint8_t>(RosterOp::Conference))
         return ParseError::BadField;
     m.op = static_cast<RosterOp>(op);
     m.participantId = r.u32();
@@ -224,7 +226,9 @@ ParseError parseRosterBody(ByteReader& r, RosterMsg& m) {
     const std::uint8_t nameLen = r.u8();
     if (!r.ok())
         return ParseError::Truncated;
-    if (!validParticipantFlags(m.flags))
+    const bool conference = m.op == RosterOp::Conference;
+    if (conference ? (!validConferenceFlags(m.flags) || m.participantId != 0)
+                   : !validParticipantFlags(m.flags))
         return ParseError::BadField;
     const bool upsert = m.op == RosterOp::Upsert;
     if (upsert ? (nameLen == 0 || nameLen > kMaxNameBytes) : nameLen != 0)
@@ -278,6 +282,15 @@ ParseError parseSelfStateBody(ByteReader& r, SelfStateMsg& m) {
     return (m.flags & ~kSelfStateFlags) == 0 ? ParseError::None : ParseError::BadField;
 }
 
+// SetPrivateView (14), 1 byte: | enabled u8 (0 or 1) |
+ParseError parseSetPrivateViewBody(ByteReader& r, SetPrivateViewMsg& m) {
+    const std::uint8_t enabled = r.u8();
+    if (!r.ok())
+        return ParseError::Truncated;
+    m.enabled = enabled == 1;
+    return enabled <= 1 ? ParseError::None : ParseError::BadField;
+}
+
 ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     switch (type) {
     case MessageType::Hello:
@@ -308,6 +321,8 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
         return parseErrorBody(r, body.emplace<ErrorMsg>());
     case MessageType::SelfState:
         return parseSelfStateBody(r, body.emplace<SelfStateMsg>());
+    case MessageType::SetPrivateView:
+        return parseSetPrivateViewBody(r, body.emplace<SetPrivateViewMsg>());
     }
     return ParseError::UnknownType;
 }
@@ -358,15 +373,20 @@ bool writeBody(ByteWriter& w, const JoinedMsg& m) {
     return validConferenceFlags(m.flags);
 }
 bool writeBody(ByteWriter& w, const RosterMsg& m) {
-    if (!validParticipantFlags(m.flags))
+    if (m.op == RosterOp::Conference) {
+        if (!validConferenceFlags(m.flags) || m.participantId != 0 || !m.name.empty() ||
+            m.streams.count != 0)
+            return false;
+    } else if (!validParticipantFlags(m.flags)) {
         return false;
+    }
     if (m.op == RosterOp::Upsert) {
         if (!validName(m.name) || !validStreams(m.streams))
             return false;
     } else if (m.op == RosterOp::Remove) {
         if (!m.name.empty() || m.streams.count != 0)
             return false;
-    } else {
+    } else if (m.op != RosterOp::Conference) {
         return false;
     }
     w.u32(m.seq);
@@ -408,6 +428,11 @@ bool writeBody(ByteWriter& w, const SelfStateMsg& m) {
     return (m.flags & ~kSelfStateFlags) == 0;
 }
 
+bool writeBody(ByteWriter& w, const SetPrivateViewMsg& m) {
+    w.u8(m.enabled ? 1 : 0);
+    return true;
+}
+
 // typeOf relies on the variant listing the bodies in MessageType order.
 template <typename M>
 constexpr std::size_t indexOf() {
@@ -427,6 +452,8 @@ static_assert(indexOf<PongMsg>() + 1 == static_cast<std::size_t>(MessageType::Po
 static_assert(indexOf<LeaveMsg>() + 1 == static_cast<std::size_t>(MessageType::Leave));
 static_assert(indexOf<ErrorMsg>() + 1 == static_cast<std::size_t>(MessageType::Error));
 static_assert(indexOf<SelfStateMsg>() + 1 == static_cast<std::size_t>(MessageType::SelfState));
+static_assert(indexOf<SetPrivateViewMsg>() + 1 ==
+              static_cast<std::size_t>(MessageType::SetPrivateView));
 
 } // namespace
 
@@ -476,6 +503,8 @@ std::string_view toString(ErrorCode code) {
         return "internal";
     case ErrorCode::GoingAway:
         return "going_away";
+    case ErrorCode::NotAdmin:
+        return "not_admin";
     }
     return "unknown";
 }

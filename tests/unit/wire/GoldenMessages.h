@@ -153,6 +153,16 @@ inline std::vector<Golden> messages() {
 
     g.push_back(
         {"self_state_muted", fromHex("0D 01 0D 00 | 00000022 | 02"), {0x22, SelfStateMsg{0x02}}});
+    g.push_back({"set_private_view_on",
+                 fromHex("0D 01 0E 00 | 00000023 | 01"),
+                 {0x23, SetPrivateViewMsg{true}}});
+    RosterMsg conference;
+    conference.seq = 3;
+    conference.op = RosterOp::Conference;
+    conference.flags = 0x01; // private view on
+    g.push_back({"roster_conference",
+                 fromHex("0D 01 07 00 | 00000012 | 00000003 | 03 | 00000000 | 01 | 00 | 00"),
+                 {0x12, conference}});
     return g;
 }
 
@@ -194,6 +204,8 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
                 return x.timestampUs == y.timestampUs;
             } else if constexpr (std::is_same_v<T, SelfStateMsg>) {
                 return x.flags == y.flags;
+            } else if constexpr (std::is_same_v<T, SetPrivateViewMsg>) {
+                return x.enabled == y.enabled;
             } else {
                 static_assert(std::is_same_v<T, ErrorMsg>);
                 return x.code == y.code && x.requestType == y.requestType && x.reason == y.reason;

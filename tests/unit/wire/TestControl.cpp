@@ -223,7 +223,7 @@ private slots:
             b[3] = 1; // and before the flags
             QCOMPARE_WIRE(parse(b), ParseError::UnsupportedVersion);
         }
-        for (std::uint8_t type : U8s{0, 14, 16, 31, 255}) {
+        for (std::uint8_t type : U8s{0, 15, 16, 31, 255}) {
             auto b = ping;
             b[2] = type;
             QCOMPARE_WIRE(parse(b), ParseError::UnknownType);
@@ -348,6 +348,20 @@ private slots:
         QCOMPARE_WIRE(with(7, 12, 3), ParseError::BadField);
         QCOMPARE_WIRE(with(7, 17, 0x04), ParseError::BadField);
         QCOMPARE_WIRE(with(7, 17, 0x80), ParseError::BadField);
+        // Roster Conference: a participant ID, unknown conference flags, a name.
+        QCOMPARE_WIRE(
+            parse(fromHex("0D 01 07 00 | 00000012 | 00000003 | 03 | 00000001 | 01 | 00 | 00")),
+            ParseError::BadField);
+        QCOMPARE_WIRE(
+            parse(fromHex("0D 01 07 00 | 00000012 | 00000003 | 03 | 00000000 | 02 | 00 | 00")),
+            ParseError::BadField);
+        QCOMPARE_WIRE(
+            parse(fromHex("0D 01 07 00 | 00000012 | 00000003 | 03 | 00000000 | 01 | 01 61 | 00")),
+            ParseError::BadField);
+        // SetPrivateView: only 0 or 1.
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0E 00 | 00000023 | 02")), ParseError::BadField);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0E 00 | 00000023")), ParseError::Truncated);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0E 00 | 00000023 | 00 00")), ParseError::TrailingBytes);
         QCOMPARE_WIRE(with(8, 12, 1), ParseError::BadField); // upsert with an empty name
         QCOMPARE_WIRE(
             parse(fromHex("0D 01 07 00 | 00000011 | 00000002 | 02 | 00000009 | 00 | 01 61 | 00")),

@@ -153,6 +153,10 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     auto* videoBitrateOpt = join->add_option(
         "--video-bitrate", videoBitrate,
         "VP8 bitrate in bit/s (default from the size: ~500 kbit/s at 360p, 1.5 Mbit/s at 720p)");
+    std::vector<std::string> privateViewChanges;
+    join->add_option("--set-private-view", privateViewChanges,
+                     "on@SECONDS or off@SECONDS: switch private view that long after joining "
+                     "(admin link only; repeatable)");
     auto* recordVideoOpt = join->add_option(
         "--record-video", recordVideo,
         "Write each remote participant's received VP8 frames to DIR/<participant>.ivf");
@@ -256,6 +260,21 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
             return usageError("--record-video needs a folder");
         options.recordVideoDir = recordVideo;
     }
+    for (const auto& change : privateViewChanges) {
+        const std::size_t at = change.find('@');
+        const std::string state = change.substr(0, at);
+        const auto seconds = at == std::string::npos
+                                 ? std::nullopt
+                                 : parseNumber(std::string_view(change).substr(at + 1));
+        if ((state != "on" && state != "off") || !seconds || *seconds < 0 ||
+            *seconds > kMaxDurationSeconds)
+            return usageError(fmt::format(
+                "--set-private-view {}: want on@SECONDS or off@SECONDS (seconds after joining)",
+                change));
+        options.privateViewChanges.emplace_back(state == "on", *seconds);
+    }
+    if (!options.privateViewChanges.empty() && !options.invite.adminSecret)
+        return usageError("--set-private-view needs the admin link (the one with ?admin=)");
     if (bitrate < kMinBitrateBps || bitrate > kMaxBitrateBps)
         return usageError(fmt::format("--bitrate must be between {} and {} bit/s", kMinBitrateBps,
                                       kMaxBitrateBps));

@@ -58,6 +58,7 @@ private:
             m_labels.release(change.entry.participantId);
     }
     void onError(const core::SessionError& error) override { m_sessionError = error; }
+    void onRequestRefused(const core::SessionError& error) override { m_sessionError = error; }
     void onConnectionLost(std::string_view reason) override {
         m_connectionLost = std::string(reason);
     }
@@ -88,6 +89,7 @@ private:
     std::optional<TimePoint> m_endAt;
     TimePoint m_nextTick{};
     std::uint32_t m_participantId = 0;
+    std::size_t m_nextPrivateViewChange = 0; ///< index into options.privateViewChanges
     std::optional<core::SessionError> m_sessionError;
     std::optional<std::string> m_connectionLost;
 };
@@ -195,6 +197,14 @@ int JoinRunner::run() {
                 return finish(std::nullopt);
             // Ticks sit on absolute times (joinedAt + k * 10 ms), so lateness of one wake-up
             // never accumulates into drift; after a stall the missed ticks run back to back.
+            while (m_nextPrivateViewChange < m_options.privateViewChanges.size()) {
+                const auto& [on, seconds] = m_options.privateViewChanges[m_nextPrivateViewChange];
+                if (now < *m_joinedAt + std::chrono::duration_cast<core::Clock::Duration>(
+                                            std::chrono::duration<double>(seconds)))
+                    break;
+                m_engine->setPrivateView(on);
+                ++m_nextPrivateViewChange;
+            }
             while (now >= m_nextTick && (!m_endAt || m_nextTick < *m_endAt)) {
                 m_engine->processAudioBlock();
                 m_nextTick += kAudioTick;
@@ -252,6 +262,9 @@ int JoinRunner::finish(const std::optional<std::string>& failure) {
         context.durationSeconds =
             m_joinedAt ? std::chrono::duration<double>(leftAt - *m_joinedAt).count() : 0.0;
         context.includeRecordStart = true;
+        context.privateView =
+            (m_engine->session().conferenceFlags() &
+             static_cast<std::uint32_t>(core::wire::ConferenceFlags::PrivateView)) != 0;
         for (std::size_t i = 0; i < m_labels.tracks().size(); ++i) {
             std::optional<std::string> file;
             if (m_recorder)

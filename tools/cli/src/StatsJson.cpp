@@ -30,6 +30,7 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
         root["send"]["start_unix_ms"] = *stats.sendStartUnixMs;
     if (stats.playoutStartUnixMs && context.includeRecordStart)
         root["record"]["start_unix_ms"] = *stats.playoutStartUnixMs;
+    root["private_view"] = context.privateView;
     root["relay_rtt_ms"] = optionalNumber(stats.relayRttMs);
     root["relay_rtt_last_ms"] = optionalNumber(stats.relayRttLastMs);
     root["sent"] = {{"audio_packets", stats.audioPacketsSent},

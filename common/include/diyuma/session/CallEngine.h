@@ -110,6 +110,8 @@ public:
     /// sent, and the relay is told so that everyone sees us muted. Any time, also before join.
     void setMuted(bool muted);
     [[nodiscard]] bool muted() const { return m_session.muted(); }
+    /// Admins: private view on or off (ClientSession::setPrivateView).
+    void setPrivateView(bool enabled) { m_session.setPrivateView(enabled); }
     /// Playout gain for one remote participant, clamped to 0..4 (kept for one who has not
     /// joined yet, so it applies when they come).
     void setParticipantGain(std::uint32_t participantId, float gain);
@@ -149,6 +151,8 @@ private:
     void onRosterChanged(const RosterChange& change) override;
     void onError(const SessionError& error) override;
     void onConnectionLost(std::string_view reason) override;
+    void onConferenceFlagsChanged(std::uint32_t flags) override;
+    void onRequestRefused(const SessionError& error) override;
 
     void handleRtp(std::span<const std::uint8_t> datagram);
     void handleRtcp(std::span<const std::uint8_t> datagram);

@@ -104,6 +104,12 @@ public:
     /// called in any state (it is applied at join).
     void setMuted(bool muted);
     [[nodiscard]] bool muted() const { return m_muted; }
+    /// Admins: switch private view. Sent once joined and resent until the relay announces the
+    /// conference with that flag (a roster Conference change); a refusal (not an admin)
+    /// comes through onRequestRefused and the wish is dropped.
+    void setPrivateView(bool enabled);
+    /// The conference's flags as last announced (Joined, then roster Conference changes).
+    [[nodiscard]] std::uint32_t conferenceFlags() const { return m_conferenceFlags; }
 
     [[nodiscard]] SessionState state() const { return m_state; }
     [[nodiscard]] bool joined() const { return m_state == SessionState::Joined; }
@@ -126,6 +132,7 @@ private:
     void sendPing();
     void sendSelfStateIfPending(Clock::TimePoint now, bool force);
     [[nodiscard]] bool selfStatePending() const;
+    void sendPrivateViewIfPending(Clock::TimePoint now, bool force);
     void fail(SessionErrorCode code, std::string message);
     void loseConnection(std::string_view reason);
     void onCookie(const wire::ControlMessage& message, const wire::CookieMsg& cookie);
@@ -157,6 +164,9 @@ private:
     std::optional<SessionError> m_error;
     bool m_muted = false;
     Clock::TimePoint m_nextSelfStateAt{};
+    std::optional<bool> m_privateViewWanted; ///< until the relay's announcement shows it
+    Clock::TimePoint m_nextPrivateViewAt{};
+    std::uint32_t m_conferenceFlags = 0;
 
     JoinInfo m_joinInfo;
     std::map<std::uint32_t, RosterEntry> m_roster;

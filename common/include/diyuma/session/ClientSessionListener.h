@@ -8,6 +8,7 @@
 
 #include "diyuma/session/SessionTypes.h"
 
+#include <cstdint>
 #include <string_view>
 
 namespace diyuma::core {
@@ -25,6 +26,12 @@ public:
     virtual void onError(const SessionError& /*error*/) {}
     /// A joined session stopped hearing the relay (or the relay forgot us).
     virtual void onConnectionLost(std::string_view /*reason*/) {}
+    /// The conference's flags changed during the call (private view switched by an admin);
+    /// the session's conferenceFlags() is already updated.
+    virtual void onConferenceFlagsChanged(std::uint32_t /*flags*/) {}
+    /// The relay refused something we asked while joined (an admin action from a
+    /// non-admin); the call goes on.
+    virtual void onRequestRefused(const SessionError& /*error*/) {}
 };
 
 } // namespace diyuma::core

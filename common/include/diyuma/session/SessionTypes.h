@@ -26,6 +26,7 @@ enum class SessionErrorCode {
     InvalidArguments, ///< our own request was invalid (e.g. a name that is too long)
     NotJoined,        ///< the relay no longer knows us (restart or timeout)
     RelayGoingAway,   ///< the relay is shutting down (Error GoingAway): reconnect
+    NotAdmin,         ///< an admin action from a participant who is not an admin
 };
 
 struct SessionError {

@@ -39,21 +39,22 @@ inline constexpr std::size_t kAdminProofBytes = 32;
 
 /// Control message types. Append-only: values are never reused.
 enum class MessageType : std::uint8_t {
-    Hello = 1,      ///< client -> relay: ask for an address-validation cookie (padded)
-    Cookie = 2,     ///< relay -> client: the cookie (stateless, bound to address and time)
-    Create = 3,     ///< client -> relay: create a conference
-    Created = 4,    ///< relay -> client: conference ID and admin secret
-    Join = 5,       ///< client -> relay: join a conference
-    Joined = 6,     ///< relay -> client: join accepted
-    Roster = 7,     ///< relay -> client: one roster change, reliable (seq + ack + resend)
-    RosterAck = 8,  ///< client -> relay: cumulative acknowledgement of roster changes
-    Ping = 9,       ///< client -> relay: keepalive carrying a timestamp to echo
-    Pong = 10,      ///< relay -> client: the echoed timestamp (RTT)
-    Leave = 11,     ///< client -> relay: leaving the conference
-    Error = 12,     ///< relay -> client: an error code and a reason
-    SelfState = 13, ///< client -> relay: our own changeable flags (microphone muted)
-    // Reserved for later issues (docs/PROTOCOL.md): 13 SetPrivateView, 14 RemoveParticipant,
-    // 15 MuteParticipant, 16 Subscribe (per-sender max resolution), 17..31 admin/quality.
+    Hello = 1,           ///< client -> relay: ask for an address-validation cookie (padded)
+    Cookie = 2,          ///< relay -> client: the cookie (stateless, bound to address and time)
+    Create = 3,          ///< client -> relay: create a conference
+    Created = 4,         ///< relay -> client: conference ID and admin secret
+    Join = 5,            ///< client -> relay: join a conference
+    Joined = 6,          ///< relay -> client: join accepted
+    Roster = 7,          ///< relay -> client: one roster change, reliable (seq + ack + resend)
+    RosterAck = 8,       ///< client -> relay: cumulative acknowledgement of roster changes
+    Ping = 9,            ///< client -> relay: keepalive carrying a timestamp to echo
+    Pong = 10,           ///< relay -> client: the echoed timestamp (RTT)
+    Leave = 11,          ///< client -> relay: leaving the conference
+    Error = 12,          ///< relay -> client: an error code and a reason
+    SelfState = 13,      ///< client -> relay: our own changeable flags (microphone muted)
+    SetPrivateView = 14, ///< admin -> relay: switch private view on or off
+    // Reserved for later issues (docs/PROTOCOL.md): 15 RemoveParticipant, 16 MuteParticipant,
+    // 17 Subscribe (per-sender max resolution), 18..31 admin/quality.
 };
 
 /// Error codes carried by an Error message. Append-only.
@@ -69,6 +70,7 @@ enum class ErrorCode : std::uint16_t {
     NotJoined = 9, ///< a message that needs a joined session came from an unknown address
     Internal = 10,
     GoingAway = 11, ///< the relay is shutting down (to every participant): reconnect
+    NotAdmin = 12,  ///< an admin action from a participant who is not an admin
 };
 
 /// Conference flags (Create, Created, Joined). Unknown bits must be zero in version 1.
@@ -142,7 +144,9 @@ struct JoinedMsg {
     std::uint16_t keepaliveIntervalMs = 1000;
     std::uint16_t timeoutMs = 10000;
 };
-enum class RosterOp : std::uint8_t { Upsert = 1, Remove = 2 };
+/// Upsert and Remove change a participant; Conference announces the conference's flags
+/// (participantId 0, `flags` = the low 8 ConferenceFlags bits, no name, no streams).
+enum class RosterOp : std::uint8_t { Upsert = 1, Remove = 2, Conference = 3 };
 /// Participant flags in a roster entry.
 enum class ParticipantFlags : std::uint8_t { None = 0, Admin = 1u << 0, AudioMuted = 1u << 1 };
 struct RosterMsg {
@@ -168,15 +172,20 @@ struct LeaveMsg {};
 struct SelfStateMsg {
     std::uint8_t flags = 0; ///< ParticipantFlags bits; only AudioMuted is allowed
 };
+/// Private view on or off (admins only); the relay announces the result to everyone as a
+/// roster Conference change.
+struct SetPrivateViewMsg {
+    bool enabled = false;
+};
 struct ErrorMsg {
     ErrorCode code = ErrorCode::Malformed;
     MessageType requestType = MessageType::Error; ///< the type of the request that failed
     std::string_view reason;                      ///< UTF-8, at most kMaxReasonBytes
 };
 
-using ControlBody =
-    std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg, RosterMsg,
-                 RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg, SelfStateMsg>;
+using ControlBody = std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg,
+                                 RosterMsg, RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg,
+                                 SelfStateMsg, SetPrivateViewMsg>;
 
 struct ControlMessage {
     std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply

@@ -100,6 +100,8 @@ struct Conference {
     /// Used conferences: when the last participant left (valid while participants is empty).
     core::Clock::TimePoint emptySince{};
     std::uint32_t nextParticipantId = 1;
+    /// When private view last changed (video cached before it is not resent on NACK).
+    core::Clock::TimePoint policyChangedAt{};
 
     std::vector<std::unique_ptr<Participant>> participants; ///< in join order
     /// The forwarding list: participants' addresses in the same order, rebuilt on every join

@@ -159,6 +159,8 @@ private:
     static constexpr RateLimit kSelfStateRate{4.0, 8.0};
     void onSelfState(Participant& sender, const wire::SelfStateMsg& state, TimePoint now,
                      PacketSink& out);
+    void onSetPrivateView(Participant& sender, std::uint32_t requestId,
+                          const wire::SetPrivateViewMsg& request, TimePoint now, PacketSink& out);
     void onJoin(const SocketAddress& from, Participant* sender, std::uint32_t requestId,
                 const wire::JoinMsg& join, std::size_t requestBytes, TimePoint now,
                 PacketSink& out);

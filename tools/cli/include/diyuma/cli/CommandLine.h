@@ -7,6 +7,7 @@
 //              [--duration SECONDS] [--stats-json FILE] [--bitrate BPS]
 //              [--send-video pattern | --send-video FILE.y4m] [--video-size WxH]
 //              [--video-fps N] [--video-bitrate BPS] [--record-video DIR]
+//              [--set-private-view on@SECONDS | off@SECONDS ...]   (admin links only)
 //
 // Everything that can be checked without the network or files is checked here, so bad
 // arguments fail at once with one line.
@@ -56,6 +57,9 @@ struct JoinOptions {
     VideoInput sendVideo;
     std::optional<std::filesystem::path> recordDir;
     std::optional<std::filesystem::path> recordVideoDir;
+    /// Private view switches (admins): on or off at this many seconds after joining, in
+    /// the order given.
+    std::vector<std::pair<bool, double>> privateViewChanges;
     std::optional<double> durationSeconds; ///< unset: until SIGINT/SIGTERM
     std::optional<std::filesystem::path> statsJson;
     int bitrateBps = kDefaultBitrateBps;

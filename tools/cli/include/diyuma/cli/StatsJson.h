@@ -5,6 +5,7 @@
 //   "conference_id": "XXXX-XXXX-XXXX", "participant_id": 7, "name": "Alice",
 //   "send":   { "start_unix_ms": ... },          // when something was captured and sent
 //   "record": { "start_unix_ms": ... },          // sample 0 of every recording (playout start)
+//   "private_view": false,                       // the conference's state at the end
 //   "relay_rtt_ms": 0.21, "relay_rtt_last_ms": 0.19,   // null before the first Pong
 //   "sent": { "audio_packets": ..., "audio_frames": ..., "audio_frames_dtx": ...,
 //             "audio_bytes": ... },
@@ -41,6 +42,7 @@ struct StatsContext {
     std::string name;
     double durationSeconds = 0; ///< from joining to leaving
     bool includeRecordStart = true;
+    bool privateView = false; ///< the conference's private view at the end
     std::vector<std::optional<std::string>> trackFiles; ///< by track index: file name, if any
     std::vector<std::optional<std::string>> videoFiles; ///< by track index: .ivf name, if any
 };
