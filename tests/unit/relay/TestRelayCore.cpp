@@ -1,12 +1,15 @@
 // RelayCore without sockets: address validation, create/join/leave, roles, roster delivery,
-// forwarding policy, time-outs, lifetime, persistence hooks, hostile input, and the
-// allocation-free forwarding path.
+// forwarding policy, video (private view, unannounced SSRCs), time-outs, lifetime, persistence
+// hooks, hostile input, and the allocation-free forwarding path.
+
+#include "diyuma/wire/RtcpFeedback.h"
 
 #include "RelayTestHarness.h"
 
 #include <QtTest/QtTest>
 #include <atomic>
 #include <cstdlib>
+#include <initializer_list>
 #include <new>
 #include <random>
 
@@ -121,6 +124,129 @@ std::vector<std::uint8_t> withHeader(std::uint8_t version, std::uint8_t type,
     b[6] = static_cast<std::uint8_t>(requestId >> 8);
     b[7] = static_cast<std::uint8_t>(requestId);
     return b;
+}
+
+// --- Video ------------------------------------------------------------------------------
+
+constexpr auto kPrivateView = static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
+
+// The trio of joinTrio(): Ann is the admin, Bob and Cy are members; each announces one audio
+// and one video stream.
+const SocketAddress kAnn = addr(1);
+const SocketAddress kBob = addr(2);
+const SocketAddress kCy = addr(3);
+constexpr std::uint32_t kAnnAudio = 0xA0;
+constexpr std::uint32_t kAnnVideo = 0xA1;
+constexpr std::uint32_t kBobAudio = 0xB0;
+constexpr std::uint32_t kBobVideo = 0xB1;
+constexpr std::uint32_t kCyAudio = 0xC0;
+constexpr std::uint32_t kCyVideo = 0xC1;
+
+/// Hello + Join announcing an audio and a video stream; true if Joined came back.
+bool joinWithVideo(Harness& h, const SocketAddress& from, std::uint64_t conferenceId,
+                   const std::string& name, std::uint32_t audioSsrc, std::uint32_t videoSsrc,
+                   const std::optional<wire::AdminSecret>& secret = std::nullopt) {
+    auto cookie = h.cookieFor(from);
+    if (!cookie)
+        return false;
+    auto join = h.joinMessage(*cookie, conferenceId, name, audioSsrc, secret);
+    join.streams.items[1] = wire::StreamInfo{videoSsrc, wire::MediaKind::Video, 0};
+    join.streams.count = 2;
+    for (const auto& s : h.deliver(from, wire::ControlMessage{2, join})) {
+        if (s.to == from && s.as<wire::JoinedMsg>())
+            return true;
+    }
+    return false;
+}
+
+/// A conference with `flags` that Ann (with the admin proof), Bob and Cy join in that order.
+bool joinTrio(Harness& h, std::uint32_t flags) {
+    auto created = h.create(addr(9), 1, flags);
+    return created && created->flags == flags &&
+           joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
+                         created->adminSecret) &&
+           joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo) &&
+           joinWithVideo(h, kCy, created->conferenceId, "Cy", kCyAudio, kCyVideo);
+}
+
+/// A VP8 RTP packet whose payload depends on `seq`, so every packet's bytes are its own.
+std::vector<std::uint8_t> videoRtp(std::uint32_t ssrc, std::uint16_t seq,
+                                   std::size_t payloadBytes = 300) {
+    std::vector<std::uint8_t> payload(payloadBytes);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        payload[i] = static_cast<std::uint8_t>(seq * 7u + i);
+    wire::RtpHeaderFields header;
+    header.payloadType = wire::kVp8PayloadType;
+    header.marker = seq % 3 == 2;
+    header.sequence = seq;
+    header.timestamp = (seq / 3u) * 3000u;
+    header.ssrc = ssrc;
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    auto out = wire::writeRtp(header, payload, buffer);
+    if (out.empty())
+        qFatal("test RTP did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> nackBytes(std::uint32_t senderSsrc, std::uint32_t mediaSsrc,
+                                    const std::vector<std::uint16_t>& lost) {
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    std::size_t covered = 0;
+    auto out = wire::writeNack(senderSsrc, mediaSsrc, lost, buffer, covered);
+    if (out.empty() || covered != lost.size())
+        qFatal("test NACK did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> senderReportBytes(std::uint32_t ssrc) {
+    wire::SenderReport report;
+    report.ssrc = ssrc;
+    report.ntpTimestamp = wire::ntpFromUnixMs(1'700'000'000'000);
+    report.rtpTimestamp = 90000;
+    report.packetCount = 10;
+    report.octetCount = 3000;
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    auto out = wire::writeSenderReport(report, buffer);
+    if (out.empty())
+        qFatal("test SR did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+/// True if `sent` is exactly one forward() of `bytes` to each of `receivers` and nothing else.
+bool forwardedTo(const std::vector<Sent>& sent, const std::vector<std::uint8_t>& bytes,
+                 std::initializer_list<SocketAddress> receivers) {
+    if (sent.size() != receivers.size())
+        return false;
+    for (const auto& receiver : receivers) {
+        const auto copies = to(sent, receiver);
+        if (copies.size() != 1 || !copies[0].forwarded || copies[0].bytes != bytes)
+            return false;
+    }
+    return true;
+}
+
+/// A datagram that is exactly one NACK: its SSRCs and the sequence numbers it names.
+struct NackContent {
+    std::uint32_t senderSsrc = 0;
+    std::uint32_t mediaSsrc = 0;
+    std::vector<std::uint16_t> sequences;
+};
+std::optional<NackContent> parseNack(std::span<const std::uint8_t> bytes) {
+    wire::RtcpReader reader(bytes);
+    wire::RtcpPacket packet;
+    wire::FeedbackSsrcs ssrcs;
+    if (!reader.next(packet) || !wire::isNack(packet) || !wire::parseFeedbackSsrcs(packet, ssrcs))
+        return std::nullopt;
+    NackContent nack{ssrcs.sender, ssrcs.media, {}};
+    if (!wire::forEachNackedSequence(packet,
+                                     [&](std::uint16_t seq) { nack.sequences.push_back(seq); }))
+        return std::nullopt;
+    if (reader.next(packet)) // nothing may follow it
+        return std::nullopt;
+    return nack;
 }
 
 } // namespace
@@ -564,6 +690,85 @@ private slots:
         QCOMPARE(g_allocations.load(), std::uint64_t{0});
         QCOMPARE(sink.forwarded, std::uint64_t{90000});
         QCOMPARE(sink.sent, std::uint64_t{0});
+    }
+
+    // --- Video forwarding -------------------------------------------------------------------
+
+    void privateViewSendsMembersVideoToAdminsOnly() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+
+        const auto bobVideo = videoRtp(kBobVideo, 1);
+        auto out = h.deliver(kBob, bobVideo);
+        QVERIFY(forwardedTo(out, bobVideo, {kAnn})); // never to Cy
+        QVERIFY(out[0].source == bobVideo.data());   // the received bytes, not a copy
+        QCOMPARE(stats.videoWithheld, std::uint64_t{1});
+        const auto cyVideo = videoRtp(kCyVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kCy, cyVideo), cyVideo, {kAnn}));
+        QCOMPARE(stats.videoWithheld, std::uint64_t{2});
+
+        // The admin's video reaches everyone.
+        const auto annVideo = videoRtp(kAnnVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annVideo), annVideo, {kBob, kCy}));
+        // Audio is not private.
+        const auto bobAudio = rtpBytes(kBobAudio, 1);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobAudio), bobAudio, {kAnn, kCy}));
+        const auto cyAudio = rtpBytes(kCyAudio, 1);
+        QVERIFY(forwardedTo(h.deliver(kCy, cyAudio), cyAudio, {kAnn, kBob}));
+        const auto annAudio = rtpBytes(kAnnAudio, 1);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annAudio), annAudio, {kBob, kCy}));
+
+        QCOMPARE(stats.videoWithheld, std::uint64_t{2});
+        QCOMPARE(stats.rtpForwarded, std::uint64_t{6});
+        QCOMPARE(stats.forwardedPackets, std::uint64_t{1 + 1 + 2 + 2 + 2 + 2});
+        QCOMPARE(stats.droppedTotal(), std::uint64_t{0});
+    }
+
+    void withoutPrivateViewEveryoneGetsEveryonesVideo() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto bobVideo = videoRtp(kBobVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobVideo), bobVideo, {kAnn, kCy}));
+        const auto cyVideo = videoRtp(kCyVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kCy, cyVideo), cyVideo, {kAnn, kBob}));
+        const auto annVideo = videoRtp(kAnnVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annVideo), annVideo, {kBob, kCy}));
+        const auto bobReport = senderReportBytes(kBobVideo);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobReport), bobReport, {kAnn, kCy}));
+        QCOMPARE(h.core.stats().videoWithheld, std::uint64_t{0});
+        QCOMPARE(h.core.stats().rtpForwarded, std::uint64_t{3});
+    }
+
+    void unannouncedSsrcIsNotForwarded() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+        // An SSRC nobody announced, audio or video.
+        QVERIFY(h.deliver(kBob, videoRtp(0xB9, 5)).empty());
+        QVERIFY(h.deliver(kBob, rtpBytes(0xB9, 5)).empty());
+        // Another participant's SSRC: passing it would carry Bob's video past private view as
+        // if it were the admin's.
+        QVERIFY(h.deliver(kBob, videoRtp(kAnnVideo, 7)).empty());
+        QVERIFY(h.deliver(kCy, videoRtp(kBobVideo, 7)).empty());
+        QCOMPARE(stats.drops(DropReason::UnannouncedSsrc), std::uint64_t{4});
+        QCOMPARE(stats.rtpForwarded, std::uint64_t{0});
+        QCOMPARE(stats.forwardedPackets, std::uint64_t{0});
+        QCOMPARE(stats.videoWithheld, std::uint64_t{0});
+
+        // None of them went into a cache: a NACK for the spoofed packet goes to the real
+        // owner as a NACK instead of being answered with Bob's bytes.
+        auto out = h.deliver(kCy, nackBytes(kCyVideo, kAnnVideo, {7}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kAnn);
+        auto nack = parseNack(out[0].bytes);
+        QVERIFY(nack);
+        QVERIFY(nack->sequences == std::vector<std::uint16_t>{7});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{0});
+
+        // The announced stream still passes.
+        const auto bobVideo = videoRtp(kBobVideo, 8);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobVideo), bobVideo, {kAnn}));
     }
 
     // --- Keepalive, leave, time-outs --------------------------------------------------------
