@@ -1,6 +1,7 @@
 // RelayCore without sockets: address validation, create/join/leave, roles, roster delivery,
-// forwarding policy, video (private view, unannounced SSRCs), time-outs, lifetime, persistence
-// hooks, hostile input, and the allocation-free forwarding path.
+// forwarding policy, video (private view, NACK answers from the cache, PLI coalescing,
+// feedback routing), time-outs, lifetime, persistence hooks, hostile input, and the
+// allocation-free forwarding path.
 
 #include "diyuma/wire/RtcpFeedback.h"
 
@@ -128,6 +129,9 @@ std::vector<std::uint8_t> withHeader(std::uint8_t version, std::uint8_t type,
 
 // --- Video ------------------------------------------------------------------------------
 
+/// RelayCore::kPliCoalesce (private there): PLIs for one stream within this time of the last
+/// one forwarded are not passed on.
+constexpr auto kPliCoalesce = std::chrono::milliseconds(200);
 constexpr auto kPrivateView = static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
 
 // The trio of joinTrio(): Ann is the admin, Bob and Cy are members; each announces one audio
@@ -196,6 +200,15 @@ std::vector<std::uint8_t> nackBytes(std::uint32_t senderSsrc, std::uint32_t medi
     auto out = wire::writeNack(senderSsrc, mediaSsrc, lost, buffer, covered);
     if (out.empty() || covered != lost.size())
         qFatal("test NACK did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> pliBytes(std::uint32_t senderSsrc, std::uint32_t mediaSsrc) {
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    auto out = wire::writePli(senderSsrc, mediaSsrc, buffer);
+    if (out.empty())
+        qFatal("test PLI did not encode");
     buffer.resize(out.size());
     return buffer;
 }
@@ -769,6 +782,95 @@ private slots:
         // The announced stream still passes.
         const auto bobVideo = videoRtp(kBobVideo, 8);
         QVERIFY(forwardedTo(h.deliver(kBob, bobVideo), bobVideo, {kAnn}));
+    }
+
+    void nackIsAnsweredFromTheRelayCache() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto& stats = h.core.stats();
+        std::vector<std::vector<std::uint8_t>> bobPackets; // seq 100 + index
+        for (std::uint16_t seq = 100; seq < 110; ++seq) {
+            bobPackets.push_back(videoRtp(kBobVideo, seq));
+            QCOMPARE(h.deliver(kBob, bobPackets.back()).size(), std::size_t{2});
+        }
+
+        // All cached: the very packets go back to the asker, nothing to the sender.
+        auto out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {102, 105, 107}));
+        QCOMPARE(out.size(), std::size_t{3});
+        const std::size_t answered[] = {2, 5, 7};
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            QVERIFY(out[i].to == kCy);
+            QVERIFY(!out[i].forwarded);
+            QVERIFY(out[i].bytes == bobPackets[answered[i]]);
+        }
+        QCOMPARE(stats.nacksReceived, std::uint64_t{3});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{3});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{0});
+
+        // Partly cached: the rest goes to the sender as a NACK naming just those.
+        out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {103, 110, 111}));
+        QCOMPARE(out.size(), std::size_t{2});
+        auto toCy = to(out, kCy);
+        QCOMPARE(toCy.size(), std::size_t{1});
+        QVERIFY(toCy[0].bytes == bobPackets[3]);
+        auto toBob = to(out, kBob);
+        QCOMPARE(toBob.size(), std::size_t{1});
+        QVERIFY(!toBob[0].forwarded); // a NACK the relay wrote, not Cy's
+        auto nack = parseNack(toBob[0].bytes);
+        QVERIFY(nack);
+        QCOMPARE(nack->senderSsrc, kCyVideo);
+        QCOMPARE(nack->mediaSsrc, kBobVideo);
+        QVERIFY((nack->sequences == std::vector<std::uint16_t>{110, 111}));
+        QCOMPARE(stats.nacksReceived, std::uint64_t{6});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{4});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{2});
+
+        // Nothing cached: all of it to the sender, nothing to the asker.
+        out = h.deliver(kAnn, nackBytes(kAnnVideo, kBobVideo, {200, 216, 300}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kBob);
+        nack = parseNack(out[0].bytes);
+        QVERIFY(nack);
+        QCOMPARE(nack->senderSsrc, kAnnVideo);
+        QVERIFY((nack->sequences == std::vector<std::uint16_t>{200, 216, 300}));
+        QCOMPARE(stats.nacksReceived, std::uint64_t{9});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{4});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{5});
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{0});
+    }
+
+    void pliGoesToTheOwnerAndIsCoalesced() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto& stats = h.core.stats();
+        const auto pliFromCy = pliBytes(kCyVideo, kBobVideo);
+        const auto pliFromAnn = pliBytes(kAnnVideo, kBobVideo);
+
+        auto out = h.deliver(kCy, pliFromCy);
+        QVERIFY(forwardedTo(out, pliFromCy, {kBob})); // not to Ann
+        QVERIFY(out[0].source == pliFromCy.data());
+        QCOMPARE(stats.plisForwarded, std::uint64_t{1});
+
+        // Within kPliCoalesce: Bob's key frame is on its way already.
+        h.clock.advance(kPliCoalesce - std::chrono::milliseconds(1));
+        QVERIFY(h.deliver(kAnn, pliFromAnn).empty());
+        QVERIFY(h.deliver(kCy, pliFromCy).empty());
+        QCOMPARE(stats.plisCoalesced, std::uint64_t{2});
+        // Each stream has its own window.
+        const auto pliForCy = pliBytes(kBobVideo, kCyVideo);
+        QVERIFY(forwardedTo(h.deliver(kBob, pliForCy), pliForCy, {kCy}));
+        QCOMPARE(stats.plisForwarded, std::uint64_t{2});
+
+        // kPliCoalesce after the forwarded one: passed on, and the window starts again.
+        h.clock.advance(std::chrono::milliseconds(1));
+        QVERIFY(forwardedTo(h.deliver(kAnn, pliFromAnn), pliFromAnn, {kBob}));
+        h.clock.advance(kPliCoalesce - std::chrono::milliseconds(1));
+        QVERIFY(h.deliver(kCy, pliFromCy).empty());
+        h.clock.advance(std::chrono::milliseconds(1));
+        QVERIFY(forwardedTo(h.deliver(kCy, pliFromCy), pliFromCy, {kBob}));
+        QCOMPARE(stats.plisForwarded, std::uint64_t{4});
+        QCOMPARE(stats.plisCoalesced, std::uint64_t{3});
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{0});
     }
 
     // --- Keepalive, leave, time-outs --------------------------------------------------------
