@@ -228,6 +228,13 @@ std::vector<std::uint8_t> senderReportBytes(std::uint32_t ssrc) {
     return buffer;
 }
 
+std::vector<std::uint8_t> concat(const std::vector<std::uint8_t>& a,
+                                 const std::vector<std::uint8_t>& b) {
+    std::vector<std::uint8_t> out(a);
+    out.insert(out.end(), b.begin(), b.end());
+    return out;
+}
+
 /// True if `sent` is exactly one forward() of `bytes` to each of `receivers` and nothing else.
 bool forwardedTo(const std::vector<Sent>& sent, const std::vector<std::uint8_t>& bytes,
                  std::initializer_list<SocketAddress> receivers) {
@@ -871,6 +878,104 @@ private slots:
         QCOMPARE(stats.plisForwarded, std::uint64_t{4});
         QCOMPARE(stats.plisCoalesced, std::uint64_t{3});
         QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{0});
+    }
+
+    void unroutableFeedbackIsDroppedAndLeaksNothing() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+        std::vector<std::vector<std::uint8_t>> bobPackets;
+        std::vector<std::vector<std::uint8_t>> annPackets;
+        for (std::uint16_t seq = 1; seq <= 5; ++seq) { // every cache holds seq 1..5
+            bobPackets.push_back(videoRtp(kBobVideo, seq));
+            annPackets.push_back(videoRtp(kAnnVideo, seq));
+            (void)h.deliver(kBob, bobPackets.back());
+            (void)h.deliver(kCy, videoRtp(kCyVideo, seq));
+            (void)h.deliver(kAnn, annPackets.back());
+        }
+
+        struct Case {
+            SocketAddress from;
+            std::vector<std::uint8_t> bytes;
+            const char* what;
+        };
+        const Case cases[] = {
+            {kCy, nackBytes(kCyVideo, 0xDEAD, {1, 2}), "NACK for an unknown SSRC"},
+            {kCy, pliBytes(kCyVideo, 0xDEAD), "PLI for an unknown SSRC"},
+            {kBob, nackBytes(kBobVideo, kBobVideo, {1, 2, 3}), "NACK for the asker's own"},
+            {kBob, pliBytes(kBobVideo, kBobVideo), "PLI for the asker's own"},
+            {kCy, nackBytes(kCyVideo, kBobVideo, {1, 2, 3, 4, 5, 99}),
+             "member's NACK for another member's video"},
+            {kCy, pliBytes(kCyVideo, kBobVideo), "member's PLI for another member's video"},
+            {kBob, nackBytes(kBobVideo, kCyAudio, {1}), "NACK for an audio stream"},
+        };
+        std::uint64_t dropped = 0;
+        for (const auto& c : cases) {
+            QVERIFY2(h.deliver(c.from, c.bytes).empty(), c.what);
+            QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), ++dropped);
+        }
+        QCOMPARE(stats.nacksReceived, std::uint64_t{0});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{0});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{0});
+        QCOMPARE(stats.plisForwarded, std::uint64_t{0});
+        QCOMPARE(stats.plisCoalesced, std::uint64_t{0});
+
+        // Where the stream may go, the same feedback is routed: the admin asks for a
+        // member's video, a member for the admin's.
+        auto out = h.deliver(kAnn, nackBytes(kAnnVideo, kBobVideo, {3}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kAnn && out[0].bytes == bobPackets[2]);
+        out = h.deliver(kBob, nackBytes(kBobVideo, kAnnVideo, {4}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kBob && out[0].bytes == annPackets[3]);
+        const auto pliForAnn = pliBytes(kCyVideo, kAnnVideo);
+        QVERIFY(forwardedTo(h.deliver(kCy, pliForAnn), pliForAnn, {kAnn}));
+        const auto pliForCy = pliBytes(kAnnVideo, kCyVideo);
+        QVERIFY(forwardedTo(h.deliver(kAnn, pliForCy), pliForCy, {kCy}));
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), dropped);
+    }
+
+    void senderReportsFollowThePrivateViewRule() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+        const auto bobVideoReport = senderReportBytes(kBobVideo);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobVideoReport), bobVideoReport, {kAnn}));
+        QCOMPARE(stats.videoWithheld, std::uint64_t{1});
+        const auto bobAudioReport = senderReportBytes(kBobAudio);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobAudioReport), bobAudioReport, {kAnn, kCy}));
+        const auto annVideoReport = senderReportBytes(kAnnVideo);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annVideoReport), annVideoReport, {kBob, kCy}));
+        QCOMPARE(stats.videoWithheld, std::uint64_t{1});
+
+        // SR + PLI in one datagram: each packet is routed on its own, as a part of the
+        // received bytes.
+        const auto annCompound = concat(annVideoReport, pliBytes(kAnnVideo, kBobVideo));
+        auto out = h.deliver(kAnn, annCompound);
+        QCOMPARE(out.size(), std::size_t{3});
+        auto toBob = to(out, kBob);
+        QCOMPARE(toBob.size(), std::size_t{2});
+        QVERIFY(toBob[0].forwarded && toBob[0].bytes == annVideoReport);
+        QVERIFY(toBob[0].source == annCompound.data());
+        QVERIFY(toBob[1].forwarded && toBob[1].bytes == pliBytes(kAnnVideo, kBobVideo));
+        QVERIFY(toBob[1].source == annCompound.data() + annVideoReport.size());
+        auto toCy = to(out, kCy);
+        QCOMPARE(toCy.size(), std::size_t{1});
+        QVERIFY(toCy[0].bytes == annVideoReport);
+
+        const auto bobCompound = concat(bobVideoReport, pliBytes(kBobVideo, kAnnVideo));
+        out = h.deliver(kBob, bobCompound);
+        QCOMPARE(out.size(), std::size_t{2}); // both to Ann, the SR withheld from Cy
+        QVERIFY(to(out, kAnn).size() == 2);
+        QCOMPARE(stats.videoWithheld, std::uint64_t{2});
+        QCOMPARE(stats.plisForwarded, std::uint64_t{2});
+
+        // A PLI that may not pass takes nothing else of its datagram with it.
+        const auto cyAudioReport = senderReportBytes(kCyAudio);
+        out = h.deliver(kCy, concat(cyAudioReport, pliBytes(kCyVideo, kBobVideo)));
+        QVERIFY(forwardedTo(out, cyAudioReport, {kAnn, kBob}));
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{1});
+        QCOMPARE(stats.plisForwarded, std::uint64_t{2});
     }
 
     // --- Keepalive, leave, time-outs --------------------------------------------------------
