@@ -978,6 +978,62 @@ private slots:
         QCOMPARE(stats.plisForwarded, std::uint64_t{2});
     }
 
+    void videoForwardingAllocatesNothing() {
+        Harness h;
+        auto created = h.create(addr(200), 1, kPrivateView);
+        QVERIFY(created);
+        // Participant 0 is the admin, 1..9 members: each member's video goes to the admin
+        // only, the admin's to all nine.
+        constexpr std::size_t kPeople = 10;
+        constexpr std::uint16_t kSeqs = 16;
+        std::vector<SocketAddress> people;
+        std::vector<std::vector<std::vector<std::uint8_t>>> packets(kPeople);
+        for (std::size_t i = 0; i < kPeople; ++i) {
+            people.push_back(addr(static_cast<std::uint8_t>(i + 1)));
+            const auto secret =
+                i == 0 ? std::optional(created->adminSecret) : std::optional<wire::AdminSecret>();
+            QVERIFY(joinWithVideo(h, people[i], created->conferenceId, "P" + std::to_string(i),
+                                  0x100 + static_cast<std::uint32_t>(i),
+                                  0x200 + static_cast<std::uint32_t>(i), secret));
+            for (std::uint16_t seq = 0; seq < kSeqs; ++seq)
+                packets[i].push_back(videoRtp(0x200 + static_cast<std::uint32_t>(i), seq, 1000));
+        }
+        const auto nack = nackBytes(0x200, 0x201, {0}); // admin asks for member 1's seq 0
+        const auto pli = pliBytes(0x200, 0x201);
+        const auto report = senderReportBytes(0x205); // member 5's video: to the admin only
+        CountingSink sink;
+        const auto now = h.clock.now();
+        // Warm up every path once (the PLI opens a coalescing window that `now` never leaves).
+        for (std::size_t i = 0; i < kPeople; ++i)
+            h.core.onDatagram(people[i], packets[i][0], now, sink);
+        h.core.onDatagram(people[0], nack, now, sink);
+        h.core.onDatagram(people[0], pli, now, sink);
+        h.core.onDatagram(people[5], report, now, sink);
+        sink.forwarded = 0;
+        sink.sent = 0;
+        const auto coalescedBefore = h.core.stats().plisCoalesced;
+        g_allocations = 0;
+        g_countAllocations = true;
+        for (int n = 0; n < 10000; ++n) {
+            const auto s = static_cast<std::size_t>(n % 10);
+            const auto seq = static_cast<std::size_t>((n / 10) % kSeqs);
+            h.core.onDatagram(people[s], packets[s][seq], now, sink);
+            if (n % 100 == 49)
+                h.core.onDatagram(people[5], report, now, sink);
+            if (n % 100 == 99) {
+                h.core.onDatagram(people[0], nack, now, sink);
+                h.core.onDatagram(people[0], pli, now, sink);
+            }
+        }
+        g_countAllocations = false;
+        QCOMPARE(g_allocations.load(), std::uint64_t{0});
+        // 1000 rounds of 9 (admin) + 9 x 1 (members), plus 100 reports to the admin.
+        QCOMPARE(sink.forwarded, std::uint64_t{18000 + 100});
+        QCOMPARE(sink.sent, std::uint64_t{100}); // the retransmissions from the cache
+        QCOMPARE(h.core.stats().plisCoalesced - coalescedBefore, std::uint64_t{100});
+        QCOMPARE(h.core.stats().droppedTotal(), std::uint64_t{0});
+    }
+
     // --- Keepalive, leave, time-outs --------------------------------------------------------
 
     void pingIsAnsweredWithPong() {
