@@ -1,12 +1,16 @@
 // RelayCore without sockets: address validation, create/join/leave, roles, roster delivery,
-// forwarding policy, time-outs, lifetime, persistence hooks, hostile input, and the
+// forwarding policy, video (private view, NACK answers from the cache, PLI coalescing,
+// feedback routing), time-outs, lifetime, persistence hooks, hostile input, and the
 // allocation-free forwarding path.
+
+#include "diyuma/wire/RtcpFeedback.h"
 
 #include "RelayTestHarness.h"
 
 #include <QtTest/QtTest>
 #include <atomic>
 #include <cstdlib>
+#include <initializer_list>
 #include <new>
 #include <random>
 
@@ -121,6 +125,148 @@ std::vector<std::uint8_t> withHeader(std::uint8_t version, std::uint8_t type,
     b[6] = static_cast<std::uint8_t>(requestId >> 8);
     b[7] = static_cast<std::uint8_t>(requestId);
     return b;
+}
+
+// --- Video ------------------------------------------------------------------------------
+
+/// RelayCore::kPliCoalesce (private there): PLIs for one stream within this time of the last
+/// one forwarded are not passed on.
+constexpr auto kPliCoalesce = std::chrono::milliseconds(200);
+constexpr auto kPrivateView = static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
+
+// The trio of joinTrio(): Ann is the admin, Bob and Cy are members; each announces one audio
+// and one video stream.
+const SocketAddress kAnn = addr(1);
+const SocketAddress kBob = addr(2);
+const SocketAddress kCy = addr(3);
+constexpr std::uint32_t kAnnAudio = 0xA0;
+constexpr std::uint32_t kAnnVideo = 0xA1;
+constexpr std::uint32_t kBobAudio = 0xB0;
+constexpr std::uint32_t kBobVideo = 0xB1;
+constexpr std::uint32_t kCyAudio = 0xC0;
+constexpr std::uint32_t kCyVideo = 0xC1;
+
+/// Hello + Join announcing an audio and a video stream; true if Joined came back.
+bool joinWithVideo(Harness& h, const SocketAddress& from, std::uint64_t conferenceId,
+                   const std::string& name, std::uint32_t audioSsrc, std::uint32_t videoSsrc,
+                   const std::optional<wire::AdminSecret>& secret = std::nullopt) {
+    auto cookie = h.cookieFor(from);
+    if (!cookie)
+        return false;
+    auto join = h.joinMessage(*cookie, conferenceId, name, audioSsrc, secret);
+    join.streams.items[1] = wire::StreamInfo{videoSsrc, wire::MediaKind::Video, 0};
+    join.streams.count = 2;
+    for (const auto& s : h.deliver(from, wire::ControlMessage{2, join})) {
+        if (s.to == from && s.as<wire::JoinedMsg>())
+            return true;
+    }
+    return false;
+}
+
+/// A conference with `flags` that Ann (with the admin proof), Bob and Cy join in that order.
+bool joinTrio(Harness& h, std::uint32_t flags) {
+    auto created = h.create(addr(9), 1, flags);
+    return created && created->flags == flags &&
+           joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
+                         created->adminSecret) &&
+           joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo) &&
+           joinWithVideo(h, kCy, created->conferenceId, "Cy", kCyAudio, kCyVideo);
+}
+
+/// A VP8 RTP packet whose payload depends on `seq`, so every packet's bytes are its own.
+std::vector<std::uint8_t> videoRtp(std::uint32_t ssrc, std::uint16_t seq,
+                                   std::size_t payloadBytes = 300) {
+    std::vector<std::uint8_t> payload(payloadBytes);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        payload[i] = static_cast<std::uint8_t>(seq * 7u + i);
+    wire::RtpHeaderFields header;
+    header.payloadType = wire::kVp8PayloadType;
+    header.marker = seq % 3 == 2;
+    header.sequence = seq;
+    header.timestamp = (seq / 3u) * 3000u;
+    header.ssrc = ssrc;
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    auto out = wire::writeRtp(header, payload, buffer);
+    if (out.empty())
+        qFatal("test RTP did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> nackBytes(std::uint32_t senderSsrc, std::uint32_t mediaSsrc,
+                                    const std::vector<std::uint16_t>& lost) {
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    std::size_t covered = 0;
+    auto out = wire::writeNack(senderSsrc, mediaSsrc, lost, buffer, covered);
+    if (out.empty() || covered != lost.size())
+        qFatal("test NACK did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> pliBytes(std::uint32_t senderSsrc, std::uint32_t mediaSsrc) {
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    auto out = wire::writePli(senderSsrc, mediaSsrc, buffer);
+    if (out.empty())
+        qFatal("test PLI did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> senderReportBytes(std::uint32_t ssrc) {
+    wire::SenderReport report;
+    report.ssrc = ssrc;
+    report.ntpTimestamp = wire::ntpFromUnixMs(1'700'000'000'000);
+    report.rtpTimestamp = 90000;
+    report.packetCount = 10;
+    report.octetCount = 3000;
+    std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+    auto out = wire::writeSenderReport(report, buffer);
+    if (out.empty())
+        qFatal("test SR did not encode");
+    buffer.resize(out.size());
+    return buffer;
+}
+
+std::vector<std::uint8_t> concat(const std::vector<std::uint8_t>& a,
+                                 const std::vector<std::uint8_t>& b) {
+    std::vector<std::uint8_t> out(a);
+    out.insert(out.end(), b.begin(), b.end());
+    return out;
+}
+
+/// True if `sent` is exactly one forward() of `bytes` to each of `receivers` and nothing else.
+bool forwardedTo(const std::vector<Sent>& sent, const std::vector<std::uint8_t>& bytes,
+                 std::initializer_list<SocketAddress> receivers) {
+    if (sent.size() != receivers.size())
+        return false;
+    for (const auto& receiver : receivers) {
+        const auto copies = to(sent, receiver);
+        if (copies.size() != 1 || !copies[0].forwarded || copies[0].bytes != bytes)
+            return false;
+    }
+    return true;
+}
+
+/// A datagram that is exactly one NACK: its SSRCs and the sequence numbers it names.
+struct NackContent {
+    std::uint32_t senderSsrc = 0;
+    std::uint32_t mediaSsrc = 0;
+    std::vector<std::uint16_t> sequences;
+};
+std::optional<NackContent> parseNack(std::span<const std::uint8_t> bytes) {
+    wire::RtcpReader reader(bytes);
+    wire::RtcpPacket packet;
+    wire::FeedbackSsrcs ssrcs;
+    if (!reader.next(packet) || !wire::isNack(packet) || !wire::parseFeedbackSsrcs(packet, ssrcs))
+        return std::nullopt;
+    NackContent nack{ssrcs.sender, ssrcs.media, {}};
+    if (!wire::forEachNackedSequence(packet,
+                                     [&](std::uint16_t seq) { nack.sequences.push_back(seq); }))
+        return std::nullopt;
+    if (reader.next(packet)) // nothing may follow it
+        return std::nullopt;
+    return nack;
 }
 
 } // namespace
@@ -564,6 +710,328 @@ private slots:
         QCOMPARE(g_allocations.load(), std::uint64_t{0});
         QCOMPARE(sink.forwarded, std::uint64_t{90000});
         QCOMPARE(sink.sent, std::uint64_t{0});
+    }
+
+    // --- Video forwarding -------------------------------------------------------------------
+
+    void privateViewSendsMembersVideoToAdminsOnly() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+
+        const auto bobVideo = videoRtp(kBobVideo, 1);
+        auto out = h.deliver(kBob, bobVideo);
+        QVERIFY(forwardedTo(out, bobVideo, {kAnn})); // never to Cy
+        QVERIFY(out[0].source == bobVideo.data());   // the received bytes, not a copy
+        QCOMPARE(stats.videoWithheld, std::uint64_t{1});
+        const auto cyVideo = videoRtp(kCyVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kCy, cyVideo), cyVideo, {kAnn}));
+        QCOMPARE(stats.videoWithheld, std::uint64_t{2});
+
+        // The admin's video reaches everyone.
+        const auto annVideo = videoRtp(kAnnVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annVideo), annVideo, {kBob, kCy}));
+        // Audio is not private.
+        const auto bobAudio = rtpBytes(kBobAudio, 1);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobAudio), bobAudio, {kAnn, kCy}));
+        const auto cyAudio = rtpBytes(kCyAudio, 1);
+        QVERIFY(forwardedTo(h.deliver(kCy, cyAudio), cyAudio, {kAnn, kBob}));
+        const auto annAudio = rtpBytes(kAnnAudio, 1);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annAudio), annAudio, {kBob, kCy}));
+
+        QCOMPARE(stats.videoWithheld, std::uint64_t{2});
+        QCOMPARE(stats.rtpForwarded, std::uint64_t{6});
+        QCOMPARE(stats.forwardedPackets, std::uint64_t{1 + 1 + 2 + 2 + 2 + 2});
+        QCOMPARE(stats.droppedTotal(), std::uint64_t{0});
+    }
+
+    void withoutPrivateViewEveryoneGetsEveryonesVideo() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto bobVideo = videoRtp(kBobVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobVideo), bobVideo, {kAnn, kCy}));
+        const auto cyVideo = videoRtp(kCyVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kCy, cyVideo), cyVideo, {kAnn, kBob}));
+        const auto annVideo = videoRtp(kAnnVideo, 1);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annVideo), annVideo, {kBob, kCy}));
+        const auto bobReport = senderReportBytes(kBobVideo);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobReport), bobReport, {kAnn, kCy}));
+        QCOMPARE(h.core.stats().videoWithheld, std::uint64_t{0});
+        QCOMPARE(h.core.stats().rtpForwarded, std::uint64_t{3});
+    }
+
+    void unannouncedSsrcIsNotForwarded() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+        // An SSRC nobody announced, audio or video.
+        QVERIFY(h.deliver(kBob, videoRtp(0xB9, 5)).empty());
+        QVERIFY(h.deliver(kBob, rtpBytes(0xB9, 5)).empty());
+        // Another participant's SSRC: passing it would carry Bob's video past private view as
+        // if it were the admin's.
+        QVERIFY(h.deliver(kBob, videoRtp(kAnnVideo, 7)).empty());
+        QVERIFY(h.deliver(kCy, videoRtp(kBobVideo, 7)).empty());
+        QCOMPARE(stats.drops(DropReason::UnannouncedSsrc), std::uint64_t{4});
+        QCOMPARE(stats.rtpForwarded, std::uint64_t{0});
+        QCOMPARE(stats.forwardedPackets, std::uint64_t{0});
+        QCOMPARE(stats.videoWithheld, std::uint64_t{0});
+
+        // None of them went into a cache: a NACK for the spoofed packet goes to the real
+        // owner as a NACK instead of being answered with Bob's bytes.
+        auto out = h.deliver(kCy, nackBytes(kCyVideo, kAnnVideo, {7}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kAnn);
+        auto nack = parseNack(out[0].bytes);
+        QVERIFY(nack);
+        QVERIFY(nack->sequences == std::vector<std::uint16_t>{7});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{0});
+
+        // The announced stream still passes.
+        const auto bobVideo = videoRtp(kBobVideo, 8);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobVideo), bobVideo, {kAnn}));
+    }
+
+    void nackIsAnsweredFromTheRelayCache() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto& stats = h.core.stats();
+        std::vector<std::vector<std::uint8_t>> bobPackets; // seq 100 + index
+        for (std::uint16_t seq = 100; seq < 110; ++seq) {
+            bobPackets.push_back(videoRtp(kBobVideo, seq));
+            QCOMPARE(h.deliver(kBob, bobPackets.back()).size(), std::size_t{2});
+        }
+
+        // All cached: the very packets go back to the asker, nothing to the sender.
+        auto out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {102, 105, 107}));
+        QCOMPARE(out.size(), std::size_t{3});
+        const std::size_t answered[] = {2, 5, 7};
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            QVERIFY(out[i].to == kCy);
+            QVERIFY(!out[i].forwarded);
+            QVERIFY(out[i].bytes == bobPackets[answered[i]]);
+        }
+        QCOMPARE(stats.nacksReceived, std::uint64_t{3});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{3});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{0});
+
+        // Partly cached: the rest goes to the sender as a NACK naming just those.
+        out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {103, 110, 111}));
+        QCOMPARE(out.size(), std::size_t{2});
+        auto toCy = to(out, kCy);
+        QCOMPARE(toCy.size(), std::size_t{1});
+        QVERIFY(toCy[0].bytes == bobPackets[3]);
+        auto toBob = to(out, kBob);
+        QCOMPARE(toBob.size(), std::size_t{1});
+        QVERIFY(!toBob[0].forwarded); // a NACK the relay wrote, not Cy's
+        auto nack = parseNack(toBob[0].bytes);
+        QVERIFY(nack);
+        QCOMPARE(nack->senderSsrc, kCyVideo);
+        QCOMPARE(nack->mediaSsrc, kBobVideo);
+        QVERIFY((nack->sequences == std::vector<std::uint16_t>{110, 111}));
+        QCOMPARE(stats.nacksReceived, std::uint64_t{6});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{4});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{2});
+
+        // Nothing cached: all of it to the sender, nothing to the asker.
+        out = h.deliver(kAnn, nackBytes(kAnnVideo, kBobVideo, {200, 216, 300}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kBob);
+        nack = parseNack(out[0].bytes);
+        QVERIFY(nack);
+        QCOMPARE(nack->senderSsrc, kAnnVideo);
+        QVERIFY((nack->sequences == std::vector<std::uint16_t>{200, 216, 300}));
+        QCOMPARE(stats.nacksReceived, std::uint64_t{9});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{4});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{5});
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{0});
+    }
+
+    void pliGoesToTheOwnerAndIsCoalesced() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto& stats = h.core.stats();
+        const auto pliFromCy = pliBytes(kCyVideo, kBobVideo);
+        const auto pliFromAnn = pliBytes(kAnnVideo, kBobVideo);
+
+        auto out = h.deliver(kCy, pliFromCy);
+        QVERIFY(forwardedTo(out, pliFromCy, {kBob})); // not to Ann
+        QVERIFY(out[0].source == pliFromCy.data());
+        QCOMPARE(stats.plisForwarded, std::uint64_t{1});
+
+        // Within kPliCoalesce: Bob's key frame is on its way already.
+        h.clock.advance(kPliCoalesce - std::chrono::milliseconds(1));
+        QVERIFY(h.deliver(kAnn, pliFromAnn).empty());
+        QVERIFY(h.deliver(kCy, pliFromCy).empty());
+        QCOMPARE(stats.plisCoalesced, std::uint64_t{2});
+        // Each stream has its own window.
+        const auto pliForCy = pliBytes(kBobVideo, kCyVideo);
+        QVERIFY(forwardedTo(h.deliver(kBob, pliForCy), pliForCy, {kCy}));
+        QCOMPARE(stats.plisForwarded, std::uint64_t{2});
+
+        // kPliCoalesce after the forwarded one: passed on, and the window starts again.
+        h.clock.advance(std::chrono::milliseconds(1));
+        QVERIFY(forwardedTo(h.deliver(kAnn, pliFromAnn), pliFromAnn, {kBob}));
+        h.clock.advance(kPliCoalesce - std::chrono::milliseconds(1));
+        QVERIFY(h.deliver(kCy, pliFromCy).empty());
+        h.clock.advance(std::chrono::milliseconds(1));
+        QVERIFY(forwardedTo(h.deliver(kCy, pliFromCy), pliFromCy, {kBob}));
+        QCOMPARE(stats.plisForwarded, std::uint64_t{4});
+        QCOMPARE(stats.plisCoalesced, std::uint64_t{3});
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{0});
+    }
+
+    void unroutableFeedbackIsDroppedAndLeaksNothing() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+        std::vector<std::vector<std::uint8_t>> bobPackets;
+        std::vector<std::vector<std::uint8_t>> annPackets;
+        for (std::uint16_t seq = 1; seq <= 5; ++seq) { // every cache holds seq 1..5
+            bobPackets.push_back(videoRtp(kBobVideo, seq));
+            annPackets.push_back(videoRtp(kAnnVideo, seq));
+            (void)h.deliver(kBob, bobPackets.back());
+            (void)h.deliver(kCy, videoRtp(kCyVideo, seq));
+            (void)h.deliver(kAnn, annPackets.back());
+        }
+
+        struct Case {
+            SocketAddress from;
+            std::vector<std::uint8_t> bytes;
+            const char* what;
+        };
+        const Case cases[] = {
+            {kCy, nackBytes(kCyVideo, 0xDEAD, {1, 2}), "NACK for an unknown SSRC"},
+            {kCy, pliBytes(kCyVideo, 0xDEAD), "PLI for an unknown SSRC"},
+            {kBob, nackBytes(kBobVideo, kBobVideo, {1, 2, 3}), "NACK for the asker's own"},
+            {kBob, pliBytes(kBobVideo, kBobVideo), "PLI for the asker's own"},
+            {kCy, nackBytes(kCyVideo, kBobVideo, {1, 2, 3, 4, 5, 99}),
+             "member's NACK for another member's video"},
+            {kCy, pliBytes(kCyVideo, kBobVideo), "member's PLI for another member's video"},
+            {kBob, nackBytes(kBobVideo, kCyAudio, {1}), "NACK for an audio stream"},
+        };
+        std::uint64_t dropped = 0;
+        for (const auto& c : cases) {
+            QVERIFY2(h.deliver(c.from, c.bytes).empty(), c.what);
+            QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), ++dropped);
+        }
+        QCOMPARE(stats.nacksReceived, std::uint64_t{0});
+        QCOMPARE(stats.retransmissionsSent, std::uint64_t{0});
+        QCOMPARE(stats.nacksForwarded, std::uint64_t{0});
+        QCOMPARE(stats.plisForwarded, std::uint64_t{0});
+        QCOMPARE(stats.plisCoalesced, std::uint64_t{0});
+
+        // Where the stream may go, the same feedback is routed: the admin asks for a
+        // member's video, a member for the admin's.
+        auto out = h.deliver(kAnn, nackBytes(kAnnVideo, kBobVideo, {3}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kAnn && out[0].bytes == bobPackets[2]);
+        out = h.deliver(kBob, nackBytes(kBobVideo, kAnnVideo, {4}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kBob && out[0].bytes == annPackets[3]);
+        const auto pliForAnn = pliBytes(kCyVideo, kAnnVideo);
+        QVERIFY(forwardedTo(h.deliver(kCy, pliForAnn), pliForAnn, {kAnn}));
+        const auto pliForCy = pliBytes(kAnnVideo, kCyVideo);
+        QVERIFY(forwardedTo(h.deliver(kAnn, pliForCy), pliForCy, {kCy}));
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), dropped);
+    }
+
+    void senderReportsFollowThePrivateViewRule() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        const auto& stats = h.core.stats();
+        const auto bobVideoReport = senderReportBytes(kBobVideo);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobVideoReport), bobVideoReport, {kAnn}));
+        QCOMPARE(stats.videoWithheld, std::uint64_t{1});
+        const auto bobAudioReport = senderReportBytes(kBobAudio);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobAudioReport), bobAudioReport, {kAnn, kCy}));
+        const auto annVideoReport = senderReportBytes(kAnnVideo);
+        QVERIFY(forwardedTo(h.deliver(kAnn, annVideoReport), annVideoReport, {kBob, kCy}));
+        QCOMPARE(stats.videoWithheld, std::uint64_t{1});
+
+        // SR + PLI in one datagram: each packet is routed on its own, as a part of the
+        // received bytes.
+        const auto annCompound = concat(annVideoReport, pliBytes(kAnnVideo, kBobVideo));
+        auto out = h.deliver(kAnn, annCompound);
+        QCOMPARE(out.size(), std::size_t{3});
+        auto toBob = to(out, kBob);
+        QCOMPARE(toBob.size(), std::size_t{2});
+        QVERIFY(toBob[0].forwarded && toBob[0].bytes == annVideoReport);
+        QVERIFY(toBob[0].source == annCompound.data());
+        QVERIFY(toBob[1].forwarded && toBob[1].bytes == pliBytes(kAnnVideo, kBobVideo));
+        QVERIFY(toBob[1].source == annCompound.data() + annVideoReport.size());
+        auto toCy = to(out, kCy);
+        QCOMPARE(toCy.size(), std::size_t{1});
+        QVERIFY(toCy[0].bytes == annVideoReport);
+
+        const auto bobCompound = concat(bobVideoReport, pliBytes(kBobVideo, kAnnVideo));
+        out = h.deliver(kBob, bobCompound);
+        QCOMPARE(out.size(), std::size_t{2}); // both to Ann, the SR withheld from Cy
+        QVERIFY(to(out, kAnn).size() == 2);
+        QCOMPARE(stats.videoWithheld, std::uint64_t{2});
+        QCOMPARE(stats.plisForwarded, std::uint64_t{2});
+
+        // A PLI that may not pass takes nothing else of its datagram with it.
+        const auto cyAudioReport = senderReportBytes(kCyAudio);
+        out = h.deliver(kCy, concat(cyAudioReport, pliBytes(kCyVideo, kBobVideo)));
+        QVERIFY(forwardedTo(out, cyAudioReport, {kAnn, kBob}));
+        QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{1});
+        QCOMPARE(stats.plisForwarded, std::uint64_t{2});
+    }
+
+    void videoForwardingAllocatesNothing() {
+        Harness h;
+        auto created = h.create(addr(200), 1, kPrivateView);
+        QVERIFY(created);
+        // Participant 0 is the admin, 1..9 members: each member's video goes to the admin
+        // only, the admin's to all nine.
+        constexpr std::size_t kPeople = 10;
+        constexpr std::uint16_t kSeqs = 16;
+        std::vector<SocketAddress> people;
+        std::vector<std::vector<std::vector<std::uint8_t>>> packets(kPeople);
+        for (std::size_t i = 0; i < kPeople; ++i) {
+            people.push_back(addr(static_cast<std::uint8_t>(i + 1)));
+            const auto secret =
+                i == 0 ? std::optional(created->adminSecret) : std::optional<wire::AdminSecret>();
+            QVERIFY(joinWithVideo(h, people[i], created->conferenceId, "P" + std::to_string(i),
+                                  0x100 + static_cast<std::uint32_t>(i),
+                                  0x200 + static_cast<std::uint32_t>(i), secret));
+            for (std::uint16_t seq = 0; seq < kSeqs; ++seq)
+                packets[i].push_back(videoRtp(0x200 + static_cast<std::uint32_t>(i), seq, 1000));
+        }
+        const auto nack = nackBytes(0x200, 0x201, {0}); // admin asks for member 1's seq 0
+        const auto pli = pliBytes(0x200, 0x201);
+        const auto report = senderReportBytes(0x205); // member 5's video: to the admin only
+        CountingSink sink;
+        const auto now = h.clock.now();
+        // Warm up every path once (the PLI opens a coalescing window that `now` never leaves).
+        for (std::size_t i = 0; i < kPeople; ++i)
+            h.core.onDatagram(people[i], packets[i][0], now, sink);
+        h.core.onDatagram(people[0], nack, now, sink);
+        h.core.onDatagram(people[0], pli, now, sink);
+        h.core.onDatagram(people[5], report, now, sink);
+        sink.forwarded = 0;
+        sink.sent = 0;
+        const auto coalescedBefore = h.core.stats().plisCoalesced;
+        g_allocations = 0;
+        g_countAllocations = true;
+        for (int n = 0; n < 10000; ++n) {
+            const auto s = static_cast<std::size_t>(n % 10);
+            const auto seq = static_cast<std::size_t>((n / 10) % kSeqs);
+            h.core.onDatagram(people[s], packets[s][seq], now, sink);
+            if (n % 100 == 49)
+                h.core.onDatagram(people[5], report, now, sink);
+            if (n % 100 == 99) {
+                h.core.onDatagram(people[0], nack, now, sink);
+                h.core.onDatagram(people[0], pli, now, sink);
+            }
+        }
+        g_countAllocations = false;
+        QCOMPARE(g_allocations.load(), std::uint64_t{0});
+        // 1000 rounds of 9 (admin) + 9 x 1 (members), plus 100 reports to the admin.
+        QCOMPARE(sink.forwarded, std::uint64_t{18000 + 100});
+        QCOMPARE(sink.sent, std::uint64_t{100}); // the retransmissions from the cache
+        QCOMPARE(h.core.stats().plisCoalesced - coalescedBefore, std::uint64_t{100});
+        QCOMPARE(h.core.stats().droppedTotal(), std::uint64_t{0});
     }
 
     // --- Keepalive, leave, time-outs --------------------------------------------------------
