@@ -745,6 +745,66 @@ private slots:
         QCOMPARE(stats.droppedTotal(), std::uint64_t{0});
     }
 
+    void adminSwitchesPrivateViewDuringTheCall() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto& stats = h.core.stats();
+        const auto bobEarly = videoRtp(kBobVideo, 10);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobEarly), bobEarly, {kAnn, kCy}));
+
+        // A member may not switch it: NotAdmin, nothing changes, nobody is told.
+        auto out = h.deliver(kBob, wire::ControlMessage{50, wire::SetPrivateViewMsg{true}});
+        QCOMPARE(Harness::errorIn(out, kBob), std::optional(ErrorCode::NotAdmin));
+        QCOMPARE(out.size(), std::size_t{1});
+        QCOMPARE(h.core.conferenceInfo(h.core.conferenceRecords()[0].id)->flags, 0u);
+
+        // The admin switches it on: everyone gets a roster Conference change with the flag,
+        // and every video sender a PLI for its stream (new viewers need a key frame).
+        h.clock.advance(std::chrono::milliseconds(10));
+        out = h.deliver(kAnn, wire::ControlMessage{51, wire::SetPrivateViewMsg{true}});
+        for (const auto& who : {kAnn, kBob, kCy}) {
+            const auto roster = rosterIn(out, who);
+            QCOMPARE(roster.size(), std::size_t{1});
+            QCOMPARE(roster[0].op, wire::RosterOp::Conference);
+            QCOMPARE(roster[0].flags, std::uint8_t{1});
+            QCOMPARE(roster[0].participantId, 0u);
+        }
+        for (const auto& [who, ssrc] : {std::pair{kAnn, kAnnVideo}, std::pair{kBob, kBobVideo},
+                                        std::pair{kCy, kCyVideo}}) {
+            int plis = 0;
+            for (const auto& sent : to(out, who)) {
+                wire::RtcpReader reader(sent.bytes);
+                wire::RtcpPacket packet;
+                wire::FeedbackSsrcs ssrcs;
+                if (reader.next(packet) && wire::isPli(packet) &&
+                    wire::parseFeedbackSsrcs(packet, ssrcs) && ssrcs.media == ssrc)
+                    ++plis;
+            }
+            QCOMPARE(plis, 1);
+        }
+        QCOMPARE(h.core.conferenceInfo(h.core.conferenceRecords()[0].id)->flags, 1u);
+        // A resend of the same wish announces nothing again.
+        QVERIFY(h.deliver(kAnn, wire::ControlMessage{52, wire::SetPrivateViewMsg{true}}).empty());
+
+        // Now Bob's video reaches only the admin.
+        const auto bobPrivate = videoRtp(kBobVideo, 11);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobPrivate), bobPrivate, {kAnn}));
+        // Switched off: Cy sees Bob again, but a NACK for what was cached before the switch
+        // (withheld from Cy) is never answered from the cache, nor passed on.
+        h.clock.advance(std::chrono::milliseconds(10));
+        out = h.deliver(kAnn, wire::ControlMessage{53, wire::SetPrivateViewMsg{false}});
+        QCOMPARE(rosterIn(out, kCy).size(), std::size_t{1});
+        QCOMPARE(rosterIn(out, kCy)[0].flags, std::uint8_t{0});
+        const auto retransmitted = stats.retransmissionsSent;
+        QVERIFY(h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {10, 11})).empty());
+        QCOMPARE(stats.retransmissionsSent, retransmitted);
+        const auto bobOpen = videoRtp(kBobVideo, 12);
+        QVERIFY(forwardedTo(h.deliver(kBob, bobOpen), bobOpen, {kAnn, kCy}));
+        out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {12}));
+        QCOMPARE(out.size(), std::size_t{1});
+        QVERIFY(out[0].to == kCy && out[0].bytes == bobOpen); // cached after the switch: answered
+    }
+
     void withoutPrivateViewEveryoneGetsEveryonesVideo() {
         Harness h;
         QVERIFY(joinTrio(h, 0));

@@ -25,12 +25,16 @@ public:
     void onRosterChanged(const RosterChange& change) override { changes.push_back(change); }
     void onError(const SessionError& error) override { errors.push_back(error); }
     void onConnectionLost(std::string_view reason) override { lost.emplace_back(reason); }
+    void onConferenceFlagsChanged(std::uint32_t flags) override { conferenceFlags.push_back(flags); }
+    void onRequestRefused(const SessionError& error) override { refused.push_back(error); }
 
     std::vector<CreatedConference> created;
     std::vector<JoinInfo> joined;
     std::vector<RosterChange> changes;
     std::vector<SessionError> errors;
     std::vector<std::string> lost;
+    std::vector<std::uint32_t> conferenceFlags;
+    std::vector<SessionError> refused;
 };
 
 constexpr std::uint64_t kConference = 0x0ABCDEF012345678ull;
@@ -335,6 +339,54 @@ private slots:
         QCOMPARE(f.session.roster().count(8), std::size_t{0});
         QCOMPARE(f.listener.changes.back().op, wire::RosterOp::Remove);
         QCOMPARE(f.listener.changes.back().entry.name, std::string("Bob"));
+    }
+
+    void privateViewIsResentUntilTheConferenceShowsIt() {
+        Fixture f;
+        f.join();
+        auto countRequests = [&f](bool enabled) {
+            int n = 0;
+            for (std::size_t i = 0; i < f.transport.sent.size(); ++i) {
+                wire::ControlMessage m;
+                if (f.transport.control(i, m))
+                    if (auto* s = std::get_if<wire::SetPrivateViewMsg>(&m.body);
+                        s && s->enabled == enabled)
+                        ++n;
+            }
+            return n;
+        };
+        f.session.setPrivateView(true);
+        QCOMPARE(countRequests(true), 1); // at once
+        f.step(std::chrono::milliseconds(100));
+        QCOMPARE(countRequests(true), 1);
+        f.step(std::chrono::milliseconds(200));
+        QCOMPARE(countRequests(true), 2); // not confirmed yet: sent again
+
+        wire::RosterMsg conference;
+        conference.seq = 1;
+        conference.op = wire::RosterOp::Conference;
+        conference.flags = static_cast<std::uint8_t>(wire::ConferenceFlags::PrivateView);
+        f.receive(0, conference);
+        QCOMPARE(f.session.conferenceFlags(), 1u);
+        QCOMPARE(f.listener.conferenceFlags, std::vector<std::uint32_t>{1});
+        QVERIFY(f.listener.changes.empty()); // not a participant change
+        QVERIFY(std::holds_alternative<wire::RosterAckMsg>(f.last().body));
+        f.step(std::chrono::milliseconds(600));
+        QCOMPARE(countRequests(true), 2); // confirmed: no more
+        f.receive(0, conference);         // a resend of the same change: acked, not applied
+        QCOMPARE(f.listener.conferenceFlags.size(), std::size_t{1});
+
+        // A member asking is refused by the relay: reported once, not asked again.
+        f.session.setPrivateView(false);
+        QCOMPARE(countRequests(false), 1);
+        f.receive(0, wire::ErrorMsg{wire::ErrorCode::NotAdmin, wire::MessageType::SetPrivateView,
+                                    "only an admin may switch private view"});
+        QCOMPARE(f.listener.refused.size(), std::size_t{1});
+        QCOMPARE(static_cast<int>(f.listener.refused[0].code),
+                 static_cast<int>(SessionErrorCode::NotAdmin));
+        QVERIFY(f.session.joined()); // the call goes on
+        f.step(std::chrono::milliseconds(600));
+        QCOMPARE(countRequests(false), 1);
     }
 
     void muteIsResentUntilOurRosterEntryShowsIt() {
