@@ -377,14 +377,18 @@ void RelayCore::onSetPrivateView(Participant& sender, std::uint32_t requestId,
     for (const auto& participant : conference.participants) {
         queueRoster(*participant, change, now, out);
         // Whoever may now see a stream needs a key frame of it: ask every video sender.
-        for (auto& video : participant->videoStreams) {
-            const auto pli = wire::writePli(0, video.ssrc, m_scratch);
-            out.send(participant->address, pli);
-            video.lastPliAt = now;
-            ++m_stats.plisForwarded;
-        }
+        for (auto& video : participant->videoStreams)
+            requestKeyFrame(*participant, video, now, out);
     }
     saveState();
+}
+
+void RelayCore::requestKeyFrame(const Participant& sender, VideoStream& stream, TimePoint now,
+                                PacketSink& out) {
+    const auto pli = wire::writePli(0, stream.ssrc, m_scratch);
+    out.send(sender.address, pli);
+    stream.lastPliAt = now;
+    ++m_stats.keyFramesRequested;
 }
 
 void RelayCore::handleMalformedControl(const SocketAddress& from, const Participant* sender,
@@ -562,6 +566,14 @@ void RelayCore::onJoin(const SocketAddress& from, Participant* sender, std::uint
     // The newcomer learns everyone, itself included; everyone else learns the newcomer.
     for (const auto& other : conference.participants)
         queueRoster(participant, other->rosterUpsert(), now, out);
+    // Key frame on join: the newcomer can show a stream only from a key frame, so ask every
+    // sender it may watch for one now rather than after its own PLI's round trip.
+    for (const auto& other : conference.participants) {
+        if (other.get() == &participant || !conference.mayReceiveVideo(*other, participant))
+            continue;
+        for (auto& video : other->videoStreams)
+            requestKeyFrame(*other, video, now, out);
+    }
     for (const auto& other : conference.participants) {
         if (other.get() != &participant)
             queueRoster(*other, participant.rosterUpsert(), now, out);

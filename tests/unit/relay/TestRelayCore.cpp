@@ -164,13 +164,17 @@ bool joinWithVideo(Harness& h, const SocketAddress& from, std::uint64_t conferen
 }
 
 /// A conference with `flags` that Ann (with the admin proof), Bob and Cy join in that order.
+/// Afterwards the PLI windows of the relay's own key-frame requests at the joins are over.
 bool joinTrio(Harness& h, std::uint32_t flags) {
     auto created = h.create(addr(9), 1, flags);
-    return created && created->flags == flags &&
-           joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
-                         created->adminSecret) &&
-           joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo) &&
-           joinWithVideo(h, kCy, created->conferenceId, "Cy", kCyAudio, kCyVideo);
+    const bool joined =
+        created && created->flags == flags &&
+        joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
+                      created->adminSecret) &&
+        joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo) &&
+        joinWithVideo(h, kCy, created->conferenceId, "Cy", kCyAudio, kCyVideo);
+    (void)h.advance(kPliCoalesce);
+    return joined;
 }
 
 /// A VP8 RTP packet whose payload depends on `seq`, so every packet's bytes are its own.
@@ -803,6 +807,45 @@ private slots:
         out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {12}));
         QCOMPARE(out.size(), std::size_t{1});
         QVERIFY(out[0].to == kCy && out[0].bytes == bobOpen); // cached after the switch: answered
+    }
+
+    void newcomerGetsKeyFramesOfWhatItMaySee() {
+        Harness h;
+        auto created = h.create(addr(9), 1, kPrivateView);
+        QVERIFY(created);
+        QVERIFY(joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo));
+        // The admin joins: it may see Bob, so Bob is asked for a key frame at once.
+        auto cookie = h.cookieFor(kAnn);
+        QVERIFY(cookie);
+        auto join =
+            h.joinMessage(*cookie, created->conferenceId, "Ann", kAnnAudio, created->adminSecret);
+        join.streams.items[1] = wire::StreamInfo{kAnnVideo, wire::MediaKind::Video, 0};
+        join.streams.count = 2;
+        auto out = h.deliver(kAnn, wire::ControlMessage{77, join});
+        auto plisTo = [&out](const SocketAddress& who, std::uint32_t ssrc) {
+            int n = 0;
+            for (const auto& sent : to(out, who)) {
+                wire::RtcpReader reader(sent.bytes);
+                wire::RtcpPacket packet;
+                wire::FeedbackSsrcs ssrcs;
+                if (reader.next(packet) && wire::isPli(packet) &&
+                    wire::parseFeedbackSsrcs(packet, ssrcs) && ssrcs.media == ssrc)
+                    ++n;
+            }
+            return n;
+        };
+        QCOMPARE(plisTo(kBob, kBobVideo), 1);
+        QCOMPARE(plisTo(kAnn, kAnnVideo), 0); // nobody asks for our own stream
+        // A member joins: it may see the admin (asked) but not Bob (not asked).
+        cookie = h.cookieFor(kCy);
+        QVERIFY(cookie);
+        auto memberJoin = h.joinMessage(*cookie, created->conferenceId, "Cy", kCyAudio);
+        memberJoin.streams.items[1] = wire::StreamInfo{kCyVideo, wire::MediaKind::Video, 0};
+        memberJoin.streams.count = 2;
+        h.clock.advance(std::chrono::milliseconds(500));
+        out = h.deliver(kCy, wire::ControlMessage{78, memberJoin});
+        QCOMPARE(plisTo(kAnn, kAnnVideo), 1);
+        QCOMPARE(plisTo(kBob, kBobVideo), 0);
     }
 
     void withoutPrivateViewEveryoneGetsEveryonesVideo() {

@@ -32,7 +32,9 @@ struct VideoSenderConfig {
     std::uint32_t ssrc = 0;
     Vp8EncoderConfig encoder;
     double pacingFactor = 2.5;
-    Clock::Duration minKeyFrameInterval = std::chrono::milliseconds(300);
+    /// PLIs this soon after a key frame are taken as sent before it arrived (the relay
+    /// already coalesces PLIs of several receivers).
+    Clock::Duration minKeyFrameInterval = std::chrono::milliseconds(100);
     Clock::Duration minResendInterval = std::chrono::milliseconds(10);
     Clock::Duration senderReportInterval = std::chrono::seconds(1);
     std::size_t cachePackets = 1024;

@@ -142,6 +142,9 @@ private:
                    PacketSink& out);
     void routeFeedback(Participant& from, std::span<const std::uint8_t> packetBytes,
                        const wire::RtcpPacket& packet, TimePoint now, PacketSink& out);
+    /// A PLI of the relay's own (sender SSRC 0) to `sender` for `stream`.
+    void requestKeyFrame(const Participant& sender, VideoStream& stream, TimePoint now,
+                         PacketSink& out);
     /// PLIs for one stream within this time of the last one forwarded wait for its key frame.
     static constexpr auto kPliCoalesce = std::chrono::milliseconds(200);
     static constexpr std::size_t kRelayCachePackets = 512;

@@ -70,6 +70,7 @@ struct RelayStats {
     std::uint64_t nacksForwarded = 0;      ///< sequence numbers passed on to the sender
     std::uint64_t plisForwarded = 0;
     std::uint64_t plisCoalesced = 0; ///< PLIs folded into one already on its way
+    std::uint64_t keyFramesRequested = 0; ///< the relay's own PLIs (joins, private view switch)
 
     // Control messages sent by the relay.
     std::uint64_t cookiesSent = 0;
