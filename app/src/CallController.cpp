@@ -92,6 +92,7 @@ struct DeviceSlot {
     State state = State::Off;
     int attempts = 0;
     std::optional<QElapsedTimer> nextAttemptTimer;
+    QString problem; ///< what is wrong with this device now, for the call screen; empty: fine
 
     void attach(std::unique_ptr<Device> d) {
         device = std::move(d);
@@ -145,6 +146,15 @@ public:
     template <typename Slot>
     void pollDevice(Slot& slot, const QString& what);
     void reenumerate();
+    /// Notes `message` as the current problem of `slot` and emits deviceProblem() with every
+    /// current problem: the microphone's and the speaker's fail together when a sound server
+    /// goes, and the call screen shows one message, which must not hide the other.
+    template <typename Slot>
+    void reportProblem(Slot& slot, const QString& message);
+    /// `slot` works again: deviceRecovered(message), then what is still wrong, if anything.
+    template <typename Slot>
+    void reportRecovered(Slot& slot, const QString& message);
+    QString currentProblems() const;
     void playSound(const std::vector<std::int16_t>& sound);
     void refreshSnapshot();
     void endCall();
@@ -235,18 +245,18 @@ void CallController::Private::openDevices() {
         mic.attach(std::move(capture.value()));
     } else {
         mic.state = decltype(mic)::State::GaveUp;
-        emit q->deviceProblem(tr("The microphone could not be opened (%1). The call goes on, "
-                                 "but the others cannot hear you.")
-                                  .arg(fromStd(capture.error().message)));
+        reportProblem(mic, tr("The microphone could not be opened (%1). The call goes on, "
+                              "but the others cannot hear you.")
+                               .arg(fromStd(capture.error().message)));
     }
     auto playback = devices::PlaybackDevice::open(*sys, settings.outputDevice().toStdString());
     if (playback) {
         speaker.attach(std::move(playback.value()));
     } else {
         speaker.state = decltype(speaker)::State::GaveUp;
-        emit q->deviceProblem(tr("The speaker could not be opened (%1). The call goes on, "
-                                 "but you cannot hear the others.")
-                                  .arg(fromStd(playback.error().message)));
+        reportProblem(speaker, tr("The speaker could not be opened (%1). The call goes on, "
+                                  "but you cannot hear the others.")
+                                   .arg(fromStd(playback.error().message)));
     }
 }
 
@@ -259,8 +269,8 @@ void CallController::Private::pollDevice(Slot& slot, const QString& what) {
         slot.attempts = 0;
         slot.nextAttemptTimer.emplace();
         slot.nextAttemptTimer->start();
-        emit q->deviceProblem(tr("The %1 stopped working (%2). Trying to reconnect…")
-                                  .arg(what, fromStd(slot.device->lastError())));
+        reportProblem(slot, tr("The %1 stopped working (%2). Trying to reconnect…")
+                                .arg(what, fromStd(slot.device->lastError())));
         return;
     }
     if (slot.state != State::Failed || !slot.nextAttemptTimer ||
@@ -276,7 +286,8 @@ void CallController::Private::pollDevice(Slot& slot, const QString& what) {
         slot.output.attach(slot.device.get());
         if (status && slot.device->status() == devices::DeviceStatus::Running) {
             slot.state = State::Running;
-            emit q->deviceRecovered(
+            reportRecovered(
+                slot,
                 tr("The %1 works again (%2).").arg(what, fromStd(slot.device->usedDeviceName())));
         } else {
             qCInfo(lcCall) << what << "reopen attempt" << slot.attempts << "failed:"
@@ -297,20 +308,22 @@ void CallController::Private::reenumerate() {
     if (!audioSystem || !audioSystem->reinitialize()) {
         mic.state = decltype(mic)::State::GaveUp;
         speaker.state = decltype(speaker)::State::GaveUp;
-        emit q->deviceProblem(tr("The sound system stopped working. The call goes on without "
-                                 "microphone and speaker."));
+        const QString message = tr("The sound system stopped working. The call goes on without "
+                                   "microphone and speaker.");
+        speaker.problem = message; // one message for both (shown once)
+        reportProblem(mic, message);
         return;
     }
     auto reopenOne = [&](auto& slot, auto opened, bool wasFailing, const QString& what,
                          const QString& goneMessage) {
         if (opened) {
             slot.attach(std::move(opened.value()));
-            if (wasFailing)
-                emit q->deviceRecovered(tr("The %1 works again (%2).")
-                                            .arg(what, fromStd(slot.device->usedDeviceName())));
+            if (wasFailing || !slot.problem.isEmpty())
+                reportRecovered(slot, tr("The %1 works again (%2).")
+                                          .arg(what, fromStd(slot.device->usedDeviceName())));
         } else {
             slot.state = std::remove_reference_t<decltype(slot)>::State::GaveUp;
-            emit q->deviceProblem(goneMessage);
+            reportProblem(slot, goneMessage);
         }
     };
     reopenOne(mic, devices::CaptureDevice::open(*audioSystem, settings.inputDevice().toStdString()),
@@ -321,6 +334,28 @@ void CallController::Private::reenumerate() {
               devices::PlaybackDevice::open(*audioSystem, settings.outputDevice().toStdString()),
               speakerWasFailing, tr("speaker"),
               tr("No speaker is available. The call goes on, but you cannot hear the others."));
+}
+
+template <typename Slot>
+void CallController::Private::reportProblem(Slot& slot, const QString& message) {
+    slot.problem = message;
+    emit q->deviceProblem(currentProblems());
+}
+
+template <typename Slot>
+void CallController::Private::reportRecovered(Slot& slot, const QString& message) {
+    slot.problem.clear();
+    emit q->deviceRecovered(message);
+    if (const QString rest = currentProblems(); !rest.isEmpty())
+        emit q->deviceProblem(rest); // the other device is still in trouble: keep it shown
+}
+
+QString CallController::Private::currentProblems() const {
+    QStringList all;
+    for (const QString* problem : {&mic.problem, &speaker.problem})
+        if (!problem->isEmpty() && !all.contains(*problem))
+            all << *problem;
+    return all.join(QLatin1Char('\n'));
 }
 
 void CallController::Private::pollDevices() {
@@ -372,6 +407,8 @@ void CallController::Private::endCall() {
     speaker.close();
     mic.state = decltype(mic)::State::Off;
     speaker.state = decltype(speaker)::State::Off;
+    mic.problem.clear();
+    speaker.problem.clear();
     leaving = false;
 }
 

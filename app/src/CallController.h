@@ -8,7 +8,8 @@
 //                 while in the call: reconnecting(reason) ─► joined(rejoined = true)
 // A device that fails mid-call gives deviceProblem(message); the call goes on (the
 // controller retries, then falls back to the default device, then to no device), and
-// deviceRecovered(message) when it works again.
+// deviceRecovered(message) when it works again. deviceProblem's message holds every current
+// device problem (microphone and speaker, one per line), so the latest never hides another.
 //
 // Join and leave chimes (AppSettings::joinLeaveSounds) are played here, never for ourselves
 // and never for the people already in the conference when we join.

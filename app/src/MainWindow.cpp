@@ -5,6 +5,7 @@
 #include "CallPage.h"
 #include "HomePage.h"
 #include "SettingsDialog.h"
+#include "SingleInstance.h"
 
 #include <QtCore/QTimer>
 #include <QtGui/QCloseEvent>
@@ -62,6 +63,11 @@ void MainWindow::setRunOverrides(const QString& name, const QString& relay) {
         m_home->setNameOverride(name);
     if (!relay.isEmpty())
         m_home->setRelayOverride(relay);
+}
+
+void MainWindow::acceptLaunchesFrom(SingleInstance& instance) {
+    connect(&instance, &SingleInstance::activateRequested, this, &MainWindow::activate);
+    connect(&instance, &SingleInstance::linkReceived, this, &MainWindow::joinFromText);
 }
 
 void MainWindow::startCall(const core::CallRequest& request) {

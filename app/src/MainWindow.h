@@ -27,6 +27,7 @@ class CallController;
 class CallPage;
 class HomePage;
 class SettingsDialog;
+class SingleInstance;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -43,6 +44,9 @@ public:
 
     /// --name / --relay for this run (not remembered); empty strings are ignored.
     void setRunOverrides(const QString& name, const QString& relay);
+    /// Serves later launches through `instance`: an activation raises the window, a link goes
+    /// to joinFromText(). `instance` must outlive the window or be destroyed first.
+    void acceptLaunchesFrom(SingleInstance& instance);
 
 public slots:
     /// Joins the conference named by `text` (ID or invite link). In a call it first asks

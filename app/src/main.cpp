@@ -120,10 +120,7 @@ int main(int argc, char** argv) {
 
     MainWindow window(settings);
     window.setRunOverrides(options.name, options.relay);
-    QObject::connect(&instance, &diyuma::app::SingleInstance::activateRequested, &window,
-                     &MainWindow::activate);
-    QObject::connect(&instance, &diyuma::app::SingleInstance::linkReceived, &window,
-                     &MainWindow::joinFromText);
+    window.acceptLaunchesFrom(instance);
 
     if (installStopSignals()) {
         auto* notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, &app);

@@ -72,6 +72,13 @@ public:
     }
     [[nodiscard]] QString error() const { return m_error; }
     [[nodiscard]] QByteArray stderrText() const { return m_stderr; }
+    /// The relay's log (stderr) so far, while it runs: what the event loop (or a waitFor*
+    /// call) has read from the pipe, without waiting.
+    QByteArray stderrSoFar() {
+        if (m_process)
+            m_stderr += m_process->readAllStandardError();
+        return m_stderr;
+    }
 
 private:
     std::unique_ptr<QProcess> m_process;

@@ -42,6 +42,10 @@ private slots:
         QVERIFY(banner->isVisible());
         auto* text = anna.child<QLabel>("deviceBannerText");
         QCOMPARE(text->text(), anna.deviceProblem.last().first().toString());
+        // Both are missing, and the banner says so for both (the speaker's message, the later
+        // one, must not replace the microphone's).
+        QVERIFY2(text->text().contains("microphone") && text->text().contains("speaker"),
+                 qPrintable(text->text()));
         // Still a working call: a peer shows up.
         const QString link = anna.controller.inviteLink();
         auto peer = test::startCli({"join", link, "--name", "Bob", "--duration", "3"});
