@@ -16,7 +16,7 @@ packages=(
     # the end-to-end audio test: a real-time sound server without a sound card, speech, Xvfb
     pulseaudio pulseaudio-utils libasound2-plugins alsa-utils espeak-ng xvfb xauth
     # the relay as a service (config, metrics, readiness) and the Debian packages
-    libtomlplusplus-dev libcpp-httplib-dev libsystemd-dev lintian dpkg-dev file curl
+    libtomlplusplus-dev libcpp-httplib-dev libsystemd-dev lintian dpkg-dev file curl systemd
     desktop-file-utils
     # standards checks with tools nobody here wrote, and sound inspection
     tshark gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
