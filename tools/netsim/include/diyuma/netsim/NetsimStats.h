@@ -25,6 +25,7 @@ struct DirectionStats {
     std::uint64_t droppedQueue = 0;
     std::uint64_t droppedSendError = 0;      ///< sendto failed (buffer full, ICMP error, ...)
     std::uint64_t droppedTooManyClients = 0; ///< from a new client beyond the client limit
+                                             ///< (or whose upstream socket failed)
     std::uint64_t droppedShutdown = 0;       ///< still scheduled at exit
     std::uint64_t duplicated = 0;
     std::uint64_t reordered = 0;
