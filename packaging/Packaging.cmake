@@ -4,8 +4,8 @@
 # makes, named as Debian names them (DEB-DEFAULT):
 #   diyuma_<version>_amd64.deb        the desktop app (component "app"; only if the app target
 #                                     exists: DIYUMA_WITH_QT=ON and app/ builds)
-#   diyuma-relay_<version>_amd64.deb  diyuma-relay, diyuma-cli, the systemd unit, the example
-#                                     config /etc/diyuma-relay/relay.toml, man pages
+#   diyuma-relay_<version>_amd64.deb  diyuma-relay, diyuma-cli, diyuma-netsim, the systemd unit,
+#                                     the example config /etc/diyuma-relay/relay.toml, man pages
 # Binaries are stripped; dependencies come from dpkg-shlibdeps. Each package has
 # /usr/share/doc/<package>/copyright and changelog.gz (lintian insists on a changelog; the
 # version has no Debian revision, so it is a native package's changelog.gz).
@@ -46,17 +46,18 @@ endfunction()
 
 set(_pkg_components)
 
-# --- diyuma-relay: relay, CLI, unit, example config, man pages ---------------------------
+# --- diyuma-relay: relay, CLI, netsim, unit, example config, man pages ---------------------------
 if(TARGET diyuma-relay AND TARGET diyuma-cli)
     list(APPEND _pkg_components relay)
     # diyuma-relay's own install() rule is in relay/ (component relay); diyuma-cli's rule in
     # tools/cli/ has no component, so it is installed here again for the package.
+    # diyuma-netsim's rule in tools/netsim/ names the component itself.
     install(TARGETS diyuma-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT relay)
     # Absolute: the package's prefix is /usr, but units and configuration live outside it.
     install(FILES ${_pkg_dir}/relay/diyuma-relay.service DESTINATION /lib/systemd/system
             COMPONENT relay)
     install(FILES ${_pkg_dir}/relay/relay.toml DESTINATION /etc/diyuma-relay COMPONENT relay)
-    foreach(_page diyuma-relay diyuma-cli)
+    foreach(_page diyuma-relay diyuma-cli diyuma-netsim)
         diyuma_gzip_file(${_pkg_dir}/relay/${_page}.1 ${_pkg_gen}/${_page}.1.gz)
         list(APPEND _pkg_man_pages ${_pkg_gen}/${_page}.1.gz)
     endforeach()
@@ -119,7 +120,8 @@ diyuma-relay forwards the audio of Diyuma Conference calls between participants
 over UDP; it never decodes, mixes or decrypts media. It runs as a sandboxed
 systemd service with a TOML configuration, Prometheus metrics and a health
 check. diyuma-cli creates and joins conferences without a display or sound
-card.")
+card; diyuma-netsim is a UDP impairment proxy (loss, delay, jitter, rate
+limits) for testing calls over bad networks.")
 set(CPACK_DEBIAN_RELAY_PACKAGE_CONTROL_EXTRA ${_pkg_dir}/relay/conffiles ${_pkg_dir}/relay/postinst
                                              ${_pkg_dir}/relay/prerm ${_pkg_dir}/relay/postrm)
 

@@ -66,7 +66,8 @@ debs=("$relay_deb" "$app_deb")
 # --- package contents -------------------------------------------------------------------------
 say "checking contents"
 contents=$(dpkg-deb -c "$relay_deb")
-for path in ./usr/bin/diyuma-relay ./usr/bin/diyuma-cli ./lib/systemd/system/diyuma-relay.service \
+for path in ./usr/bin/diyuma-relay ./usr/bin/diyuma-cli ./usr/bin/diyuma-netsim \
+    ./usr/share/man/man1/diyuma-netsim.1.gz ./lib/systemd/system/diyuma-relay.service \
     ./etc/diyuma-relay/relay.toml ./usr/share/man/man1/diyuma-relay.1.gz \
     ./usr/share/doc/diyuma-relay/copyright ./usr/share/doc/diyuma-relay/changelog.gz; do
     grep -q " $path\$" <<<"$contents" || die "$relay_deb lacks $path"

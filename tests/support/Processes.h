@@ -20,6 +20,9 @@ inline QString relayPath() {
 inline QString cliPath() {
     return binDir() + "/tools/cli/diyuma-cli";
 }
+inline QString netsimPath() {
+    return binDir() + "/tools/netsim/diyuma-netsim";
+}
 
 /// The real relay on 127.0.0.1 with a port the kernel picks (it prints ADDR:PORT first).
 class RelayProcess {
@@ -79,6 +82,59 @@ public:
             m_stderr += m_process->readAllStandardError();
         return m_stderr;
     }
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    QString m_address;
+    QString m_error;
+    QByteArray m_stderr;
+};
+
+/// The real diyuma-netsim impairment proxy in front of a target (it prints HOST:PORT first,
+/// and one line of JSON stats on stderr when it stops).
+class NetsimProcess {
+public:
+    ~NetsimProcess() { stop(); }
+
+    /// Starts `diyuma-netsim --listen 127.0.0.1:0 --target TARGET ARGS...`; returns false
+    /// (with the reason in error()) if it did not report its address within 5 s.
+    bool start(const QString& target, const QStringList& args) {
+        m_process = std::make_unique<QProcess>();
+        m_process->setProcessChannelMode(QProcess::SeparateChannels);
+        m_process->start(netsimPath(),
+                         QStringList{"--listen", "127.0.0.1:0", "--target", target} + args);
+        if (!m_process->waitForStarted(5000)) {
+            m_error = "netsim did not start: " + m_process->errorString();
+            return false;
+        }
+        QElapsedTimer timer;
+        timer.start();
+        while (!m_process->canReadLine() && timer.elapsed() < 5000)
+            m_process->waitForReadyRead(100);
+        if (!m_process->canReadLine()) {
+            m_error = "netsim printed no address; stderr: " + m_process->readAllStandardError();
+            return false;
+        }
+        m_address = QString::fromUtf8(m_process->readLine()).trimmed();
+        return m_address.contains(':');
+    }
+    /// SIGTERM, then wait; returns the exit code (or -1 if it had to be killed).
+    int stop() {
+        if (!m_process || m_process->state() == QProcess::NotRunning)
+            return m_process ? m_process->exitCode() : -1;
+        m_process->terminate();
+        if (!m_process->waitForFinished(3000)) {
+            m_process->kill();
+            m_process->waitForFinished(1000);
+            return -1;
+        }
+        m_stderr += m_process->readAllStandardError();
+        return m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode() : -1;
+    }
+    [[nodiscard]] QString address() const { return m_address; }
+    [[nodiscard]] QString error() const { return m_error; }
+    /// Everything on stderr (after stop()): a start line, then the JSON stats line.
+    [[nodiscard]] QByteArray stderrText() const { return m_stderr; }
 
 private:
     std::unique_ptr<QProcess> m_process;
