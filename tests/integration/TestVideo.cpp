@@ -21,6 +21,7 @@
 #include <QtTest/QtTest>
 
 using namespace diyuma;
+using diyuma::test::NetsimProcess;
 using diyuma::test::RelayProcess;
 
 namespace {
@@ -258,6 +259,72 @@ private slots:
             // Audio is not filtered: members hear each other.
             QVERIFY(seen["audio"]["packets_received"].toInt() >= 200);
         }
+    }
+
+    void lossIsRecoveredByNack() {
+        // 5 % of what the relay sends the receiver is lost (diyuma-netsim between them). The
+        // receiver asks again, the relay answers from its cache, and the video goes on: most
+        // losses come back, every recorded frame is whole, and the sender's uplink carries
+        // (almost) no retransmissions.
+        RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        NetsimProcess netsim;
+        QVERIFY2(
+            netsim.start(relay.address(), {"--loss", "5", "--direction", "down", "--seed", "7"}),
+            qPrintable(netsim.error()));
+        auto links = test::createConference(relay.address());
+        QCOMPARE(links.size(), 2);
+        QTemporaryDir dir;
+        auto receiver =
+            test::startCli({"join", links[0], "--relay", netsim.address(), "--name", "Receiver",
+                            "--record-video", dir.filePath("rec"), "--duration", "8",
+                            "--stats-json", dir.filePath("receiver.json")});
+        QTest::qWait(700); // the receiver is in before the first picture leaves
+        auto sender =
+            test::startCli({"join", links[0], "--name", "Sender", "--send-audio", "tone:440",
+                            "--send-video", "pattern", "--video-size", "1280x720", "--duration",
+                            "6", "--stats-json", dir.filePath("sender.json")});
+        QVERIFY(sender->waitForFinished(30000));
+        QVERIFY2(sender->exitCode() == 0, sender->readAllStandardError().constData());
+        QVERIFY(receiver->waitForFinished(30000));
+        QVERIFY2(receiver->exitCode() == 0, receiver->readAllStandardError().constData());
+
+        const QJsonObject senderStats = loadJson(dir.filePath("sender.json"));
+        const QJsonObject receiverStats = loadJson(dir.filePath("receiver.json"));
+        const QJsonObject sent = senderStats["sent"].toObject();
+        const QJsonObject video = receiverStats["remote"]["Sender"]["video"].toObject();
+        const double sentPackets = sent["video_packets"].toDouble();
+        const double received = video["packets_received"].toDouble();
+        const double recovered = video["packets_recovered"].toDouble();
+        const double unrecovered = std::max(0.0, sentPackets - received);
+        const QString figures =
+            QString("sent %1 packets, %2 frames; received %3 packets, %4 recovered after %5 "
+                    "NACKs, %6 never; frames decoded %7, freezes %8; sender retransmitted %9")
+                .arg(sentPackets)
+                .arg(sent["video_frames"].toInt())
+                .arg(received)
+                .arg(recovered)
+                .arg(video["nacks"].toInt())
+                .arg(unrecovered)
+                .arg(video["frames_decoded"].toInt())
+                .arg(video["freezes"].toInt())
+                .arg(sent["video_retransmissions"].toInt());
+        qInfo("%s", qPrintable(figures));
+        // 6 s of 720p at 1.5 Mbit/s is ~1000 packets: 5 % is ~50 lost. At least 20 were lost
+        // and came back, and at least 80 % of all that went missing did.
+        QVERIFY2(sentPackets >= 600, qPrintable(figures));
+        QVERIFY2(recovered >= 20, qPrintable(figures));
+        QVERIFY2(recovered / (recovered + unrecovered) >= 0.8, qPrintable(figures));
+        // The relay answered: the sender's uplink carried a tenth of that at most.
+        QVERIFY2(sent["video_retransmissions"].toDouble() <= recovered / 10, qPrintable(figures));
+        // The video kept flowing: nearly every frame sent was shown, each recorded one whole.
+        const Decoded d = decodeRecording(dir.filePath("rec/Sender.ivf"));
+        qInfo("%s", qPrintable(describe("rec/Sender.ivf", d)));
+        QVERIFY2(static_cast<double>(d.frames) >= 0.9 * sent["video_frames"].toDouble(),
+                 qPrintable(describe("rec/Sender.ivf", d)));
+        QCOMPARE(d.stamped, d.frames);
+        QVERIFY(d.increasing);
+        QCOMPARE(netsim.stop(), 0);
     }
 
     void privateViewSwitchedDuringTheCall() {

@@ -76,13 +76,16 @@ dpkg-deb -f "$relay_deb" Depends | grep -q libc6 || die "Depends was not compute
 [ "$(dpkg-deb -I "$relay_deb" conffiles)" = /etc/diyuma-relay/relay.toml ] ||
     die "the relay package does not mark /etc/diyuma-relay/relay.toml as a conffile"
 dpkg-deb -x "$relay_deb" "$work/relay-root"
-file "$work/relay-root/usr/bin/diyuma-relay" | grep -q "stripped" || die "binaries not inspected"
-file "$work/relay-root/usr/bin/diyuma-relay" | grep -q "not stripped" && die "diyuma-relay is not stripped"
-if [ -f "$app_deb" ]; then
-    app_contents=$(dpkg-deb -c "$app_deb")
-    grep -q " ./usr/bin/diyuma\$" <<<"$app_contents" || die "$app_deb lacks /usr/bin/diyuma"
-    grep -q " ./usr/share/doc/diyuma/copyright\$" <<<"$app_contents" || die "$app_deb lacks copyright"
-fi
+dpkg-deb -x "$app_deb" "$work/app-root"
+for bin in relay-root/usr/bin/diyuma-relay relay-root/usr/bin/diyuma-cli \
+    relay-root/usr/bin/diyuma-netsim app-root/usr/bin/diyuma; do
+    file "$work/$bin" | grep -q "stripped" || die "$bin: not an inspectable binary"
+    file "$work/$bin" | grep -q "not stripped" && die "$bin is not stripped"
+done
+app_contents=$(dpkg-deb -c "$app_deb")
+grep -q " ./usr/bin/diyuma\$" <<<"$app_contents" || die "$app_deb lacks /usr/bin/diyuma"
+grep -q " ./usr/share/doc/diyuma/copyright\$" <<<"$app_contents" || die "$app_deb lacks copyright"
+dpkg-deb -f "$app_deb" Depends | grep -q libc6 || die "the app's Depends was not computed"
 
 # --- lintian ----------------------------------------------------------------------------------
 say "lintian ${debs[*]}"
@@ -205,7 +208,8 @@ wait "$relay_pid" || die "the relay exited with status $? on SIGTERM"
 relay_pid=""
 stop_ms=$((($(date +%s%N) - start_ns) / 1000000))
 say "stopped in $stop_ms ms"
-[ "$stop_ms" -lt 3000 ] || die "the relay took $stop_ms ms to stop"
+# The issue asks for "within a second"; the installed (Release) relay needs some ms.
+[ "$stop_ms" -lt 1000 ] || die "the relay took $stop_ms ms to stop"
 grep -q "stopped; final stats follow" "$work/relay.err" || die "no clean stop in the log"
 curl -fsS "$metrics/healthz" >/dev/null 2>&1 && die "/healthz still answers after the stop"
 
