@@ -132,7 +132,11 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
         // a stream is, and an unannounced SSRC could carry video past the policy.
         const std::uint32_t ssrc = core::be::load32(bytes.subspan(8).first<4>());
         const wire::StreamInfo* stream = sender->findStream(ssrc);
-        if (stream == nullptr) {
+        const std::uint8_t payloadType = bytes[1] & 0x7F;
+        const std::uint8_t expected = stream != nullptr && stream->kind == wire::MediaKind::Video
+                                          ? wire::kVp8PayloadType
+                                          : wire::kOpusPayloadType;
+        if (stream == nullptr || payloadType != expected) {
             drop(DropReason::UnannouncedSsrc, from, now);
             return;
         }
@@ -175,12 +179,21 @@ void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uin
 
 void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
                              std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out) {
-    stream.cache->put(sequence, bytes, now);
     const Conference& conference = *sender.conference;
+    // A packet of before the last private-view switch (the sender's answer to a NACK, or a
+    // late one) goes to admins only: they may see it under either rule.
+    const bool old = stream.beforeSwitch(sequence, now, kSwitchMarkHorizon);
+    if (!old) {
+        stream.cache->put(sequence, bytes, now);
+        if (!stream.anyForwarded ||
+            static_cast<std::int16_t>(sequence - stream.highestSequence) > 0)
+            stream.highestSequence = sequence;
+        stream.anyForwarded = true;
+    }
     for (const auto& receiver : conference.participants) {
         if (receiver.get() == &sender)
             continue;
-        if (!conference.mayReceiveVideo(sender, *receiver)) {
+        if (!conference.mayReceiveVideo(sender, *receiver) || (old && !receiver->isAdmin())) {
             ++m_stats.videoWithheld;
             continue;
         }
@@ -193,8 +206,26 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
 void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> bytes, TimePoint now,
                           PacketSink& out) {
     const Conference& conference = *sender.conference;
-    wire::RtcpReader reader(bytes);
+    // Taking a compound apart must not turn one datagram into hundreds.
+    std::size_t packets = 0;
+    bool special = false; // feedback, or a report on a video stream
+    wire::RtcpReader counter(bytes);
     wire::RtcpPacket packet;
+    while (counter.next(packet)) {
+        ++packets;
+        special = special || wire::isNack(packet) || wire::isPli(packet) ||
+                  (packet.packetType == wire::kRtcpSenderReport && packet.body.size() >= 4 &&
+                   sender.findVideo(core::be::load32(packet.body.first<4>())) != nullptr);
+    }
+    if (packets > kMaxRtcpPackets) {
+        drop(DropReason::RtcpTooManyPackets, sender.address, now);
+        return;
+    }
+    if (!special) { // the common case: the whole datagram to everyone, as it came
+        forwardMedia(sender, bytes, out);
+        return;
+    }
+    wire::RtcpReader reader(bytes);
     while (reader.next(packet)) { // the compound was validated: this walks all of it
         if (wire::isNack(packet) || wire::isPli(packet)) {
             routeFeedback(sender, packet.raw, packet, now, out);
@@ -247,12 +278,20 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
     // NACK: answer what the cache has; pass on only the rest.
     std::array<std::uint16_t, 256> missing{};
     std::size_t missingCount = 0;
+    std::array<std::uint16_t, kMaxNackAnswers> answered{};
+    std::size_t answeredCount = 0;
     (void)wire::forEachNackedSequence(packet, [&](std::uint16_t sequence) {
         ++m_stats.nacksReceived;
-        const auto cachedAt = stream->cache->sentAt(sequence);
-        if (cachedAt && *cachedAt < from.conference->policyChangedAt)
-            return; // forwarded under another private-view rule: never answered
+        // Forwarded under the rule before the last switch: this asker may not have been
+        // allowed then. Neither answered nor passed on (the sender would resend it).
+        if (stream->beforeSwitch(sequence, now, kSwitchMarkHorizon))
+            return;
         if (auto cached = stream->cache->find(sequence)) {
+            const auto end = answered.begin() + static_cast<std::ptrdiff_t>(answeredCount);
+            if (answeredCount == answered.size() ||
+                std::find(answered.begin(), end, sequence) != end)
+                return; // at most kMaxNackAnswers per NACK, each packet once
+            answered[answeredCount++] = sequence;
             out.send(from.address, *cached);
             ++m_stats.retransmissionsSent;
         } else if (missingCount < missing.size()) {
@@ -361,13 +400,27 @@ void RelayCore::onSetPrivateView(Participant& sender, std::uint32_t requestId,
         return;
     }
     Conference& conference = *sender.conference;
-    if (conference.privateView() == request.enabled)
-        return; // a resend of a change already announced (reliably)
+    if (conference.privateView() == request.enabled) {
+        // Nothing changes (a resend, or a wish that is already so): only the asker is told,
+        // which ends its resending.
+        RosterChange same;
+        same.op = wire::RosterOp::Conference;
+        same.flags = static_cast<std::uint8_t>(conference.flags);
+        queueRoster(sender, same, now, out);
+        return;
+    }
     const auto bit = static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
     conference.flags = request.enabled ? (conference.flags | bit) : (conference.flags & ~bit);
-    // Packets cached before now were forwarded under the old rule: NACKs for them are no
-    // longer answered (a member let in now must not get what was withheld before).
-    conference.policyChangedAt = now;
+    // What was forwarded under the old rule stays under it: NACKs for those packets are no
+    // longer answered, and the sender's resends of them go to admins only.
+    for (const auto& participant : conference.participants) {
+        for (auto& video : participant->videoStreams) {
+            if (video.anyForwarded) {
+                video.switchMark = video.highestSequence;
+                video.switchedAt = now;
+            }
+        }
+    }
     log(core::LogLevel::Info,
         fmt::format("private view {} in {} by participant {}", request.enabled ? "on" : "off",
                     core::ConferenceId(conference.id).toString(), sender.id));
@@ -543,6 +596,18 @@ void RelayCore::onJoin(const SocketAddress& from, Participant* sender, std::uint
         sendJoined(*sender, requestId, out);
         return;
     }
+    for (const auto& stream : join.streams.view()) {
+        const Participant* owner = conference.ownerOf(stream.ssrc);
+        if (owner != nullptr && owner != sender) {
+            // A stream is known by its SSRC: taking someone else's would pass our media off
+            // as theirs (and around private view). Random SSRCs never clash by chance.
+            drop(DropReason::DuplicateSsrc, from, now);
+            sendError(from, requestId, wire::ErrorCode::Malformed, kType,
+                      "an announced SSRC is already in use in this conference",
+                      wire::kMaxDatagramBytes, out);
+            return;
+        }
+    }
     if (conference.participants.size() >= m_config.maxParticipantsPerConference) {
         drop(DropReason::ConferenceFull, from, now);
         sendError(from, requestId, wire::ErrorCode::ConferenceFull, kType,
@@ -596,10 +661,12 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
     participant->name = std::string(join.name);
     participant->streams = join.streams;
     for (const auto& stream : join.streams.view()) {
-        if (stream.kind == wire::MediaKind::Video)
-            participant->videoStreams.push_back(
-                VideoStream{stream.ssrc, std::make_unique<core::RtpPacketCache>(kRelayCachePackets),
-                            std::nullopt});
+        if (stream.kind != wire::MediaKind::Video)
+            continue;
+        VideoStream video;
+        video.ssrc = stream.ssrc;
+        video.cache = std::make_unique<core::RtpPacketCache>(kRelayCachePackets);
+        participant->videoStreams.push_back(std::move(video));
     }
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));

@@ -47,6 +47,10 @@ std::string_view toString(DropReason reason) {
         return "unannounced_ssrc";
     case DropReason::FeedbackUnroutable:
         return "feedback_unroutable";
+    case DropReason::DuplicateSsrc:
+        return "duplicate_ssrc";
+    case DropReason::RtcpTooManyPackets:
+        return "rtcp_too_many_packets";
     }
     return "unknown";
 }

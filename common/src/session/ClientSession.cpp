@@ -144,14 +144,11 @@ void ClientSession::setPrivateView(bool enabled) {
 }
 
 void ClientSession::sendPrivateViewIfPending(Clock::TimePoint now, bool force) {
+    // Sent even when the flag already shows the wish: an earlier request for the opposite
+    // may still be on its way. The relay answers every request with a roster Conference
+    // change (to everyone if it changed, else to us), and only that ends the resending.
     if (!m_privateViewWanted || (!force && now < m_nextPrivateViewAt))
         return;
-    const bool shown =
-        (m_conferenceFlags & static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) != 0;
-    if (shown == *m_privateViewWanted) {
-        m_privateViewWanted.reset();
-        return;
-    }
     sendMessage(m_nextMessageId++, wire::SetPrivateViewMsg{*m_privateViewWanted});
     m_nextPrivateViewAt = now + m_timing.retransmitInterval;
 }

@@ -9,13 +9,14 @@ RtpPacketCache::RtpPacketCache(std::size_t capacity)
     : m_slots(std::bit_ceil(std::clamp<std::size_t>(capacity, 16, 1U << 15))) {}
 
 void RtpPacketCache::put(std::uint16_t sequence, std::span<const std::uint8_t> packet,
-                         Clock::TimePoint sentAt) {
+                         Clock::TimePoint storedAt) {
     Slot& slot = m_slots[sequence & (m_slots.size() - 1)];
     const std::size_t size = std::min(packet.size(), slot.bytes.size());
     std::copy_n(packet.begin(), size, slot.bytes.begin());
     slot.size = static_cast<std::uint16_t>(size);
     slot.sequence = sequence;
-    slot.sentAt = sentAt;
+    slot.sentAt = Clock::TimePoint::min();
+    slot.storedAt = storedAt;
     slot.used = true;
 }
 
@@ -36,6 +37,13 @@ std::optional<Clock::TimePoint> RtpPacketCache::sentAt(std::uint16_t sequence) c
     if (slot == nullptr)
         return std::nullopt;
     return slot->sentAt;
+}
+
+std::optional<Clock::TimePoint> RtpPacketCache::storedAt(std::uint16_t sequence) const {
+    const Slot* slot = lookup(sequence);
+    if (slot == nullptr)
+        return std::nullopt;
+    return slot->storedAt;
 }
 
 void RtpPacketCache::markSent(std::uint16_t sequence, Clock::TimePoint at) {

@@ -75,6 +75,12 @@ void VideoFrameAssembler::insert(std::uint16_t sequence, std::uint32_t rtpTimest
         markMissing(ext + 1, m_next, now);
         m_next = ext;
     }
+    if (m_next - ext >= static_cast<std::int64_t>(m_slots.size())) {
+        // Far behind what we expect: not a late packet but a stream that jumped (more than
+        // half the sequence space went by unseen, e.g. while private view withheld it).
+        ++m_counters.bufferResets;
+        reset(ext);
+    }
     if (ext < m_next) {
         ++m_counters.packetsLate;
         return;

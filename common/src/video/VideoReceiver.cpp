@@ -52,6 +52,13 @@ void VideoReceiver::noteShown(Clock::TimePoint at) {
 void VideoReceiver::poll(PacketTransport& transport, VideoFrameSink* sink,
                          std::uint32_t participantId, std::string_view name) {
     while (m_assembler.popFrame(m_frame)) {
+        if (m_frame.keyFrame &&
+            (m_frame.width > kMaxVideoWidth || m_frame.height > kMaxVideoHeight)) {
+            // A size we never send: decoding it would cost hundreds of MB.
+            ++m_stats.decodeFailures;
+            m_assembler.requestKeyFrame();
+            continue;
+        }
         const auto started = std::chrono::steady_clock::now();
         auto shown = m_decoder.decode(m_frame.data, m_picture);
         m_stats.decodeMsTotal +=

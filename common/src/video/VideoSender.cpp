@@ -15,6 +15,10 @@ namespace {
 constexpr std::size_t kMaxPayloadBytes = wire::kMaxDatagramBytes - wire::kRtpHeaderBytes;
 /// The pacer may catch up this much after being idle (a burst of a few packets, not a frame).
 constexpr auto kPacerBurst = std::chrono::milliseconds(5);
+/// Packets encoded longer ago than this are not resent (receivers give up after 1 s), and at
+/// most this many resends wait at once: NACKs cannot crowd new frames out of the pacer.
+constexpr auto kMaxResendAge = std::chrono::seconds(1);
+constexpr std::size_t kMaxQueuedResends = 128;
 } // namespace
 
 bool VideoSender::SequenceQueue::push(std::uint16_t sequence) {
@@ -41,7 +45,7 @@ Result<std::unique_ptr<VideoSender>> VideoSender::create(const Clock& clock,
 
 VideoSender::VideoSender(const Clock& clock, VideoSenderConfig config, Vp8Encoder encoder)
     : m_clock(clock), m_config(std::move(config)), m_encoder(std::move(encoder)),
-      m_cache(m_config.cachePackets), m_fresh(m_cache.capacity()), m_resend(m_cache.capacity()) {
+      m_cache(m_config.cachePackets), m_fresh(m_cache.capacity()), m_resend(kMaxQueuedResends) {
     // Random initial sequence number, timestamp and picture ID (RFC 3550 section 5.1).
     const std::uint32_t r = randomU32();
     m_sequence = static_cast<std::uint16_t>(r);
@@ -92,7 +96,7 @@ void VideoSender::sendFrame(const VideoFrame& picture) {
             ++m_stats.sendFailures; // cannot happen with the sizes above; counted if it does
             continue;
         }
-        m_cache.put(m_sequence, packet, Clock::TimePoint::min());
+        m_cache.put(m_sequence, packet, now);
         ++m_sequence;
     }
 }
@@ -115,7 +119,11 @@ void VideoSender::onNack(std::uint16_t sequence) {
         return;
     }
     if (m_clock.now() - *sent < m_config.minResendInterval)
-        return;                                // just (re)sent: this NACK crossed it
+        return; // just (re)sent: this NACK crossed it
+    if (m_clock.now() - m_cache.storedAt(sequence).value_or(*sent) > kMaxResendAge) {
+        ++m_stats.nacksNotInCache; // too old to help: the receiver has given up on it
+        return;
+    }
     m_cache.markSent(sequence, m_clock.now()); // no second resend for a duplicate NACK
     (void)m_resend.push(sequence);
 }

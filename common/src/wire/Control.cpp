@@ -45,8 +45,15 @@ bool validKind(MediaKind kind) {
 bool validStreams(const StreamList& streams) {
     if (streams.count > kMaxSsrcsPerParticipant)
         return false;
-    return std::all_of(streams.items.begin(), streams.items.begin() + streams.count,
-                       [](const StreamInfo& s) { return validKind(s.kind); });
+    for (std::size_t i = 0; i < streams.count; ++i) {
+        if (!validKind(streams.items[i].kind))
+            return false;
+        for (std::size_t j = 0; j < i; ++j) {
+            if (streams.items[j].ssrc == streams.items[i].ssrc)
+                return false; // one SSRC is one stream
+        }
+    }
+    return true;
 }
 bool isZero(std::span<const std::uint8_t> bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
@@ -83,6 +90,10 @@ ParseError readStreams(ByteReader& r, StreamList& out) {
         if (kind > static_cast<std::uint8_t>(MediaKind::Video))
             return ParseError::BadField;
         s.kind = static_cast<MediaKind>(kind);
+        for (std::size_t j = 0; j < i; ++j) {
+            if (out.items[j].ssrc == s.ssrc)
+                return ParseError::BadField; // one SSRC is one stream
+        }
     }
     return ParseError::None;
 }

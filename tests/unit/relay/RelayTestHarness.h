@@ -183,6 +183,9 @@ struct Harness {
         }
         m_names.push_back(name); // keep the text alive for the string_view
         join.name = m_names.back();
+        // SSRC 0 asks for one of its own: the relay refuses an SSRC someone else uses.
+        if (ssrc == 0)
+            ssrc = 0xA0000000U + m_autoSsrc++;
         join.streams.items[0] = wire::StreamInfo{ssrc, wire::MediaKind::Audio, 0};
         join.streams.count = 1;
         return join;
@@ -227,6 +230,7 @@ struct Harness {
 
 private:
     std::deque<std::string> m_names;
+    std::uint32_t m_autoSsrc = 1;
 };
 
 } // namespace diyuma::test

@@ -791,8 +791,12 @@ private slots:
              {std::pair{kAnn, kAnnVideo}, std::pair{kBob, kBobVideo}, std::pair{kCy, kCyVideo}})
             QCOMPARE(plisIn(out, who, ssrc), 1);
         QCOMPARE(h.core.conferenceInfo(h.core.conferenceRecords()[0].id)->flags, 1u);
-        // A resend of the same wish announces nothing again.
-        QVERIFY(h.deliver(kAnn, wire::ControlMessage{52, wire::SetPrivateViewMsg{true}}).empty());
+        // A resend of the same wish changes nothing: only the asker hears so (which ends its
+        // resending), nobody else, and no key frames are asked for.
+        out = h.deliver(kAnn, wire::ControlMessage{52, wire::SetPrivateViewMsg{true}});
+        QCOMPARE(out.size(), std::size_t{1});
+        QCOMPARE(rosterIn(out, kAnn).size(), std::size_t{1});
+        QCOMPARE(rosterIn(out, kAnn)[0].flags, std::uint8_t{1});
 
         // Now Bob's video reaches only the admin.
         const auto bobPrivate = videoRtp(kBobVideo, 11);
@@ -838,6 +842,78 @@ private slots:
         out = h.deliver(kCy, wire::ControlMessage{78, memberJoin});
         QCOMPARE(plisIn(out, kAnn, kAnnVideo), 1);
         QCOMPARE(plisIn(out, kBob, kBobVideo), 0);
+    }
+
+    void takenSsrcsAndWrongPayloadTypesAreRefused() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        // Dee announces Ann's video SSRC as her audio: refused, she is not in.
+        auto replies = h.joinRaw(addr(44), h.core.conferenceRecords()[0].id, "Dee", kAnnVideo);
+        QCOMPARE(Harness::errorIn(replies, addr(44)), std::optional(ErrorCode::Malformed));
+        QCOMPARE(h.core.stats().drops(DropReason::DuplicateSsrc), std::uint64_t{1});
+        QCOMPARE(h.core.participantCount(), std::size_t{3});
+        // VP8 under an audio SSRC (past private view, to everyone) and Opus under a video one.
+        auto asAudio = videoRtp(kBobVideo, 3);
+        asAudio[8] = static_cast<std::uint8_t>(kBobAudio >> 24);
+        asAudio[9] = static_cast<std::uint8_t>(kBobAudio >> 16);
+        asAudio[10] = static_cast<std::uint8_t>(kBobAudio >> 8);
+        asAudio[11] = static_cast<std::uint8_t>(kBobAudio);
+        QVERIFY(h.deliver(kBob, asAudio).empty());
+        QVERIFY(h.deliver(kBob, rtpBytes(kBobVideo, 4)).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::UnannouncedSsrc), std::uint64_t{2});
+    }
+
+    void nackAnswersAndCompoundsAreBounded() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        for (std::uint16_t seq = 0; seq < 100; ++seq)
+            (void)h.deliver(kBob, videoRtp(kBobVideo, seq));
+        // One NACK naming 0..99 three times over: 64 answers, each packet at most once.
+        std::vector<std::uint16_t> lost;
+        for (int round = 0; round < 3; ++round)
+            for (std::uint16_t seq = 0; seq < 100; ++seq)
+                lost.push_back(seq);
+        std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+        std::size_t covered = 0;
+        std::vector<std::uint8_t> nack;
+        for (std::size_t start = 0; start < lost.size(); start += 100) { // three NACK packets
+            auto part = wire::writeNack(kCyVideo, kBobVideo, std::span(lost).subspan(start, 100),
+                                        buffer, covered);
+            nack.insert(nack.end(), part.begin(), part.end());
+        }
+        auto out = h.deliver(kCy, nack);
+        // 64 per NACK packet, and within one each packet once: 3 x 64.
+        QCOMPARE(to(out, kCy).size(), std::size_t{3 * 64});
+        QVERIFY(to(out, kBob).empty()); // everything named was in the cache
+        // A compound of more than 16 packets is not taken apart.
+        std::vector<std::uint8_t> many;
+        for (int i = 0; i < 17; ++i) {
+            const auto sr = senderReportBytes(kBobAudio);
+            many.insert(many.end(), sr.begin(), sr.end());
+        }
+        many.resize(std::min(many.size(), wire::kMaxDatagramBytes));
+        QVERIFY(h.deliver(kBob, many).empty());
+        QCOMPARE(h.core.stats().drops(DropReason::RtcpTooManyPackets), std::uint64_t{1});
+    }
+
+    void resendsOfBeforeASwitchGoToAdminsOnly() {
+        Harness h;
+        QVERIFY(joinTrio(h, kPrivateView));
+        for (std::uint16_t seq = 500; seq < 520; ++seq)
+            (void)h.deliver(kBob, videoRtp(kBobVideo, seq)); // withheld from Cy
+        (void)h.deliver(kAnn, wire::ControlMessage{60, wire::SetPrivateViewMsg{false}});
+        // Cy asks for what was withheld: neither answered nor passed on to Bob.
+        QVERIFY(h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, {505, 519})).empty());
+        // Bob resends one of them anyway (an admin's NACK, a late packet): admins only.
+        const auto resend = videoRtp(kBobVideo, 510);
+        QVERIFY(forwardedTo(h.deliver(kBob, resend), resend, {kAnn}));
+        // New packets go to everyone.
+        const auto fresh = videoRtp(kBobVideo, 520);
+        QVERIFY(forwardedTo(h.deliver(kBob, fresh), fresh, {kAnn, kCy}));
+        // After the horizon the mark is forgotten (sequence numbers wrap in the end).
+        h.clock.advance(std::chrono::seconds(11));
+        const auto later = videoRtp(kBobVideo, 521);
+        QVERIFY(forwardedTo(h.deliver(kBob, later), later, {kAnn, kCy}));
     }
 
     void withoutPrivateViewEveryoneGetsEveryonesVideo() {

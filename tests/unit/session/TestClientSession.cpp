@@ -25,7 +25,9 @@ public:
     void onRosterChanged(const RosterChange& change) override { changes.push_back(change); }
     void onError(const SessionError& error) override { errors.push_back(error); }
     void onConnectionLost(std::string_view reason) override { lost.emplace_back(reason); }
-    void onConferenceFlagsChanged(std::uint32_t flags) override { conferenceFlags.push_back(flags); }
+    void onConferenceFlagsChanged(std::uint32_t flags) override {
+        conferenceFlags.push_back(flags);
+    }
     void onRequestRefused(const SessionError& error) override { refused.push_back(error); }
 
     std::vector<CreatedConference> created;
@@ -376,9 +378,27 @@ private slots:
         f.receive(0, conference);         // a resend of the same change: acked, not applied
         QCOMPARE(f.listener.conferenceFlags.size(), std::size_t{1});
 
-        // A member asking is refused by the relay: reported once, not asked again.
+        // On and off again before the first answer: the last wish wins and is resent until a
+        // Conference change shows it.
         f.session.setPrivateView(false);
-        QCOMPARE(countRequests(false), 1);
+        f.session.setPrivateView(true);
+        f.session.setPrivateView(false);
+        const int offs = countRequests(false);
+        QVERIFY(offs >= 2);
+        f.step(std::chrono::milliseconds(300));
+        QCOMPARE(countRequests(false), offs + 1); // on shown, off wanted: still asking
+        wire::RosterMsg off = conference;
+        off.seq = 2;
+        off.flags = 0;
+        f.receive(0, off);
+        QCOMPARE(f.session.conferenceFlags(), 0u);
+        f.step(std::chrono::milliseconds(600));
+        QCOMPARE(countRequests(false), offs + 1); // confirmed
+
+        // A member asking is refused by the relay: reported once, not asked again.
+        const int before = countRequests(false);
+        f.session.setPrivateView(false);
+        QCOMPARE(countRequests(false), before + 1);
         f.receive(0, wire::ErrorMsg{wire::ErrorCode::NotAdmin, wire::MessageType::SetPrivateView,
                                     "only an admin may switch private view"});
         QCOMPARE(f.listener.refused.size(), std::size_t{1});
@@ -386,7 +406,7 @@ private slots:
                  static_cast<int>(SessionErrorCode::NotAdmin));
         QVERIFY(f.session.joined()); // the call goes on
         f.step(std::chrono::milliseconds(600));
-        QCOMPARE(countRequests(false), 1);
+        QCOMPARE(countRequests(false), before + 1);
     }
 
     void muteIsResentUntilOurRosterEntryShowsIt() {

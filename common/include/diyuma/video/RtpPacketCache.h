@@ -25,13 +25,17 @@ public:
     /// `capacity` is rounded up to a power of two (at least 16).
     explicit RtpPacketCache(std::size_t capacity = 512);
 
-    /// Stores a copy of `packet` (at most kMaxDatagramBytes) under `sequence`, sent at `sentAt`.
-    void put(std::uint16_t sequence, std::span<const std::uint8_t> packet, Clock::TimePoint sentAt);
+    /// Stores a copy of `packet` (at most kMaxDatagramBytes) under `sequence` at `storedAt`;
+    /// it counts as not sent yet until markSent().
+    void put(std::uint16_t sequence, std::span<const std::uint8_t> packet,
+             Clock::TimePoint storedAt);
     /// The packet stored under `sequence`, if still there (valid until the next put()).
     [[nodiscard]] std::optional<std::span<const std::uint8_t>> find(std::uint16_t sequence) const;
-    /// When it was last (re)sent; lets a sender skip a NACK for a packet it resent within an
-    /// RTT. Nothing if not in the cache.
+    /// When it was last (re)sent (TimePoint::min() if never); lets a sender skip a NACK for a
+    /// packet it resent within an RTT. Nothing if not in the cache.
     [[nodiscard]] std::optional<Clock::TimePoint> sentAt(std::uint16_t sequence) const;
+    /// When it was stored. Nothing if not in the cache.
+    [[nodiscard]] std::optional<Clock::TimePoint> storedAt(std::uint16_t sequence) const;
     void markSent(std::uint16_t sequence, Clock::TimePoint at);
     [[nodiscard]] std::size_t capacity() const { return m_slots.size(); }
 
@@ -41,6 +45,7 @@ private:
         std::uint16_t sequence = 0;
         std::uint16_t size = 0;
         Clock::TimePoint sentAt{};
+        Clock::TimePoint storedAt{};
         std::array<std::uint8_t, wire::kMaxDatagramBytes> bytes{};
     };
     [[nodiscard]] const Slot* lookup(std::uint16_t sequence) const;

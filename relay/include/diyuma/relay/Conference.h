@@ -44,6 +44,20 @@ struct VideoStream {
     /// When a PLI for this stream last went to the sender (PLIs within kPliCoalesce of it
     /// are answered by the same key frame and not passed on).
     std::optional<core::Clock::TimePoint> lastPliAt;
+    /// The highest sequence number forwarded so far (valid once `anyForwarded`).
+    std::uint16_t highestSequence = 0;
+    bool anyForwarded = false;
+    /// At the last private-view switch: the highest sequence number forwarded under the old
+    /// rule. Packets up to it (NACK answers, the sender's resends, late arrivals) are never
+    /// given to anyone the switch let in (RelayCore::kSwitchMarkHorizon after the switch).
+    std::optional<std::uint16_t> switchMark;
+    core::Clock::TimePoint switchedAt{};
+    /// True if `sequence` was forwarded under the rule before the last switch.
+    [[nodiscard]] bool beforeSwitch(std::uint16_t sequence, core::Clock::TimePoint now,
+                                    core::Clock::Duration horizon) const {
+        return switchMark && now - switchedAt < horizon &&
+               static_cast<std::int16_t>(sequence - *switchMark) <= 0;
+    }
 };
 
 struct Participant {
@@ -100,8 +114,6 @@ struct Conference {
     /// Used conferences: when the last participant left (valid while participants is empty).
     core::Clock::TimePoint emptySince{};
     std::uint32_t nextParticipantId = 1;
-    /// When private view last changed (video cached before it is not resent on NACK).
-    core::Clock::TimePoint policyChangedAt{};
 
     std::vector<std::unique_ptr<Participant>> participants; ///< in join order
     /// The forwarding list: participants' addresses in the same order, rebuilt on every join

@@ -148,6 +148,13 @@ private:
     /// PLIs for one stream within this time of the last one forwarded wait for its key frame.
     static constexpr auto kPliCoalesce = std::chrono::milliseconds(200);
     static constexpr std::size_t kRelayCachePackets = 512;
+    /// How long after a private-view switch packets of before it are kept from the newly
+    /// allowed (longer than any receiver keeps asking for a packet).
+    static constexpr auto kSwitchMarkHorizon = std::chrono::seconds(10);
+    /// Answers from the cache per NACK datagram (a NACK can name thousands of packets).
+    static constexpr std::size_t kMaxNackAnswers = 64;
+    /// Packets per compound RTCP datagram the relay takes apart.
+    static constexpr std::size_t kMaxRtcpPackets = 16;
     void handleControl(const SocketAddress& from, Participant* sender,
                        std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out);
     void handleMalformedControl(const SocketAddress& from, const Participant* sender,

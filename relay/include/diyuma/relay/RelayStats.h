@@ -38,10 +38,12 @@ enum class DropReason : std::uint8_t {
     InvalidAddress,     ///< a source address the relay cannot answer (family, port 0)
     RateLimitedMedia,   ///< media over --max-packets-per-second / --max-bytes-per-second
     RateLimitedControl, ///< SelfState over kSelfStateRate (each change is sent to everyone)
-    UnannouncedSsrc,    ///< RTP whose SSRC the sender did not announce in its Join
+    UnannouncedSsrc,    ///< RTP whose SSRC the sender did not announce, or with another kind's PT
     FeedbackUnroutable, ///< NACK/PLI for a stream nobody (else) sends, or one withheld from them
+    DuplicateSsrc,      ///< a Join announcing an SSRC another participant already uses
+    RtcpTooManyPackets, ///< a compound RTCP datagram of more than kMaxRtcpPackets packets
 };
-inline constexpr std::size_t kDropReasonCount = 20;
+inline constexpr std::size_t kDropReasonCount = 22;
 [[nodiscard]] std::string_view toString(DropReason reason);
 /// snake_case name of a parse error, as used in the JSON ("truncated", "bad_field", ...).
 [[nodiscard]] std::string_view jsonName(wire::ParseError error);
@@ -69,7 +71,7 @@ struct RelayStats {
     std::uint64_t retransmissionsSent = 0; ///< answered from the relay's cache
     std::uint64_t nacksForwarded = 0;      ///< sequence numbers passed on to the sender
     std::uint64_t plisForwarded = 0;
-    std::uint64_t plisCoalesced = 0; ///< PLIs folded into one already on its way
+    std::uint64_t plisCoalesced = 0;      ///< PLIs folded into one already on its way
     std::uint64_t keyFramesRequested = 0; ///< the relay's own PLIs (joins, private view switch)
 
     // Control messages sent by the relay.
