@@ -226,9 +226,10 @@ void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> byt
         return;
     }
     wire::RtcpReader reader(bytes);
+    std::size_t answers = 0;      // cache answers for this whole datagram
     while (reader.next(packet)) { // the compound was validated: this walks all of it
         if (wire::isNack(packet) || wire::isPli(packet)) {
-            routeFeedback(sender, packet.raw, packet, now, out);
+            routeFeedback(sender, packet.raw, packet, now, answers, out);
             continue;
         }
         // A report on a video stream goes where the stream goes; the rest to everyone.
@@ -254,7 +255,8 @@ void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> byt
 }
 
 void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> packetBytes,
-                              const wire::RtcpPacket& packet, TimePoint now, PacketSink& out) {
+                              const wire::RtcpPacket& packet, TimePoint now, std::size_t& answers,
+                              PacketSink& out) {
     wire::FeedbackSsrcs ssrcs;
     Participant* owner = nullptr;
     if (wire::parseFeedbackSsrcs(packet, ssrcs))
@@ -279,7 +281,7 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
     std::array<std::uint16_t, 256> missing{};
     std::size_t missingCount = 0;
     std::array<std::uint16_t, kMaxNackAnswers> answered{};
-    std::size_t answeredCount = 0;
+    std::size_t answeredCount = 0; // in this NACK packet, to answer each sequence once
     (void)wire::forEachNackedSequence(packet, [&](std::uint16_t sequence) {
         ++m_stats.nacksReceived;
         // Forwarded under the rule before the last switch: this asker may not have been
@@ -288,10 +290,10 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
             return;
         if (auto cached = stream->cache->find(sequence)) {
             const auto end = answered.begin() + static_cast<std::ptrdiff_t>(answeredCount);
-            if (answeredCount == answered.size() ||
-                std::find(answered.begin(), end, sequence) != end)
-                return; // at most kMaxNackAnswers per NACK, each packet once
+            if (answers == kMaxNackAnswers || std::find(answered.begin(), end, sequence) != end)
+                return; // at most kMaxNackAnswers per datagram, each packet once
             answered[answeredCount++] = sequence;
+            ++answers;
             out.send(from.address, *cached);
             ++m_stats.retransmissionsSent;
         } else if (missingCount < missing.size()) {

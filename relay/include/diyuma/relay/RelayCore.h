@@ -140,8 +140,10 @@ private:
     /// its stream's policy, everything else goes to everyone.
     void routeRtcp(Participant& sender, std::span<const std::uint8_t> bytes, TimePoint now,
                    PacketSink& out);
+    /// `answers` counts the cache answers of the whole datagram (at most kMaxNackAnswers).
     void routeFeedback(Participant& from, std::span<const std::uint8_t> packetBytes,
-                       const wire::RtcpPacket& packet, TimePoint now, PacketSink& out);
+                       const wire::RtcpPacket& packet, TimePoint now, std::size_t& answers,
+                       PacketSink& out);
     /// A PLI of the relay's own (sender SSRC 0) to `sender` for `stream`.
     void requestKeyFrame(const Participant& sender, VideoStream& stream, TimePoint now,
                          PacketSink& out);
@@ -151,7 +153,8 @@ private:
     /// How long after a private-view switch packets of before it are kept from the newly
     /// allowed (longer than any receiver keeps asking for a packet).
     static constexpr auto kSwitchMarkHorizon = std::chrono::seconds(10);
-    /// Answers from the cache per NACK datagram (a NACK can name thousands of packets).
+    /// Answers from the cache per RTCP datagram: a 1200-byte NACK can name 5000 packets, and a
+    /// spoofed source would make the relay a reflector.
     static constexpr std::size_t kMaxNackAnswers = 64;
     /// Packets per compound RTCP datagram the relay takes apart.
     static constexpr std::size_t kMaxRtcpPackets = 16;
