@@ -196,7 +196,8 @@ private slots:
                  std::vector<std::uint16_t>{0xDEAD});
         QCOMPARE(nacked(fromHex("81 CE 0002 | 00000001 | 00000002")),
                  std::vector<std::uint16_t>{0xDEAD});
-        RtcpReader reader(fromHex("81 CD 0004 | 00000001")); // length beyond the datagram
+        const Bytes cut = fromHex("81 CD 0004 | 00000001"); // length beyond the datagram
+        RtcpReader reader(cut);
         RtcpPacket packet;
         QVERIFY(!reader.next(packet));
     }
