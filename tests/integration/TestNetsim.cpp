@@ -5,8 +5,9 @@
 // up. Also: netsim's argument errors and its clean stop.
 //
 // Bounds: about 4 s * 50 = 200 of Alice's packets reach netsim for Bob, so the lost share
-// has sd sqrt(0.2 * 0.8 / 200) = 2.8 %; 10..32 % is 3.5 sd below and 4 sd above 20 %. The seed is fixed, so which down datagrams are dropped only moves with how Alice's
-// packets interleave with the relay's control traffic.
+// has sd sqrt(0.2 * 0.8 / 200) = 2.8 %; 10..32 % is 3.5 sd below and 4 sd above 20 %. The seed is
+// fixed, so which down datagrams are dropped only moves with how Alice's packets interleave with
+// the relay's control traffic.
 
 #include "diyuma/audio/Goertzel.h"
 #include "diyuma/audio/WavFile.h"
