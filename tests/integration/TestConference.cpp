@@ -39,12 +39,6 @@ double levelIn(const std::vector<std::int16_t>& pcm, double hz, double fromS, do
     return core::toneLevelDbfs(std::span(pcm).subspan(from, to - from), hz);
 }
 
-QJsonObject loadJson(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QJsonDocument::fromJson(f.readAll()).object();
-}
 } // namespace
 
 class TestConference : public QObject {
@@ -63,9 +57,8 @@ private slots:
         for (const auto& party : kParties) {
             clients.push_back(test::startCli(
                 {"join", links[0], "--name", party.name, "--send-audio",
-                 QString("tone:%1").arg(party.toneHz), "--record-audio",
-                 dir.filePath(party.name), "--duration", "5", "--stats-json",
-                 dir.filePath(party.name + ".json")}));
+                 QString("tone:%1").arg(party.toneHz), "--record-audio", dir.filePath(party.name),
+                 "--duration", "5", "--stats-json", dir.filePath(party.name + ".json")}));
         }
         for (std::size_t i = 0; i < clients.size(); ++i) {
             QVERIFY(clients[i]->waitForFinished(20000));
@@ -76,7 +69,9 @@ private slots:
             const QString folder = dir.filePath(listener.name);
             // What one hears from each of the others, file by file.
             for (const auto& talker : kParties) {
-                const QString file = folder + "/" + QString(talker.name).replace(' ', '_').replace('\'', '_') + ".wav";
+                const QString file = folder + "/" +
+                                     QString(talker.name).replace(' ', '_').replace('\'', '_') +
+                                     ".wav";
                 if (talker.name == listener.name) {
                     QVERIFY2(!QFile::exists(file), qPrintable(file));
                     continue;
@@ -104,16 +99,17 @@ private slots:
             for (const auto& talker : kParties) {
                 double level = levelIn(mix, talker.toneHz, 2.0, 4.0);
                 if (talker.name == listener.name)
-                    QVERIFY2(level < -50.0, qPrintable(QString("%1 hears itself at %2 dBFS")
-                                                           .arg(listener.name)
-                                                           .arg(level)));
+                    QVERIFY2(
+                        level < -50.0,
+                        qPrintable(
+                            QString("%1 hears itself at %2 dBFS").arg(listener.name).arg(level)));
                 else
                     QVERIFY2(level > -22.0, qPrintable(QString("%1 mix has %2 at %3 dBFS")
                                                            .arg(listener.name, talker.name)
                                                            .arg(level)));
             }
             // Stats: times present, packets arrived from both others.
-            auto stats = loadJson(dir.filePath(listener.name + ".json"));
+            auto stats = test::loadJsonObject(dir.filePath(listener.name + ".json"));
             QVERIFY(stats.contains("send"));
             QVERIFY(stats["send"].toObject()["start_unix_ms"].toDouble() > 1.6e12);
             QVERIFY(stats["record"].toObject()["start_unix_ms"].toDouble() > 1.6e12);
@@ -165,8 +161,8 @@ private slots:
         QVERIFY2(relay.start(), qPrintable(relay.error()));
         QString address = relay.address();
         relay.stop();
-        auto r = test::runCli({"join", "7HKQ-2M9X-4DRA", "--relay", address, "--name", "Eve"},
-                              15000);
+        auto r =
+            test::runCli({"join", "7HKQ-2M9X-4DRA", "--relay", address, "--name", "Eve"}, 15000);
         QVERIFY2(r.finished, "diyuma-cli hung on an unreachable relay");
         QVERIFY(r.exitCode != 0);
         QVERIFY2(r.elapsedMs < 8000, qPrintable(QString::number(r.elapsedMs)));

@@ -25,12 +25,6 @@ using diyuma::test::NetsimProcess;
 using diyuma::test::RelayProcess;
 
 namespace {
-QJsonObject loadJson(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QJsonDocument::fromJson(f.readAll()).object();
-}
 
 /// Level (dBFS) of `hz` in [fromS, toS) of a recording, or -200 if it is shorter.
 double levelIn(const QString& path, double hz, double fromS, double toS) {
@@ -96,7 +90,7 @@ private slots:
         }
 
         // Bob, behind the lossy down link, lost about a fifth of Alice's audio...
-        const auto bobHears = loadJson(dir.filePath("Bob.json"))["remote"]
+        const auto bobHears = test::loadJsonObject(dir.filePath("Bob.json"))["remote"]
                                   .toObject()["Alice"]
                                   .toObject()["audio"]
                                   .toObject();
@@ -114,7 +108,7 @@ private slots:
         QVERIFY2(level > -25.0, qPrintable(QString("Bob hears Alice at %1 dBFS").arg(level)));
 
         // Alice is direct, and Bob's upstream through netsim is clean.
-        const auto aliceHears = loadJson(dir.filePath("Alice.json"))["remote"]
+        const auto aliceHears = test::loadJsonObject(dir.filePath("Alice.json"))["remote"]
                                     .toObject()["Bob"]
                                     .toObject()["audio"]
                                     .toObject();

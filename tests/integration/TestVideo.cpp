@@ -26,13 +26,6 @@ using diyuma::test::RelayProcess;
 
 namespace {
 
-QJsonObject loadJson(const QString& path) {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QJsonDocument::fromJson(f.readAll()).object();
-}
-
 /// What a recording holds, decoded.
 struct Decoded {
     QString error;
@@ -208,7 +201,7 @@ private slots:
                      static_cast<qulonglong>(d.frames));
         }
 
-        const QJsonObject alice = loadJson(dir.filePath("Alice.json"));
+        const QJsonObject alice = test::loadJsonObject(dir.filePath("Alice.json"));
         const QJsonObject bobVideo = alice["remote"]["Bob"]["video"].toObject();
         QVERIFY2(bobVideo["frames_decoded"].toInt() >= 100,
                  QJsonDocument(bobVideo).toJson().constData());
@@ -252,7 +245,7 @@ private slots:
             const QString other = member == "Member1" ? "Member2" : "Member1";
             QVERIFY2(!QFile::exists(dir.filePath(member + "/" + other + ".ivf")),
                      qPrintable(member + " received " + other + "'s video"));
-            const QJsonObject stats = loadJson(dir.filePath(member + ".json"));
+            const QJsonObject stats = test::loadJsonObject(dir.filePath(member + ".json"));
             const QJsonObject seen = stats["remote"][other].toObject();
             QVERIFY2(!seen.contains("video") || seen["video"]["packets_received"].toInt() == 0,
                      QJsonDocument(seen).toJson().constData());
@@ -289,8 +282,8 @@ private slots:
         QVERIFY(receiver->waitForFinished(30000));
         QVERIFY2(receiver->exitCode() == 0, receiver->readAllStandardError().constData());
 
-        const QJsonObject senderStats = loadJson(dir.filePath("sender.json"));
-        const QJsonObject receiverStats = loadJson(dir.filePath("receiver.json"));
+        const QJsonObject senderStats = test::loadJsonObject(dir.filePath("sender.json"));
+        const QJsonObject receiverStats = test::loadJsonObject(dir.filePath("receiver.json"));
         const QJsonObject sent = senderStats["sent"].toObject();
         const QJsonObject video = receiverStats["remote"]["Sender"]["video"].toObject();
         const double sentPackets = sent["video_packets"].toDouble();
@@ -346,7 +339,7 @@ private slots:
         QString error;
         QVERIFY2(runParties(dir, parties, 7, error), qPrintable(error));
 
-        const QJsonObject admin = loadJson(dir.filePath("Admin.json"));
+        const QJsonObject admin = test::loadJsonObject(dir.filePath("Admin.json"));
         QCOMPARE(admin["private_view"].toBool(true), false);
         // The admin's join: its first tick, within a few ms of when its 2 s and 4.5 s count.
         const auto t0 = static_cast<std::int64_t>(admin["record"]["start_unix_ms"].toDouble());

@@ -1,9 +1,12 @@
 #pragma once
-// Starting the real programs (diyuma-relay, diyuma-cli) from integration tests.
+// Starting the real programs (diyuma-relay, diyuma-cli, diyuma-netsim) from integration tests.
 // The build tree is found through DIYUMA_BIN_DIR, which tests/CMakeLists.txt sets.
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
@@ -24,35 +27,12 @@ inline QString netsimPath() {
     return binDir() + "/tools/netsim/diyuma-netsim";
 }
 
-/// The real relay on 127.0.0.1 with a port the kernel picks (it prints ADDR:PORT first).
-class RelayProcess {
+/// A program that prints the address it bound (HOST:PORT) as its first line on stdout:
+/// diyuma-relay and diyuma-netsim.
+class AddressedProcess {
 public:
-    ~RelayProcess() { stop(); }
+    ~AddressedProcess() { stop(); }
 
-    /// Where the relay listens (a fixed port lets a test restart it at the same address).
-    QString listen = QStringLiteral("127.0.0.1:0");
-
-    /// Starts the relay; returns false (with the reason in error()) if it did not report its
-    /// address within 5 s.
-    bool start(const QStringList& extraArgs = {}) {
-        m_process = std::make_unique<QProcess>();
-        m_process->setProcessChannelMode(QProcess::SeparateChannels);
-        m_process->start(relayPath(), QStringList{"--listen", listen} + extraArgs);
-        if (!m_process->waitForStarted(5000)) {
-            m_error = "relay did not start: " + m_process->errorString();
-            return false;
-        }
-        QElapsedTimer timer;
-        timer.start();
-        while (!m_process->canReadLine() && timer.elapsed() < 5000)
-            m_process->waitForReadyRead(100);
-        if (!m_process->canReadLine()) {
-            m_error = "relay printed no address; stderr: " + m_process->readAllStandardError();
-            return false;
-        }
-        m_address = QString::fromUtf8(m_process->readLine()).trimmed();
-        return m_address.contains(':');
-    }
     /// SIGTERM, then wait; returns the exit code (or -1 if it had to be killed).
     int stop() {
         if (!m_process || m_process->state() == QProcess::NotRunning)
@@ -74,37 +54,25 @@ public:
         return static_cast<quint16>(m_address.section(':', -1).toUInt());
     }
     [[nodiscard]] QString error() const { return m_error; }
+    /// Everything it wrote on stderr (complete after stop()).
     [[nodiscard]] QByteArray stderrText() const { return m_stderr; }
-    /// The relay's log (stderr) so far, while it runs: what the event loop (or a waitFor*
-    /// call) has read from the pipe, without waiting.
+    /// Its stderr so far, while it runs: what the event loop (or a waitFor* call) has read
+    /// from the pipe, without waiting.
     QByteArray stderrSoFar() {
         if (m_process)
             m_stderr += m_process->readAllStandardError();
         return m_stderr;
     }
 
-private:
-    std::unique_ptr<QProcess> m_process;
-    QString m_address;
-    QString m_error;
-    QByteArray m_stderr;
-};
-
-/// The real diyuma-netsim impairment proxy in front of a target (it prints HOST:PORT first,
-/// and one line of JSON stats on stderr when it stops).
-class NetsimProcess {
-public:
-    ~NetsimProcess() { stop(); }
-
-    /// Starts `diyuma-netsim --listen 127.0.0.1:0 --target TARGET ARGS...`; returns false
-    /// (with the reason in error()) if it did not report its address within 5 s.
-    bool start(const QString& target, const QStringList& args) {
+protected:
+    /// Starts `program args`; false (with the reason in error()) if it did not report its
+    /// address within 5 s. `label` names it in the error.
+    bool startProgram(const QString& program, const QStringList& args, const QString& label) {
         m_process = std::make_unique<QProcess>();
         m_process->setProcessChannelMode(QProcess::SeparateChannels);
-        m_process->start(netsimPath(),
-                         QStringList{"--listen", "127.0.0.1:0", "--target", target} + args);
+        m_process->start(program, args);
         if (!m_process->waitForStarted(5000)) {
-            m_error = "netsim did not start: " + m_process->errorString();
+            m_error = label + " did not start: " + m_process->errorString();
             return false;
         }
         QElapsedTimer timer;
@@ -112,29 +80,12 @@ public:
         while (!m_process->canReadLine() && timer.elapsed() < 5000)
             m_process->waitForReadyRead(100);
         if (!m_process->canReadLine()) {
-            m_error = "netsim printed no address; stderr: " + m_process->readAllStandardError();
+            m_error = label + " printed no address; stderr: " + m_process->readAllStandardError();
             return false;
         }
         m_address = QString::fromUtf8(m_process->readLine()).trimmed();
         return m_address.contains(':');
     }
-    /// SIGTERM, then wait; returns the exit code (or -1 if it had to be killed).
-    int stop() {
-        if (!m_process || m_process->state() == QProcess::NotRunning)
-            return m_process ? m_process->exitCode() : -1;
-        m_process->terminate();
-        if (!m_process->waitForFinished(3000)) {
-            m_process->kill();
-            m_process->waitForFinished(1000);
-            return -1;
-        }
-        m_stderr += m_process->readAllStandardError();
-        return m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode() : -1;
-    }
-    [[nodiscard]] QString address() const { return m_address; }
-    [[nodiscard]] QString error() const { return m_error; }
-    /// Everything on stderr (after stop()): a start line, then the JSON stats line.
-    [[nodiscard]] QByteArray stderrText() const { return m_stderr; }
 
 private:
     std::unique_ptr<QProcess> m_process;
@@ -142,6 +93,39 @@ private:
     QString m_error;
     QByteArray m_stderr;
 };
+
+/// The real relay on 127.0.0.1 with a port the kernel picks.
+class RelayProcess : public AddressedProcess {
+public:
+    /// Where the relay listens (a fixed port lets a test restart it at the same address).
+    QString listen = QStringLiteral("127.0.0.1:0");
+
+    /// Starts the relay; false (with the reason in error()) if it did not report its address
+    /// within 5 s.
+    bool start(const QStringList& extraArgs = {}) {
+        return startProgram(relayPath(), QStringList{"--listen", listen} + extraArgs, "relay");
+    }
+};
+
+/// The real diyuma-netsim impairment proxy in front of a target (one line of JSON stats on
+/// stderr when it stops).
+class NetsimProcess : public AddressedProcess {
+public:
+    /// Starts `diyuma-netsim --listen 127.0.0.1:0 --target TARGET ARGS...`.
+    bool start(const QString& target, const QStringList& args) {
+        return startProgram(netsimPath(),
+                            QStringList{"--listen", "127.0.0.1:0", "--target", target} + args,
+                            "netsim");
+    }
+};
+
+/// A JSON file's top-level object (empty if it cannot be read or parsed).
+inline QJsonObject loadJsonObject(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
 
 struct CliResult {
     bool finished = false;

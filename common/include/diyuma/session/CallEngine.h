@@ -14,6 +14,10 @@
 //   processAudioBlock: pull 10 ms from every remote participant's jitter buffer ─► Mixer ─►
 //   AudioPlaybackSink (per-participant blocks and the mix)
 //
+// Video (processVideo, see there): picture ─► VideoSender (VP8, RTP PT 96, pacer) ─►
+// PacketTransport; RTP PT 96 by video SSRC ─► that participant's VideoReceiver ─►
+// VideoFrameSink; RTCP NACK/PLI naming our video SSRC ─► our VideoSender.
+//
 // There is no queue between stages: a captured block is encoded and sent in the same call,
 // and a received packet goes straight into its jitter buffer, which alone decides the
 // playout delay (latency matters: the target is <= 60 ms mouth to ear).
