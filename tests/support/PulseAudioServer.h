@@ -106,7 +106,9 @@ public:
     }
 
     /// Plays a sine (48 kHz mono s16) into tone_in for `seconds`, through pacat; returns at
-    /// once. The tone is written to a raw file first.
+    /// once. The tone is written to a raw file first. pacat and parecord (below) get 200 ms
+    /// buffers: they are the test's instruments, not what is tested, and with 20 ms ones a
+    /// loaded machine (CI) put gaps into the tone that the devices under test never saw.
     bool startTone(double frequencyHz, double levelDbfs, int seconds) {
         const double amplitude = 32767.0 * std::pow(10.0, levelDbfs / 20.0);
         std::vector<std::int16_t> samples(static_cast<std::size_t>(seconds) * 48000);
@@ -122,7 +124,7 @@ public:
         file.close();
         return startHelper(m_pacat, "pacat",
                            {"--playback", "--raw", "--format=s16le", "--rate=48000", "--channels=1",
-                            "--device=tone_in", "--latency-msec=20"},
+                            "--device=tone_in", "--latency-msec=200"},
                            path("tone.raw"));
     }
 
@@ -130,7 +132,7 @@ public:
     bool startRecording(const QString& wavPath) {
         return startHelper(m_parecord, "parecord",
                            {"--device=speaker.monitor", "--file-format=wav", "--format=s16le",
-                            "--rate=48000", "--channels=1", "--latency-msec=20", wavPath},
+                            "--rate=48000", "--channels=1", "--latency-msec=200", wavPath},
                            {});
     }
 

@@ -110,8 +110,12 @@ void DriftCompensator::updateController(double fill, std::size_t blockSamples) {
     const double instant = fill - target;
     // A fill far off the target is a disturbance (stall, refill) that the drop and refill
     // paths handle; it says nothing about the clocks, so the loop does not see it.
-    if (std::abs(instant) > static_cast<double>(m_config.dropMarginSamples))
+    // The proportional part is left out meanwhile: it would hold the ratio wherever the last
+    // smoothed error put it, a pitch shift for as long as the disturbance lasts.
+    if (std::abs(instant) > static_cast<double>(m_config.dropMarginSamples)) {
+        holdDriftEstimate();
         return;
+    }
     const double dt = static_cast<double>(blockSamples) / m_config.sampleRateHz;
     const double alpha = 1 - std::exp(-dt / m_smoothing);
     m_smoothedFill += alpha * (fill - m_smoothedFill);
@@ -131,6 +135,16 @@ void DriftCompensator::updateController(double fill, std::size_t blockSamples) {
         m_integral = integral;
     }
     m_ratio = 1 + u;
+}
+
+void DriftCompensator::holdDriftEstimate() {
+    const double limit = m_config.maxRatioDeviation;
+    m_ratio = 1 + std::clamp(m_ki * m_integral, -limit, limit);
+}
+
+void DriftCompensator::restartFillAverage() {
+    m_smoothedFill = static_cast<double>(m_config.targetFillSamples);
+    holdDriftEstimate();
 }
 
 std::size_t DriftCompensator::excessToDrop(std::size_t fill) {
@@ -220,6 +234,7 @@ bool DriftCompensator::pull(SpscRing<std::int16_t>& ring, std::span<std::int16_t
         }
         m_refilling = false;
         m_declickArmed = true; // fade in from the silence just played
+        restartFillAverage();
     }
     updateController(static_cast<double>(fill) + phaseSamples, n);
     if (const std::size_t excess = excessToDrop(fill); excess > 0) {
@@ -227,6 +242,7 @@ bool DriftCompensator::pull(SpscRing<std::int16_t>& ring, std::span<std::int16_t
         // straddles it; the pending history goes with the dropped samples.
         const std::size_t dropped = ring.discard(excess);
         m_drops += 1;
+        restartFillAverage();
         m_droppedSamples += dropped + (m_inLength - static_cast<std::size_t>(m_pos));
         std::fill(m_in.get(), m_in.get() + kHistory, 0.0F);
         const std::size_t got = ring.read(std::span<std::int16_t>(m_scratch16.get(), kHistory));
@@ -280,14 +296,22 @@ std::size_t DriftCompensator::push(std::span<const std::int16_t> in, SpscRing<st
         m_declickDone = kDeclickSamples;
         m_aboveMarginCalls = 0;
         m_skipOutputs = 0;
+        restartFillAverage();
+    } else if (m_skipOutputs > 0) {
+        // A drop is being skipped: the fill falls through the band above the target as the
+        // device plays, which is the drop's doing, not the clocks'. What is left to skip is
+        // aimed again at the fill as it is now, so that the drop ends on the target however
+        // the device moved meanwhile (a stalled one keeps the fill high: no second drop).
+        holdDriftEstimate();
+        const std::size_t target = m_config.targetFillSamples;
+        m_skipOutputs = fill > target ? fill - target : 0;
+        if (m_skipOutputs == 0)
+            restartFillAverage();
     } else {
         updateController(static_cast<double>(fill) - phaseSamples, in.size());
-        // While a drop is being skipped the fill cannot fall yet (and a stalled device keeps
-        // it high): no second drop on top.
-        if (const std::size_t excess = m_skipOutputs > 0 ? 0 : excessToDrop(fill); excess > 0) {
-            m_skipOutputs += excess;
+        if (const std::size_t excess = excessToDrop(fill); excess > 0) {
+            m_skipOutputs = excess;
             m_drops += 1;
-            m_droppedSamples += excess;
         }
     }
 
@@ -312,7 +336,10 @@ std::size_t DriftCompensator::push(std::span<const std::int16_t> in, SpscRing<st
     const std::size_t skip = std::min(count, m_skipOutputs);
     if (skip > 0) {
         m_skipOutputs -= skip;
+        m_droppedSamples += skip;
         m_declickArmed = true; // the listener's next sample follows the last one written
+        if (m_skipOutputs == 0)
+            restartFillAverage();
     }
     const std::size_t keep = count - skip;
     std::span<std::int16_t> out16(m_scratch16.get(), keep);

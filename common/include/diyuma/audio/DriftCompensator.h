@@ -16,9 +16,11 @@
 // at the clamp). The resampler is a 32-tap Kaiser-windowed sinc (512 phases, linear between
 // phases): flat to ~18 kHz, images and interpolation error below -80 dB on a tone.
 //
-// Large disturbances are not left to the slow loop:
+// Large disturbances are not left to the slow loop (and do not steer it: while one lasts the
+// ratio is the drift learnt so far, and after a jump the fill average starts again):
 //   - fill above target + dropMargin on kDropBlocks calls in a row (after a stall of either
-//     side): the excess is dropped at once (pull: discarded from the ring; push: not written);
+//     side): the excess is dropped at once (pull: discarded from the ring; push: not written,
+//     until the fill, which the device keeps lowering meanwhile, is back at the target);
 //   - underrun (pull: the ring cannot supply a block; push: the consumer reports one through
 //     its underrun counter): the block is silence, pull() waits until the ring holds the
 //     target again, push() pads the ring with silence up to the target.
@@ -103,6 +105,11 @@ public:
 
 private:
     void updateController(double fill, std::size_t blockSamples);
+    /// The ratio from the integral (the drift learnt so far) alone.
+    void holdDriftEstimate();
+    /// After a jump of the fill (drop, pad): the average starts again at the target, the
+    /// fill the jump leaves, so the backlog before it does not steer the ratio.
+    void restartFillAverage();
     std::size_t excessToDrop(std::size_t fill);
     void resamplePending(std::span<float> out, std::size_t count);
     std::size_t generateAvailable(std::span<float> out);
