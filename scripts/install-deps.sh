@@ -9,9 +9,9 @@ packages=(
     # core and programs
     libopus-dev libvpx-dev libsndfile1-dev libsoxr-dev libssl-dev libcli11-dev nlohmann-json3-dev
     libfmt-dev
-    # tests (Qt Test) and the desktop app: widgets, SVG icons, translations, audio devices,
+    # tests (Qt Test) and the desktop app: widgets, SVG icons, camera, translations, audio devices,
     # echo cancellation (both candidates, compared in bench/aec)
-    qt6-base-dev qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+    qt6-base-dev qt6-svg-dev qt6-multimedia-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     qt6-translations-l10n portaudio19-dev libwebrtc-audio-processing-dev libspeexdsp-dev
     # the end-to-end audio test: a real-time sound server without a sound card, speech, Xvfb
     pulseaudio pulseaudio-utils libasound2-plugins alsa-utils espeak-ng xvfb xauth

@@ -13,6 +13,9 @@ const QString kRelay = QStringLiteral("connection/relay");
 const QString kPrivateView = QStringLiteral("connection/privateViewByDefault");
 const QString kInputDevice = QStringLiteral("audio/inputDevice");
 const QString kOutputDevice = QStringLiteral("audio/outputDevice");
+const QString kVideoSource = QStringLiteral("video/source");
+const QString kVideoSize = QStringLiteral("video/size");
+const QString kCameraOnAtStart = QStringLiteral("video/cameraOnAtStart");
 const QString kEchoCancellation = QStringLiteral("audio/echoCancellation");
 const QString kPushToTalk = QStringLiteral("call/pushToTalk");
 const QString kJoinLeaveSounds = QStringLiteral("call/joinLeaveSounds");
@@ -73,6 +76,38 @@ bool AppSettings::privateViewByDefault() const {
 
 void AppSettings::setPrivateViewByDefault(bool on) {
     if (write(kPrivateView, on))
+        Q_EMIT changed();
+}
+
+QString AppSettings::videoSource() const {
+    const QString source = read<QString>(kVideoSource, {});
+    if (source == QLatin1String("pattern") || source == QLatin1String("none") ||
+        (source.startsWith(QLatin1String("camera:")) && source.size() > 7))
+        return source;
+    return {};
+}
+
+void AppSettings::setVideoSource(const QString& source) {
+    if (write(kVideoSource, source))
+        Q_EMIT changed();
+}
+
+QSize AppSettings::videoSize() const {
+    return read<QString>(kVideoSize, {}) == QLatin1String("1280x720") ? QSize(1280, 720)
+                                                                      : QSize(640, 360);
+}
+
+void AppSettings::setVideoSize(QSize size) {
+    if (write(kVideoSize, QStringLiteral("%1x%2").arg(size.width()).arg(size.height())))
+        Q_EMIT changed();
+}
+
+bool AppSettings::cameraOnAtStart() const {
+    return read<bool>(kCameraOnAtStart, true);
+}
+
+void AppSettings::setCameraOnAtStart(bool on) {
+    if (write(kCameraOnAtStart, on))
         Q_EMIT changed();
 }
 

@@ -6,6 +6,7 @@
 // Thread: GUI thread only.
 
 #include <QtCore/QObject>
+#include <QtCore/QSize>
 #include <QtCore/QString>
 
 namespace diyuma::app {
@@ -29,6 +30,17 @@ public:
     void setInputDevice(const QString& name);
     QString outputDevice() const; ///< empty: the system default
     void setOutputDevice(const QString& name);
+    /// The picture we send: "" (the system's default camera), "camera:ID" (that camera, by
+    /// QCameraDevice::id), "pattern" (the moving test pattern) or "none" (no video at all).
+    QString videoSource() const;
+    void setVideoSource(const QString& source);
+    /// The size we send at: 640x360 (default) or 1280x720; anything else reads as the default.
+    QSize videoSize() const;
+    void setVideoSize(QSize size);
+    /// The camera is on when a call starts (default on).
+    bool cameraOnAtStart() const;
+    void setCameraOnAtStart(bool on);
+
     bool echoCancellation() const; ///< default on (also noise suppression and gain control)
     void setEchoCancellation(bool on);
 

@@ -3,8 +3,10 @@
 #include "diyuma/devices/AudioDevices.h"
 #include "diyuma/devices/AudioProcessing.h"
 
+#include "CameraCapture.h"
 #include "Chimes.h"
 #include "DeviceSwitch.h"
+#include "VideoHub.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QLoggingCategory>
@@ -34,6 +36,17 @@ constexpr auto kTestSoundHold = 2000ms;
 /// A nominal output + input latency for the echo canceller's start; WebRtc estimates the
 /// real delay itself (delay-agnostic mode).
 constexpr int kNominalDeviceDelayMs = 60;
+constexpr int kVideoFrameRate = 30;
+
+/// What we send at a size (the bitrate diyuma-cli uses too).
+core::Vp8EncoderConfig videoConfigFor(QSize size) {
+    core::Vp8EncoderConfig config;
+    config.width = size.width();
+    config.height = size.height();
+    config.frameRate = kVideoFrameRate;
+    config.bitrateBps = core::defaultVideoBitrateBps(size.width(), size.height());
+    return config;
+}
 
 /// Core log lines to QLoggingCategory (thread-safe: Qt's logging is).
 class QtLogSink final : public core::LogSink {
@@ -124,6 +137,15 @@ public:
     QString audioSystemError;
 
     // Declared before the runner: the runner holds pointers into these and is destroyed first.
+    VideoHub video;
+    CameraCapture* camera = nullptr; ///< child of the controller
+    std::unique_ptr<LocalVideoSource> localVideo;
+    QSize videoSize;
+    bool useCamera = false; ///< this call's pictures come from the camera
+    QString cameraId;       ///< the camera of this call ("" default)
+    bool cameraOn = true;   ///< what the person wants (the camera may still be missing)
+    QString videoNotice;    ///< why we send no video (no camera), for the call screen
+    QString cameraProblem;
     DeviceSlot<devices::CaptureDevice, CaptureSwitch> mic;
     DeviceSlot<devices::PlaybackDevice, PlaybackSwitch> speaker;
     std::unique_ptr<core::AudioProcessor> processor;
@@ -142,6 +164,10 @@ public:
 
     devices::AudioSystem* system();
     void openDevices();
+    /// Chooses the picture source from the settings (pattern, camera, none) for a new call.
+    void openVideo();
+    /// Starts or stops the camera as cameraOn says (the pattern needs nothing).
+    void applyCamera();
     void pollDevices();
     template <typename Slot>
     void pollDevice(Slot& slot, const QString& what);
@@ -352,7 +378,7 @@ void CallController::Private::reportRecovered(Slot& slot, const QString& message
 
 QString CallController::Private::currentProblems() const {
     QStringList all;
-    for (const QString* problem : {&mic.problem, &speaker.problem})
+    for (const QString* problem : {&mic.problem, &speaker.problem, &cameraProblem})
         if (!problem->isEmpty() && !all.contains(*problem))
             all << *problem;
     return all.join(QLatin1Char('\n'));
@@ -403,6 +429,10 @@ void CallController::Private::endCall() {
         snapshot.phase = core::CallPhase::Ended;
     }
     processor.reset();
+    localVideo.reset();
+    camera->stop();
+    cameraProblem.clear();
+    video.clear(); // the runner, the only other user of the hub, is gone
     mic.close();
     speaker.close();
     mic.state = decltype(mic)::State::Off;
@@ -444,8 +474,69 @@ QString CallController::Private::messageFor(const core::SessionError& error) con
     }
 }
 
+void CallController::Private::openVideo() {
+    localVideo.reset();
+    camera->stop();
+    videoNotice.clear();
+    cameraProblem.clear();
+    useCamera = false;
+    videoSize = settings.videoSize();
+    const QString source = settings.videoSource();
+    cameraOn = settings.cameraOnAtStart();
+    if (source == QLatin1String("none")) {
+        videoNotice = tr("Video is turned off in Settings.");
+        return;
+    }
+    if (source == QLatin1String("pattern")) {
+        localVideo =
+            std::make_unique<LocalVideoSource>(LocalVideoSource::Kind::Pattern, videoSize.width(),
+                                               videoSize.height(), nullptr, video.self());
+    } else {
+        cameraId = source.mid(static_cast<qsizetype>(qstrlen("camera:")));
+        if (CameraCapture::find(cameraId).isNull()) {
+            videoNotice = tr("No camera was found: the others hear you but do not see you. The "
+                             "test pattern can be chosen in Settings.");
+            return;
+        }
+        useCamera = true;
+        localVideo = std::make_unique<LocalVideoSource>(LocalVideoSource::Kind::Camera,
+                                                        videoSize.width(), videoSize.height(),
+                                                        &camera->pictures(), video.self());
+    }
+    applyCamera();
+}
+
+void CallController::Private::applyCamera() {
+    if (!localVideo)
+        return;
+    localVideo->setEnabled(cameraOn);
+    if (!useCamera)
+        return;
+    if (!cameraOn) {
+        camera->stop(); // the camera's light goes off too
+        return;
+    }
+    if (camera->running())
+        return;
+    QString error;
+    if (!camera->start(CameraCapture::find(cameraId), videoSize, &error)) {
+        cameraProblem = error;
+        emit q->deviceProblem(currentProblems());
+    } else if (!cameraProblem.isEmpty()) {
+        cameraProblem.clear();
+        emit q->deviceRecovered(tr("The camera works again (%1).").arg(camera->cameraName()));
+    }
+}
+
 CallController::CallController(AppSettings& settings, QObject* parent)
     : QObject(parent), d(std::make_unique<Private>(this, settings)) {
+    d->camera = new CameraCapture(this);
+    connect(d->camera, &CameraCapture::problem, this, [this](const QString& message) {
+        if (!d->runner)
+            return;
+        d->cameraProblem = message;
+        emit deviceProblem(d->currentProblems());
+    });
     d->clock.start();
     d->timer.setInterval(kSnapshotInterval);
     connect(&d->timer, &QTimer::timeout, this, [this] {
@@ -491,8 +582,11 @@ bool CallController::start(core::CallRequest request, QString* error) {
         d->processor = makeMicrophoneProcessor(d->settings.echoCancellation());
     }
 
-    auto started = core::CallRunner::start(std::move(request), capture, playback,
-                                           d->processor.get(), *d, &d->logSink);
+    d->openVideo();
+    if (d->localVideo)
+        request.sendVideo = videoConfigFor(d->videoSize);
+    core::CallMedia media{capture, playback, d->processor.get(), d->localVideo.get(), &d->video};
+    auto started = core::CallRunner::start(std::move(request), media, *d, &d->logSink);
     if (!started) {
         d->endCall();
         return fail(fromStd(started.error().message));
@@ -502,6 +596,7 @@ bool CallController::start(core::CallRequest request, QString* error) {
     d->refreshSnapshot();
     d->timer.start();
     emit mutedChanged(d->muted);
+    emit cameraChanged(cameraOn());
     return true;
 }
 
@@ -540,6 +635,37 @@ bool CallController::muted() const {
 void CallController::setParticipantVolume(quint32 participantId, float gain) {
     if (d->runner)
         d->runner->setParticipantVolume(participantId, gain);
+}
+
+void CallController::setCameraOn(bool on) {
+    if (d->cameraOn == on)
+        return;
+    d->cameraOn = on;
+    d->settings.setCameraOnAtStart(on);
+    if (d->runner)
+        d->applyCamera();
+    emit cameraChanged(on);
+}
+
+bool CallController::cameraOn() const {
+    return d->cameraOn && d->localVideo != nullptr;
+}
+
+bool CallController::sendsVideo() const {
+    return d->localVideo != nullptr;
+}
+
+QString CallController::videoNotice() const {
+    return d->videoNotice;
+}
+
+VideoHub& CallController::video() {
+    return d->video;
+}
+
+void CallController::setPrivateView(bool on) {
+    if (d->runner && d->snapshot.admin)
+        d->runner->setPrivateView(on);
 }
 
 const core::CallSnapshot& CallController::snapshot() const {

@@ -1,7 +1,8 @@
 #pragma once
 // The bridge between the widgets and a call: owns the CallRunner (core, media thread), the
-// audio devices (devices/) and the microphone processing, and turns the runner's observer
-// callbacks into queued Qt signals on the GUI thread. Widgets never see core threads.
+// audio devices (devices/), the microphone processing, the camera and the pictures, and turns the
+// runner's observer callbacks into queued Qt signals on the GUI thread. Widgets never see core
+// threads.
 //
 // Life of a call: start() ─► joined() ... rosterChanged() ... ─► ended()
 //                 start() ─► failed(message) ─► ended()
@@ -31,6 +32,8 @@ class AudioSystem;
 
 namespace diyuma::app {
 
+class VideoHub;
+
 class CallController : public QObject {
     Q_OBJECT
 public:
@@ -57,6 +60,21 @@ public:
     bool muted() const;
     void setParticipantVolume(quint32 participantId, float gain);
 
+    /// Video. What we send comes from the settings at start() (the camera, the test pattern
+    /// or nothing); with no camera the call is audio-only and videoNotice() says why.
+    /// setCameraOn() turns the camera (or pattern) on and off during the call; it is
+    /// remembered for the next call (AppSettings::cameraOnAtStart).
+    void setCameraOn(bool on);
+    /// Whether we send pictures now.
+    bool cameraOn() const;
+    /// Whether this call has a picture source at all (false: audio-only).
+    bool sendsVideo() const;
+    QString videoNotice() const;
+    /// The pictures of the call: every remote participant's and our own (self-view).
+    VideoHub& video();
+    /// Admins: private view on or off; snapshot().privateView follows within a second.
+    void setPrivateView(bool on);
+
     /// The latest snapshot (refreshed ~10 times a second while in a call).
     const core::CallSnapshot& snapshot() const;
     /// The invite link (no admin secret) once known, else empty.
@@ -81,6 +99,8 @@ signals:
     /// A device that failed works again (reopened or fell back to the default device).
     void deviceRecovered(const QString& message);
     void mutedChanged(bool muted);
+    /// The camera went on or off (setCameraOn, or a new call).
+    void cameraChanged(bool on);
     void ended();
 
 private:

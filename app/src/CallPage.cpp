@@ -1,5 +1,7 @@
 #include "CallPage.h"
 
+#include "diyuma/video/PictureConvert.h"
+
 #include "AppSettings.h"
 #include "CallController.h"
 #include "CallDetailsDialog.h"
@@ -9,6 +11,7 @@
 #include "PushToTalkFilter.h"
 #include "QualityIndicator.h"
 #include "TileGrid.h"
+#include "VideoHub.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
@@ -27,7 +30,9 @@
 #include <QtWidgets/QScrollArea>
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
+#include <cmath>
 #include <map>
+#include <span>
 #include <vector>
 
 namespace diyuma::app {
@@ -36,6 +41,26 @@ namespace {
 
 constexpr int kCopiedFeedbackMs = 2000;
 constexpr int kRecoveredBannerMs = 5000;
+/// Tiles look for new pictures this often (the senders' 30 fps).
+constexpr int kVideoPollMs = 33;
+/// A remote tile without a new picture for this long goes back to the avatar (camera off,
+/// left private view, or the stream stalled).
+constexpr qint64 kVideoStaleMs = 1500;
+
+/// `picture` as an image for a tile of `tile` pixels: scaled down to what the tile shows
+/// (never up: the painter does that smoothly), mirrored for the self-view.
+QImage imageFor(const core::VideoFrame& picture, QSizeF tile, bool mirror) {
+    const double scale =
+        std::min(1.0, std::max(tile.width() / picture.width(), tile.height() / picture.height()));
+    const int w = std::max(1, static_cast<int>(std::lround(picture.width() * scale)));
+    const int h = std::max(1, static_cast<int>(std::lround(picture.height() * scale)));
+    QImage image(w, h, QImage::Format_RGB32);
+    const std::span<std::uint8_t> bits(image.bits(), static_cast<std::size_t>(image.sizeInBytes()));
+    if (!core::i420ToRgb32(picture, bits, w, h, static_cast<std::size_t>(image.bytesPerLine()),
+                           mirror))
+        return {};
+    return image;
+}
 
 QString rgba(QColor c, double alpha) {
     return QStringLiteral("rgba(%1,%2,%3,%4)")
@@ -115,6 +140,9 @@ public:
     QListWidget* list = nullptr;
     QWidget* bottomBar = nullptr;
     QPushButton* muteButton = nullptr;
+    QPushButton* cameraButton = nullptr;
+    QToolButton* privateToggle = nullptr;
+    Banner* privateBanner = nullptr;
     QToolButton* copyLinkButton = nullptr;
     QMenu* copyMenu = nullptr;
     QPushButton* leaveButton = nullptr;
@@ -123,17 +151,29 @@ public:
     PushToTalkFilter* ptt = nullptr;
 
     std::map<quint32, ParticipantTile*> tiles;
+    /// What each tile last showed (by participant ID).
+    struct TileVideo {
+        std::uint64_t seen = 0;
+        QElapsedTimer since; ///< the last new picture
+        core::VideoFrame picture;
+    };
+    std::map<quint32, TileVideo> videos;
+    QTimer videoTimer;
     QElapsedTimer callClock;
     QTimer durationTimer;
     QTimer copiedTimer;
     QTimer recoveredTimer;
     bool styling = false;
+    bool privateNoticeShown = false;
 
     void build();
     void applyStyle();
     void sync();
     void syncList(const std::vector<const core::CallParticipant*>& people);
     void updateMuteButton();
+    void updateCameraButton();
+    void updateVideo();
+    QString captionFor(const core::CallParticipant& p) const;
     void updateHeader();
     void copyLink(bool admin);
     void clear();
@@ -167,6 +207,16 @@ void CallPage::Private::build() {
     privateBadge->setToolTip(tr("Private view: only the admin sees everyone's video; the others "
                                 "see only the admin's."));
     privateBadge->hide();
+    privateToggle = new QToolButton(header);
+    privateToggle->setObjectName(QStringLiteral("privateViewToggle"));
+    privateToggle->setCheckable(true);
+    privateToggle->setText(tr("Private view"));
+    privateToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    privateToggle->setCursor(Qt::PointingHandCursor);
+    privateToggle->setToolTip(tr("Private view: only you (the admin) see everyone's video; the "
+                                 "others see only yours. Click to switch."));
+    privateToggle->setIconSize(QSize(18, 18));
+    privateToggle->hide();
     adminBadge = new QLabel(tr("You are admin"), header);
     adminBadge->setObjectName(QStringLiteral("adminBadge"));
     adminBadge->hide();
@@ -199,6 +249,7 @@ void CallPage::Private::build() {
     headerRow->addSpacing(4);
     headerRow->addWidget(privateBadge, 0, Qt::AlignVCenter);
     headerRow->addWidget(adminBadge, 0, Qt::AlignVCenter);
+    headerRow->addWidget(privateToggle, 0, Qt::AlignVCenter);
     headerRow->addStretch(1);
     headerRow->addWidget(durationLabel);
     headerRow->addSpacing(4);
@@ -212,7 +263,9 @@ void CallPage::Private::build() {
     bannerBox->setSpacing(6);
     reconnectBanner = new Banner(QStringLiteral("reconnectBanner"), false, q);
     deviceBanner = new Banner(QStringLiteral("deviceBanner"), true, q);
+    privateBanner = new Banner(QStringLiteral("privateViewBanner"), true, q);
     bannerBox->addWidget(reconnectBanner);
+    bannerBox->addWidget(privateBanner);
     bannerBox->addWidget(deviceBanner);
     root->addLayout(bannerBox);
 
@@ -274,6 +327,10 @@ void CallPage::Private::build() {
     muteButton->setObjectName(QStringLiteral("muteButton"));
     muteButton->setCheckable(true);
     muteButton->setCursor(Qt::PointingHandCursor);
+    cameraButton = new QPushButton(bottomBar);
+    cameraButton->setObjectName(QStringLiteral("cameraButton"));
+    cameraButton->setCheckable(true);
+    cameraButton->setCursor(Qt::PointingHandCursor);
     copyLinkButton = new QToolButton(bottomBar);
     copyLinkButton->setObjectName(QStringLiteral("copyLinkButton"));
     copyLinkButton->setText(tr("Copy invite link"));
@@ -290,11 +347,13 @@ void CallPage::Private::build() {
     leaveButton->setObjectName(QStringLiteral("leaveButton"));
     leaveButton->setCursor(Qt::PointingHandCursor);
     leaveButton->setToolTip(tr("Leave the conference"));
-    for (auto* b : std::initializer_list<QAbstractButton*>{muteButton, copyLinkButton, leaveButton})
+    for (auto* b : std::initializer_list<QAbstractButton*>{muteButton, cameraButton, copyLinkButton,
+                                                           leaveButton})
         b->setIconSize(QSize(20, 20));
     // The hint on the left and an equal stretch on the right keep the buttons centred.
     bottom->addWidget(pttHint, 1);
     bottom->addWidget(muteButton);
+    bottom->addWidget(cameraButton);
     bottom->addWidget(copyLinkButton);
     bottom->addWidget(leaveButton);
     bottom->addStretch(1);
@@ -318,6 +377,14 @@ void CallPage::Private::build() {
             controller.setMuted(!controller.muted());
         updateMuteButton();
     });
+    QObject::connect(cameraButton, &QPushButton::clicked, q, [this] {
+        controller.setCameraOn(!controller.cameraOn());
+        updateCameraButton();
+    });
+    QObject::connect(privateToggle, &QToolButton::clicked, q, [this](bool on) {
+        controller.setPrivateView(on);
+        // The relay's announcement decides; until then the button shows the wish.
+    });
     QObject::connect(copyLinkButton, &QToolButton::clicked, q, [this] { copyLink(false); });
     QObject::connect(copyInvite, &QAction::triggered, q, [this] { copyLink(false); });
     QObject::connect(copyAdmin, &QAction::triggered, q, [this] { copyLink(true); });
@@ -332,6 +399,8 @@ void CallPage::Private::build() {
     copiedTimer.setSingleShot(true);
     QObject::connect(&copiedTimer, &QTimer::timeout, q,
                      [this] { copyLinkButton->setText(tr("Copy invite link")); });
+    videoTimer.setInterval(kVideoPollMs);
+    QObject::connect(&videoTimer, &QTimer::timeout, q, [this] { updateVideo(); });
     recoveredTimer.setSingleShot(true);
     QObject::connect(&recoveredTimer, &QTimer::timeout, deviceBanner, &QWidget::hide);
 }
@@ -354,12 +423,15 @@ void CallPage::Private::applyStyle() {
 
     bottomBar->setStyleSheet(
         QStringLiteral(
-            "QPushButton#muteButton, QToolButton#copyLinkButton {"
+            "QPushButton#muteButton, QPushButton#cameraButton, QToolButton#copyLinkButton {"
             " background: %1; color: %2; border: 1px solid %3; border-radius: 21px;"
             " padding: 0 18px; min-height: 40px; font-weight: 600; }"
-            "QPushButton#muteButton:hover, QToolButton#copyLinkButton:hover { background: %4; }"
-            "QPushButton#muteButton:checked { background: %5; border-color: %6; color: %7; }"
+            "QPushButton#muteButton:hover, QPushButton#cameraButton:hover,"
+            " QToolButton#copyLinkButton:hover { background: %4; }"
+            "QPushButton#muteButton:checked, QPushButton#cameraButton:checked { background: %5;"
+            " border-color: %6; color: %7; }"
             "QPushButton#muteButton:disabled { color: %2; }"
+            "QPushButton#cameraButton:disabled { color: %10; }"
             "QToolButton#copyLinkButton[popupMode=\"1\"] { padding-right: 34px; }"
             "QToolButton#copyLinkButton::menu-button { border: none; width: 28px;"
             " border-top-right-radius: 21px; border-bottom-right-radius: 21px; }"
@@ -380,6 +452,17 @@ void CallPage::Private::applyStyle() {
                                     .arg(rgba(warn, dark ? 0.25 : 0.18),
                                          dark ? warn.lighter(130).name() : warn.darker(150).name(),
                                          pill));
+    privateToggle->setStyleSheet(
+        QStringLiteral("QToolButton { background: transparent; color: %1; border: 1px solid %2;"
+                       " border-radius: 11px; padding: 0 10px; font-weight: 600; min-height: 20px;"
+                       " }"
+                       "QToolButton:checked { background: %3; color: %4; border-color: %3; }")
+            .arg(text.name(), border.name(), rgba(warn, dark ? 0.25 : 0.18),
+                 dark ? warn.lighter(130).name() : warn.darker(150).name()));
+    privateBanner->setStyleSheet(
+        QStringLiteral("QFrame#privateViewBanner { background: %1; border: 1px solid %2;"
+                       " border-radius: 10px; } QLabel { color: %3; }")
+            .arg(rgba(warn, dark ? 0.16 : 0.10), rgba(warn, 0.45), text.name()));
     adminBadge->setStyleSheet(
         QStringLiteral("background: %1; color: %2; %3")
             .arg(rgba(highlight, 0.18),
@@ -407,7 +490,9 @@ void CallPage::Private::applyStyle() {
     settingsButton->setIcon(callui::tintedIcon(QStringLiteral("settings"), text, 20));
     copyLinkButton->setIcon(callui::tintedIcon(QStringLiteral("link"), text, 20));
     leaveButton->setIcon(callui::tintedIcon(QStringLiteral("phone-hangup"), Qt::white, 20));
+    privateToggle->setIcon(callui::tintedIcon(QStringLiteral("eye"), text, 18));
     updateMuteButton();
+    updateCameraButton();
     grid->update();
     styling = false;
 }
@@ -437,12 +522,79 @@ void CallPage::Private::updateMuteButton() {
     }
 }
 
+void CallPage::Private::updateCameraButton() {
+    const bool available = controller.inCall() && controller.sendsVideo();
+    const bool on = available && controller.cameraOn();
+    const QPalette pal = q->palette();
+    const QColor iconColor =
+        !available ? callui::mutedTextColor(pal)
+        : on       ? pal.color(QPalette::WindowText)
+             : (callui::isDark(pal) ? callui::dangerColor().lighter(140) : callui::dangerColor());
+    cameraButton->setEnabled(available);
+    cameraButton->setChecked(available && !on);
+    cameraButton->setIcon(callui::tintedIcon(
+        on ? QStringLiteral("camera") : QStringLiteral("camera-off"), iconColor, 20));
+    cameraButton->setText(!available ? tr("No video") : on ? tr("Stop video") : tr("Start video"));
+    const QString notice = controller.videoNotice();
+    cameraButton->setToolTip(!available
+                                 ? (notice.isEmpty() ? tr("This call is audio-only") : notice)
+                             : on ? tr("Turn your camera off")
+                                  : tr("Turn your camera on"));
+}
+
+QString CallPage::Private::captionFor(const core::CallParticipant& p) const {
+    const auto& snap = controller.snapshot();
+    if (p.isSelf) {
+        if (!controller.sendsVideo())
+            return settings.videoSource() == QLatin1String("none") ? tr("Video off in Settings")
+                                                                   : tr("No camera");
+        return controller.cameraOn() ? QString() : tr("Camera off");
+    }
+    if (snap.privateView && !snap.admin && !p.admin)
+        return tr("Video only for the admin");
+    return tr("No video");
+}
+
+void CallPage::Private::updateVideo() {
+    VideoHub& hub = controller.video();
+    for (auto& [id, tile] : tiles) {
+        TileVideo& state = videos[id];
+        const bool got = tile->isSelf() ? hub.self().fetchIfNewer(state.seen, state.picture)
+                                        : hub.fetchIfNewer(id, state.seen, state.picture);
+        if (got) {
+            state.since.start();
+            tile->setVideo(
+                imageFor(state.picture, tile->size() * tile->devicePixelRatioF(), tile->isSelf()));
+        } else if (tile->hasVideo() &&
+                   ((tile->isSelf() && !controller.cameraOn()) ||
+                    (state.since.isValid() && state.since.elapsed() > kVideoStaleMs))) {
+            tile->setVideo(QImage());
+        }
+    }
+    std::erase_if(videos, [this](const auto& item) { return !tiles.contains(item.first); });
+}
+
 void CallPage::Private::updateHeader() {
     const auto& snap = controller.snapshot();
     conferenceId->setText(snap.invite ? QString::fromStdString(snap.invite->id.toString())
                                       : QString());
-    privateBadge->setVisible(snap.privateView && snap.invite.has_value());
-    adminBadge->setVisible(snap.admin && snap.invite.has_value());
+    const bool joined = snap.invite.has_value() && controller.inCall();
+    privateBadge->setVisible(snap.privateView && joined && !snap.admin);
+    adminBadge->setVisible(snap.admin && joined);
+    privateToggle->setVisible(snap.admin && joined);
+    if (!privateToggle->isDown())
+        privateToggle->setChecked(snap.privateView);
+    // Non-admins are told once per switch to private view; closing the banner hides it.
+    const bool tellMember = snap.privateView && joined && !snap.admin;
+    if (tellMember && !privateNoticeShown) {
+        privateBanner->show(tr("This conference is in private view: only the admin sees "
+                               "everyone's video. You see the admin's video, and only the admin "
+                               "sees yours."));
+        privateNoticeShown = true;
+    } else if (!tellMember) {
+        privateBanner->hide();
+        privateNoticeShown = false;
+    }
     const bool canCopyAdmin = !controller.adminInviteLink().isEmpty();
     const auto mode = canCopyAdmin ? QToolButton::MenuButtonPopup : QToolButton::DelayedPopup;
     if (copyLinkButton->popupMode() != mode ||
@@ -489,6 +641,7 @@ void CallPage::Private::sync() {
         tile->setMuted(p->isSelf ? controller.muted() || p->muted : p->muted);
         tile->setSpeaking(p->speaking && !(p->isSelf && controller.muted()), p->levelDbfs);
         tile->setVolume(p->volume);
+        tile->setVideoCaption(captionFor(*p));
     }
     for (auto& [id, tile] : tiles) {
         delete tile;
@@ -568,6 +721,12 @@ void CallPage::Private::clear() {
     list->clear();
     reconnectBanner->hide();
     deviceBanner->hide();
+    privateBanner->hide();
+    privateNoticeShown = false;
+    privateToggle->hide();
+    videoTimer.stop();
+    videos.clear();
+    updateCameraButton();
     durationTimer.stop();
     durationLabel->clear();
     conferenceId->clear();
@@ -604,6 +763,8 @@ CallPage::CallPage(CallController& controller, AppSettings& settings, QWidget* p
             d->durationTimer.start();
         }
         d->updateMuteButton();
+        d->updateCameraButton();
+        d->videoTimer.start();
         d->sync();
         // Keyboard focus on the main control, not on whatever comes first in the tab chain.
         if (!rejoined && d->muteButton->isEnabled())
@@ -613,6 +774,10 @@ CallPage::CallPage(CallController& controller, AppSettings& settings, QWidget* p
     connect(&controller, &CallController::snapshotUpdated, this, [this] { d->sync(); });
     connect(&controller, &CallController::mutedChanged, this, [this] {
         d->updateMuteButton();
+        d->sync();
+    });
+    connect(&controller, &CallController::cameraChanged, this, [this] {
+        d->updateCameraButton();
         d->sync();
     });
     connect(&controller, &CallController::reconnecting, this, [this](const QString& reason) {

@@ -138,6 +138,21 @@ void ParticipantTile::setVolume(float gain) {
     updateVolumeButton();
 }
 
+void ParticipantTile::setVideo(const QImage& picture) {
+    if (picture.isNull() && m_video.isNull())
+        return;
+    m_video = picture;
+    update();
+}
+
+void ParticipantTile::setVideoCaption(const QString& caption) {
+    if (caption == m_videoCaption)
+        return;
+    m_videoCaption = caption;
+    if (!hasVideo())
+        update();
+}
+
 QSize ParticipantTile::sizeHint() const {
     return {320, 200};
 }
@@ -159,33 +174,77 @@ void ParticipantTile::paintEvent(QPaintEvent* /*event*/) {
     const QPalette pal = palette();
     const QRectF box = QRectF(rect()).adjusted(1.5, 1.5, -1.5, -1.5);
 
-    // Card.
+    if (hasVideo()) {
+        paintVideo(p, box);
+    } else {
+        // Card.
+        p.setPen(Qt::NoPen);
+        p.setBrush(callui::tileColor(pal));
+        p.drawRoundedRect(box, kRadius, kRadius);
+
+        // Avatar, with a ring that grows with the level while speaking.
+        const QRectF avatar = avatarRect();
+        if (m_speaking) {
+            const qreal loudness = std::clamp((m_levelDbfs + 60.0F) / 60.0F, 0.0F, 1.0F);
+            const qreal ring = 3.0 + 9.0 * loudness;
+            QColor halo = callui::speakingColor();
+            halo.setAlphaF(0.35F);
+            p.setBrush(halo);
+            p.drawEllipse(avatar.adjusted(-ring, -ring, ring, ring));
+        }
+        p.setBrush(callui::avatarColor(m_name));
+        p.drawEllipse(avatar);
+        QFont big = font();
+        big.setBold(true);
+        big.setPixelSize(std::max(12, static_cast<int>(avatar.height() * 0.38)));
+        p.setFont(big);
+        p.setPen(Qt::white);
+        p.drawText(avatar, Qt::AlignCenter, callui::initials(m_name));
+
+        // Why there is no picture, between the avatar and the name.
+        if (!m_videoCaption.isEmpty() && box.height() > 150) {
+            QFont small = font();
+            small.setPointSizeF(small.pointSizeF() * 0.85);
+            p.setFont(small);
+            p.setPen(callui::mutedTextColor(pal));
+            const QFontMetrics sfm(small);
+            const QRectF line(box.left() + kMargin, avatar.bottom() + 6, box.width() - 2 * kMargin,
+                              sfm.height());
+            p.drawText(
+                line, Qt::AlignHCenter | Qt::AlignTop,
+                sfm.elidedText(m_videoCaption, Qt::ElideRight, static_cast<int>(line.width())));
+        }
+    }
+
+    paintNameRow(p, box);
+
+    // The frame on top of everything: green while speaking.
+    p.setBrush(Qt::NoBrush);
     p.setPen(QPen(m_speaking ? callui::speakingColor() : callui::tileBorderColor(pal),
                   m_speaking ? 3.0 : 1.0));
-    p.setBrush(callui::tileColor(pal));
     p.drawRoundedRect(box, kRadius, kRadius);
+}
 
-    // Avatar, with a ring that grows with the level while speaking.
-    const QRectF avatar = avatarRect();
-    if (m_speaking) {
-        const qreal loudness = std::clamp((m_levelDbfs + 60.0F) / 60.0F, 0.0F, 1.0F);
-        const qreal ring = 3.0 + 9.0 * loudness;
-        QColor halo = callui::speakingColor();
-        halo.setAlphaF(0.35F);
-        p.setPen(Qt::NoPen);
-        p.setBrush(halo);
-        p.drawEllipse(avatar.adjusted(-ring, -ring, ring, ring));
-    }
-    p.setPen(Qt::NoPen);
-    p.setBrush(callui::avatarColor(m_name));
-    p.drawEllipse(avatar);
-    QFont big = font();
-    big.setBold(true);
-    big.setPixelSize(std::max(12, static_cast<int>(avatar.height() * 0.38)));
-    p.setFont(big);
-    p.setPen(Qt::white);
-    p.drawText(avatar, Qt::AlignCenter, callui::initials(m_name));
+void ParticipantTile::paintVideo(QPainter& p, const QRectF& box) {
+    // Fill the tile, cropping what sticks out (as every call app does), rounded corners.
+    const QSizeF picture = m_video.size();
+    const qreal scale = std::max(box.width() / picture.width(), box.height() / picture.height());
+    const QSizeF shown(box.width() / scale, box.height() / scale);
+    const QRectF source((picture.width() - shown.width()) / 2,
+                        (picture.height() - shown.height()) / 2, shown.width(), shown.height());
+    QPainterPath clip;
+    clip.addRoundedRect(box, kRadius, kRadius);
+    p.save();
+    p.setClipPath(clip);
+    p.setRenderHint(QPainter::SmoothPixmapTransform);
+    p.fillRect(box, Qt::black);
+    p.drawImage(box, m_video, source);
+    p.restore();
+}
 
+void ParticipantTile::paintNameRow(QPainter& p, const QRectF& box) {
+    const QPalette pal = palette();
+    const bool onVideo = hasVideo();
     // Name row: [mic-off] Name (You) [Admin]     [70 %]
     QFont nameFont = font();
     nameFont.setPointSizeF(nameFont.pointSizeF() * 1.05);
@@ -207,6 +266,12 @@ void ParticipantTile::paintEvent(QPaintEvent* /*event*/) {
     const int textWidth = fm.horizontalAdvance(elided);
     const int rowWidth = (m_muted ? iconSize + 6 : 0) + textWidth + (m_admin ? badgeWidth + 8 : 0);
     int x = static_cast<int>(box.center().x()) - rowWidth / 2;
+    if (onVideo) { // a dark pill behind the row keeps it readable on any picture
+        const QRectF pill(x - 10, rowY + 2, rowWidth + 20, rowHeight - 4);
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(0, 0, 0, 140));
+        p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
+    }
 
     if (m_muted) {
         const QRectF circle(x, rowY + (rowHeight - iconSize) / 2.0, iconSize, iconSize);
@@ -218,7 +283,7 @@ void ParticipantTile::paintEvent(QPaintEvent* /*event*/) {
         x += iconSize + 6;
     }
     p.setFont(nameFont);
-    p.setPen(pal.color(QPalette::WindowText));
+    p.setPen(onVideo ? QColor(Qt::white) : pal.color(QPalette::WindowText));
     p.drawText(QRect(x, rowY, textWidth + 2, rowHeight), Qt::AlignVCenter | Qt::AlignLeft, elided);
     x += textWidth + 8;
     if (m_admin) {

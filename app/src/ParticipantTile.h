@@ -1,12 +1,15 @@
 #pragma once
-// One participant on the call screen: a rounded tile with an initials avatar, the name ("You"
-// marked), an admin badge, a muted icon and a speaking highlight (a coloured border and a ring
-// around the avatar that follows the audio level). Others' tiles have a volume control: the
+// One participant on the call screen: a rounded tile with their video (our own mirrored, as a
+// mirror shows it) or, without video, an initials avatar and a short caption saying why
+// ("Camera off", "Video only for the admin"); the name ("You" marked), an admin badge, a muted
+// icon and a speaking highlight (a coloured border, and a ring around the avatar that follows
+// the audio level). Others' tiles have a volume control: the
 // small speaker button in the corner or the context menu (a slider, 0 to 200 %).
 // The tile shows what it is told; CallPage feeds it from the CallController's snapshot.
 //
 // Thread: GUI thread only.
 
+#include <QtGui/QImage>
 #include <QtWidgets/QWidget>
 
 class QMenu;
@@ -35,6 +38,14 @@ public:
     void setSpeaking(bool speaking, float levelDbfs);
     /// Our playout gain for this participant (1 = as received); shown when not 1.
     void setVolume(float gain);
+    /// The latest picture (already mirrored for the self-view), drawn to fill the tile; a null
+    /// image goes back to the avatar.
+    void setVideo(const QImage& picture);
+    bool hasVideo() const { return !m_video.isNull(); }
+    const QImage& video() const { return m_video; }
+    /// Under the avatar when there is no video (empty: nothing).
+    void setVideoCaption(const QString& caption);
+    QString videoCaption() const { return m_videoCaption; }
 
     /// The volume menu (also opened from the context menu); null for our own tile.
     QMenu* volumeMenu() const { return m_volumeMenu; }
@@ -58,6 +69,8 @@ private:
     void buildVolumeMenu();
     void updateVolumeButton();
     QRectF avatarRect() const;
+    void paintVideo(QPainter& p, const QRectF& box);
+    void paintNameRow(QPainter& p, const QRectF& box);
 
     quint32 m_participantId;
     bool m_isSelf;
@@ -68,6 +81,8 @@ private:
     float m_levelDbfs = -100.0F;
     float m_volume = 1.0F;
     bool m_hovered = false;
+    QImage m_video;
+    QString m_videoCaption;
     QMenu* m_volumeMenu = nullptr;
     QSlider* m_volumeSlider = nullptr;
     QToolButton* m_volumeButton = nullptr;

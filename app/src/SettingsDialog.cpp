@@ -4,7 +4,9 @@
 
 #include "AppSettings.h"
 #include "CallController.h"
+#include "CameraCapture.h"
 
+#include <QtCore/QSize>
 #include <QtCore/QTimer>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
@@ -106,6 +108,30 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
     m_echoCheck->setToolTip(tr("Keeps the others from hearing themselves through your speakers"));
     layout->addWidget(m_echoCheck);
 
+    // Video.
+    layout->addSpacing(6);
+    layout->addWidget(sectionLabel(tr("Video"), this));
+    auto* videoForm = new QFormLayout;
+    videoForm->setHorizontalSpacing(16);
+    videoForm->setVerticalSpacing(10);
+    videoForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_cameraCombo = new QComboBox(this);
+    m_cameraCombo->setObjectName(QStringLiteral("cameraCombo"));
+    m_cameraCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_cameraCombo->setMinimumContentsLength(24);
+    videoForm->addRow(tr("Camera"), m_cameraCombo);
+    m_videoSizeCombo = new QComboBox(this);
+    m_videoSizeCombo->setObjectName(QStringLiteral("videoSizeCombo"));
+    m_videoSizeCombo->addItem(tr("Standard (640 × 360)"), QSize(640, 360));
+    m_videoSizeCombo->addItem(tr("HD (1280 × 720)"), QSize(1280, 720));
+    videoForm->addRow(tr("Quality"), m_videoSizeCombo);
+    layout->addLayout(videoForm);
+    m_videoHint = new QLabel(tr("Takes effect in the next call."), this);
+    m_videoHint->setObjectName(QStringLiteral("videoHintLabel"));
+    m_videoHint->setProperty("hint", true);
+    m_videoHint->setWordWrap(true);
+    layout->addWidget(m_videoHint);
+
     // Calls.
     layout->addSpacing(6);
     layout->addWidget(sectionLabel(tr("Calls"), this));
@@ -144,6 +170,9 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
     m_languageCombo->setCurrentIndex(std::max(0, m_languageCombo->findData(m_settings.language())));
 
     fillDevices();
+    fillCameras();
+    m_videoSizeCombo->setCurrentIndex(
+        std::max(0, m_videoSizeCombo->findData(m_settings.videoSize())));
 
     connect(m_echoCheck, &QCheckBox::toggled, &m_settings, &AppSettings::setEchoCancellation);
     connect(m_pushToTalkCheck, &QCheckBox::toggled, &m_settings, &AppSettings::setPushToTalk);
@@ -157,6 +186,10 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
     });
     connect(m_outputCombo, &QComboBox::currentIndexChanged, this,
             [this] { m_settings.setOutputDevice(m_outputCombo->currentData().toString()); });
+    connect(m_cameraCombo, &QComboBox::currentIndexChanged, this,
+            [this] { m_settings.setVideoSource(m_cameraCombo->currentData().toString()); });
+    connect(m_videoSizeCombo, &QComboBox::currentIndexChanged, this,
+            [this] { m_settings.setVideoSize(m_videoSizeCombo->currentData().toSize()); });
     connect(m_testSoundButton, &QPushButton::clicked, this, [this] {
         if (m_controller)
             m_controller->playTestSound();
@@ -191,6 +224,7 @@ int SettingsDialog::meterValue(float levelDbfs) {
 
 void SettingsDialog::showEvent(QShowEvent* event) {
     QDialog::showEvent(event);
+    fillCameras(); // a camera plugged in since
     if (!m_meterDevice)
         openMeterDevice();
 }
@@ -238,6 +272,28 @@ void SettingsDialog::fillDevices() {
     fillCombo(m_inputCombo, inputs, m_settings.inputDevice());
     fillCombo(m_outputCombo, outputs, m_settings.outputDevice());
     m_testSoundButton->setEnabled(system != nullptr);
+}
+
+void SettingsDialog::fillCameras() {
+    const QSignalBlocker block(m_cameraCombo);
+    m_cameraCombo->clear();
+    const auto cameras = CameraCapture::cameras();
+    const QString chosen = m_settings.videoSource();
+    m_cameraCombo->addItem(cameras.isEmpty() ? tr("System default (no camera found)")
+                                             : tr("System default"),
+                           QString());
+    for (const auto& camera : cameras)
+        m_cameraCombo->addItem(camera.description(),
+                               QStringLiteral("camera:") + QString::fromUtf8(camera.id()));
+    m_cameraCombo->addItem(tr("Test pattern (a moving picture)"), QStringLiteral("pattern"));
+    m_cameraCombo->addItem(tr("No video"), QStringLiteral("none"));
+    int index = m_cameraCombo->findData(chosen);
+    if (index < 0 && chosen.startsWith(QLatin1String("camera:"))) {
+        // A remembered camera that is not plugged in: keep the choice, say so.
+        m_cameraCombo->insertItem(1, tr("%1 (not connected)").arg(chosen.mid(7)), chosen);
+        index = 1;
+    }
+    m_cameraCombo->setCurrentIndex(std::max(0, index));
 }
 
 void SettingsDialog::openMeterDevice() {

@@ -1,6 +1,7 @@
 #pragma once
 // Settings: input and output device, an input level meter, "Play test sound", echo
-// cancellation, push-to-talk, join/leave sounds and the language. Every change is saved at
+// cancellation, the camera (or the test pattern, or no video) and the video quality,
+// push-to-talk, join/leave sounds and the language. Every change is saved at
 // once through AppSettings (there is nothing to confirm), so the test sound and the meter
 // already use the device just picked.
 //
@@ -9,8 +10,12 @@
 // CaptureDevice the dialog opens itself when no call runs, else the call's own microphone level
 // from the snapshot. A device list that cannot be read leaves "System default" and a message.
 //
+// The camera list is read from Qt Multimedia each time the dialog opens; video choices apply
+// to the next call.
+//
 // Object names: inputCombo, outputCombo, levelMeter, testSoundButton, echoCancellationCheck,
-// pushToTalkCheck, joinLeaveSoundsCheck, languageCombo, deviceMessageLabel.
+// cameraCombo, videoSizeCombo, pushToTalkCheck, joinLeaveSoundsCheck, languageCombo,
+// deviceMessageLabel.
 //
 // Thread: GUI thread only.
 
@@ -49,6 +54,7 @@ protected:
 
 private:
     void fillDevices();
+    void fillCameras();
     void openMeterDevice();
     void closeMeterDevice();
     void updateMeter();
@@ -62,6 +68,9 @@ private:
     QPushButton* m_testSoundButton = nullptr;
     QLabel* m_deviceMessage = nullptr;
     QCheckBox* m_echoCheck = nullptr;
+    QComboBox* m_cameraCombo = nullptr;
+    QComboBox* m_videoSizeCombo = nullptr;
+    QLabel* m_videoHint = nullptr;
     QCheckBox* m_pushToTalkCheck = nullptr;
     QCheckBox* m_soundsCheck = nullptr;
     QComboBox* m_languageCombo = nullptr;

@@ -111,7 +111,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::CallController</name>
     <message>
-        <location filename="../src/CallController.cpp" line="+227"/>
+        <location filename="../src/CallController.cpp" line="+265"/>
         <source>The sound system could not be started (%1). The call goes on without microphone and speaker.</source>
         <translation>Не удалось запустить звуковую систему (%1). Звонок продолжается без микрофона и динамика.</translation>
     </message>
@@ -131,40 +131,40 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Перестал работать %1 (%2). Пробуем подключить снова…</translation>
     </message>
     <message>
-        <location line="+18"/>
-        <location line="+29"/>
+        <location line="+19"/>
+        <location line="+31"/>
         <source>The %1 works again (%2).</source>
         <translation>Снова работает %1 (%2).</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-11"/>
         <source>The sound system stopped working. The call goes on without microphone and speaker.</source>
         <translation>Звуковая система перестала работать. Звонок продолжается без микрофона и динамика.</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <location line="+10"/>
+        <location line="+19"/>
+        <location line="+32"/>
         <source>microphone</source>
         <translation>микрофон</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-31"/>
         <source>No microphone is available. The call goes on, but the others cannot hear you.</source>
         <translation>Нет доступного микрофона. Звонок продолжается, но вас не слышно.</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+6"/>
+        <location line="+28"/>
         <source>speaker</source>
         <translation>динамик</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-27"/>
         <source>No speaker is available. The call goes on, but you cannot hear the others.</source>
         <translation>Нет доступного динамика. Звонок продолжается, но вы не слышите остальных.</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+42"/>
         <source>The sound system could not be started (%1).</source>
         <translation>Не удалось запустить звуковую систему (%1).</translation>
     </message>
@@ -174,7 +174,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Не удалось открыть динамик (%1).</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+40"/>
         <source>The relay at %1 does not answer. Check the address and that the relay is running.</source>
         <translation>Ретранслятор %1 не отвечает. Проверьте адрес и что ретранслятор запущен.</translation>
     </message>
@@ -209,7 +209,22 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Ретранслятор %1 сейчас не может принять ещё одну конференцию.</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+16"/>
+        <source>Video is turned off in Settings.</source>
+        <translation>Видео выключено в настройках.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>No camera was found: the others hear you but do not see you. The test pattern can be chosen in Settings.</source>
+        <translation>Камера не найдена: вас слышат, но не видят. В настройках можно выбрать тестовую картинку.</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>The camera works again (%1).</source>
+        <translation>Камера снова работает (%1).</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>A call is already running. Leave it first.</source>
         <translation>Звонок уже идёт. Сначала выйдите из него.</translation>
     </message>
@@ -355,12 +370,12 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::CallPage</name>
     <message>
-        <location filename="../src/CallPage.cpp" line="+75"/>
+        <location filename="../src/CallPage.cpp" line="+100"/>
         <source>Dismiss</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+94"/>
         <source>Conference</source>
         <translation>Конференция</translation>
     </message>
@@ -371,16 +386,22 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+6"/>
+        <location line="+8"/>
         <source>Private view</source>
         <translation>Приватный просмотр</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-6"/>
         <source>Private view: only the admin sees everyone&apos;s video; the others see only the admin&apos;s.</source>
         <translation>Приватный просмотр: видео всех участников видит только администратор, остальные видят только видео администратора.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+9"/>
+        <source>Private view: only you (the admin) see everyone&apos;s video; the others see only yours. Click to switch.</source>
+        <translation>Приватный просмотр: видео всех видите только вы (администратор), остальные видят только ваше. Нажмите, чтобы переключить.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>You are admin</source>
         <translation>Вы администратор</translation>
     </message>
@@ -400,19 +421,19 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Настройки: устройства, режим рации, звуки</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+48"/>
         <source>You are the only one here. Copy the invite link and send it to the people you want to talk to.</source>
         <translation>Кроме вас, здесь пока никого нет. Скопируйте ссылку-приглашение и отправьте её тем, с кем хотите поговорить.</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+51"/>
         <location line="+6"/>
-        <location line="+49"/>
+        <location line="+59"/>
         <source>Copy invite link</source>
         <translation>Копировать приглашение</translation>
     </message>
     <message>
-        <location line="-52"/>
+        <location line="-62"/>
         <source>Copy the link others can join with</source>
         <translation>Скопировать ссылку, по которой могут присоединиться другие</translation>
     </message>
@@ -437,7 +458,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Выйти из конференции</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+162"/>
         <source>Hold Space to talk</source>
         <translation>Удерживайте пробел, чтобы говорить</translation>
     </message>
@@ -477,7 +498,63 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Выключить микрофон (Ctrl+D)</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+17"/>
+        <location line="+18"/>
+        <source>No video</source>
+        <translation>Нет видео</translation>
+    </message>
+    <message>
+        <location line="-18"/>
+        <source>Stop video</source>
+        <translation>Выключить видео</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Start video</source>
+        <translation>Включить видео</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>This call is audio-only</source>
+        <translation>В этом звонке только звук</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turn your camera off</source>
+        <translation>Выключить камеру</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turn your camera on</source>
+        <translation>Включить камеру</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Video off in Settings</source>
+        <translation>Видео выключено в настройках</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No camera</source>
+        <translation>Нет камеры</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Camera off</source>
+        <translation>Камера выключена</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Video only for the admin</source>
+        <translation>Видео только для администратора</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>This conference is in private view: only the admin sees everyone&apos;s video. You see the admin&apos;s video, and only the admin sees yours.</source>
+        <translation>В этой конференции приватный просмотр: видео всех видит только администратор. Вы видите видео администратора, и только он видит ваше.</translation>
+    </message>
+    <message>
+        <location line="+80"/>
         <source>People · %1</source>
         <translation>Участники · %1</translation>
     </message>
@@ -507,7 +584,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Ссылка скопирована</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+73"/>
         <source>Reconnecting… The connection to the relay was lost.</source>
         <translation>Переподключение… Связь с ретранслятором потеряна.</translation>
     </message>
@@ -515,6 +592,29 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <location line="+1"/>
         <source>Reconnecting… %1</source>
         <translation>Переподключение… %1</translation>
+    </message>
+</context>
+<context>
+    <name>diyuma::app::CameraCapture</name>
+    <message>
+        <location filename="../src/CameraCapture.cpp" line="+96"/>
+        <source>The camera &quot;%1&quot; was disconnected. The call goes on without your video.</source>
+        <translation>Камера «%1» отключена. Звонок продолжается без вашего видео.</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>No camera was found. The call goes on without your video; the test pattern can be chosen in Settings.</source>
+        <translation>Камера не найдена. Звонок продолжается без вашего видео; в настройках можно выбрать тестовую картинку.</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>The camera stopped: %1. The call goes on without your video.</source>
+        <translation>Камера остановилась: %1. Звонок продолжается без вашего видео.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>unknown error</source>
+        <translation>неизвестная ошибка</translation>
     </message>
 </context>
 <context>
@@ -618,7 +718,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::MainWindow</name>
     <message>
-        <location filename="../src/MainWindow.cpp" line="+22"/>
+        <location filename="../src/MainWindow.cpp" line="+23"/>
         <source>Starting a conference on %1…</source>
         <translation>Создаём конференцию на %1…</translation>
     </message>
@@ -633,7 +733,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Diyuma Конференция</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+84"/>
         <source>Leave the current call?</source>
         <translation>Выйти из текущего звонка?</translation>
     </message>
@@ -689,7 +789,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>%1 (вы)</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+151"/>
         <source>%1 (You)</source>
         <translation>%1 (вы)</translation>
     </message>
@@ -725,22 +825,24 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::SettingsDialog</name>
     <message>
-        <location filename="../src/SettingsDialog.cpp" line="+38"/>
+        <location filename="../src/SettingsDialog.cpp" line="+40"/>
+        <location line="+243"/>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-240"/>
         <source>%1 (default)</source>
         <translation>%1 (по умолчанию)</translation>
     </message>
     <message>
         <location line="+5"/>
+        <location line="+245"/>
         <source>%1 (not connected)</source>
         <translation>%1 (не подключено)</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="-234"/>
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
@@ -786,6 +888,36 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+5"/>
+        <source>Video</source>
+        <translation>Видео</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Camera</source>
+        <translation>Камера</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Standard (640 × 360)</source>
+        <translation>Обычное (640 × 360)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HD (1280 × 720)</source>
+        <translation>HD (1280 × 720)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quality</source>
+        <translation>Качество</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Takes effect in the next call.</source>
+        <translation>Вступит в силу в следующем звонке.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Calls</source>
         <translation>Звонки</translation>
     </message>
@@ -815,7 +947,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Вступит в силу после перезапуска.</translation>
     </message>
     <message>
-        <location line="+86"/>
+        <location line="+94"/>
         <source>Audio devices are not available: the sound system could not be started. Calls still work, without sound.</source>
         <translation>Аудиоустройства недоступны: не удалось запустить звуковую систему. Звонки работают, но без звука.</translation>
     </message>
@@ -830,7 +962,22 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Аудиоустройства не найдены. Проверьте, что микрофон или динамик подключены.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+14"/>
+        <source>System default (no camera found)</source>
+        <translation>Системная по умолчанию (камера не найдена)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Test pattern (a moving picture)</source>
+        <translation>Тестовая картинка (движущаяся)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No video</source>
+        <translation>Нет видео</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>The microphone could not be opened: %1</source>
         <translation>Не удалось открыть микрофон: %1</translation>
     </message>

@@ -5,6 +5,7 @@
 #include "diyuma/audio/AudioFormat.h"
 #include "diyuma/audio/Tone.h"
 #include "diyuma/session/CallRunner.h"
+#include "diyuma/video/TestPattern.h"
 
 #include "Processes.h"
 
@@ -76,6 +77,54 @@ private:
     ToneGenerator m_tone;
 };
 
+/// The test pattern at 320x180, numbered from 1.
+class PatternSource final : public VideoSource {
+public:
+    bool readFrame(VideoFrame& out) override {
+        out.resize(320, 180);
+        renderTestPattern(out, PatternStamp{++m_next, m_clock.unixMs()});
+        return true;
+    }
+
+private:
+    SystemClock m_clock;
+    std::uint32_t m_next = 0;
+};
+
+/// The stamps of the pictures received (media thread writes, test thread reads).
+class StampSink final : public VideoFrameSink {
+public:
+    void onVideoFrame(const ReceivedVideoFrame& frame) override {
+        const auto stamp = readTestPatternStamp(*frame.picture);
+        const std::lock_guard lock(m_mutex);
+        if (stamp)
+            m_stamps.push_back(*stamp);
+        else
+            ++m_unreadable;
+    }
+    std::vector<PatternStamp> stamps() const {
+        const std::lock_guard lock(m_mutex);
+        return m_stamps;
+    }
+    int unreadable() const {
+        const std::lock_guard lock(m_mutex);
+        return m_unreadable;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::vector<PatternStamp> m_stamps;
+    int m_unreadable = 0;
+};
+
+Vp8EncoderConfig smallVideo() {
+    Vp8EncoderConfig config;
+    config.width = 320;
+    config.height = 180;
+    config.bitrateBps = 300'000;
+    return config;
+}
+
 RelayAddress relayOf(const test::RelayProcess& relay) {
     return RelayAddress{"127.0.0.1", relay.port()};
 }
@@ -117,7 +166,7 @@ private slots:
         create.relay = relayOf(relay);
         create.name = "Alice";
         create.privateView = true;
-        auto alice = CallRunner::start(create, &tone, nullptr, nullptr, aliceEvents);
+        auto alice = CallRunner::start(create, CallMedia{.capture = &tone}, aliceEvents);
         QVERIFY(alice.ok());
         QTRY_VERIFY_WITH_TIMEOUT(aliceEvents.read([](auto& e) { return e.joins == 1; }), 5000);
         const auto invite = aliceEvents.read([](auto& e) { return e.created; });
@@ -130,7 +179,7 @@ private slots:
 
         Events bobEvents;
         auto bob = CallRunner::start(joinRequest(relayOf(relay), invite->id.value(), "Bob"),
-                                     nullptr, nullptr, nullptr, bobEvents);
+                                     CallMedia{}, bobEvents);
         QVERIFY(bob.ok());
         QTRY_VERIFY_WITH_TIMEOUT(bobEvents.read([](auto& e) { return e.joins == 1; }), 5000);
         // Both see both; Bob hears Alice's tone (level and speaking), Bob is not admin.
@@ -182,14 +231,67 @@ private slots:
         QVERIFY(aliceEvents.read([](auto& e) { return e.ended && e.failures.empty(); }));
     }
 
+    void videoBothWaysAndPrivateViewSwitched() {
+        test::RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        Events aliceEvents;
+        PatternSource alicePattern;
+        StampSink aliceSees;
+        CallRequest create;
+        create.mode = CallRequest::Mode::CreateAndJoin;
+        create.relay = relayOf(relay);
+        create.name = "Alice";
+        create.sendVideo = smallVideo();
+        auto alice = CallRunner::start(
+            create, CallMedia{.videoSource = &alicePattern, .videoSink = &aliceSees}, aliceEvents);
+        QVERIFY(alice.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(aliceEvents.read([](auto& e) { return e.joins == 1; }), 5000);
+        const auto invite = aliceEvents.read([](auto& e) { return e.created; });
+        QVERIFY(!alice.value()->snapshot().privateView);
+
+        Events bobEvents;
+        PatternSource bobPattern;
+        StampSink bobSees;
+        auto bobRequest = joinRequest(relayOf(relay), invite->id.value(), "Bob");
+        bobRequest.sendVideo = smallVideo();
+        auto bob = CallRunner::start(
+            bobRequest, CallMedia{.videoSource = &bobPattern, .videoSink = &bobSees}, bobEvents);
+        QVERIFY(bob.ok());
+        // Each decodes the other's pictures, in order, every one readable.
+        QTRY_VERIFY_WITH_TIMEOUT(aliceSees.stamps().size() >= 30 && bobSees.stamps().size() >= 30,
+                                 8000);
+        for (const StampSink* sink : {&aliceSees, &bobSees}) {
+            const auto stamps = sink->stamps();
+            for (std::size_t i = 1; i < stamps.size(); ++i)
+                QVERIFY(stamps[i].frameNumber > stamps[i - 1].frameNumber);
+            QCOMPARE(sink->unreadable(), 0);
+        }
+        QVERIFY(bob.value()->snapshot().stats.videoSent.has_value());
+
+        // The admin switches private view on; both snapshots follow within a second. Bob, a
+        // member, is not allowed to switch it.
+        alice.value()->setPrivateView(true);
+        QTRY_VERIFY_WITH_TIMEOUT(bob.value()->snapshot().privateView, 1000);
+        QTRY_VERIFY_WITH_TIMEOUT(alice.value()->snapshot().privateView, 1000);
+        bob.value()->setPrivateView(false);
+        QTest::qWait(600);
+        QVERIFY(alice.value()->snapshot().privateView);
+        QVERIFY(bob.value()->snapshot().privateView);
+        // Bob (a member) still sees the admin's video.
+        const auto before = bobSees.stamps().size();
+        QTRY_VERIFY_WITH_TIMEOUT(bobSees.stamps().size() > before + 10, 3000);
+        alice.value()->setPrivateView(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!bob.value()->snapshot().privateView, 1000);
+    }
+
     void errorsAreClearAndEndTheCall() {
         test::RelayProcess relay;
         QVERIFY2(relay.start(), qPrintable(relay.error()));
         {
             Events events;
             auto runner = CallRunner::start(
-                joinRequest(relayOf(relay), ConferenceId::random().value(), "Eve"), nullptr,
-                nullptr, nullptr, events);
+                joinRequest(relayOf(relay), ConferenceId::random().value(), "Eve"), CallMedia{},
+                events);
             QVERIFY(runner.ok());
             QTRY_VERIFY_WITH_TIMEOUT(events.read([](auto& e) { return e.ended; }), 3000);
             const auto failures = events.read([](auto& e) { return e.failures; });
@@ -201,7 +303,7 @@ private slots:
             Events events; // nothing listens at this port
             auto runner = CallRunner::start(joinRequest(RelayAddress{"127.0.0.1", freeUdpPort()},
                                                         ConferenceId::random().value(), "Eve"),
-                                            nullptr, nullptr, nullptr, events);
+                                            CallMedia{}, events);
             QVERIFY(runner.ok());
             QTRY_VERIFY_WITH_TIMEOUT(events.read([](auto& e) { return e.ended; }), 6000);
             const auto failures = events.read([](auto& e) { return e.failures; });
@@ -212,14 +314,11 @@ private slots:
         }
         // Bad requests fail at once, before any thread runs.
         Events events;
-        QVERIFY(!CallRunner::start(joinRequest(relayOf(relay), 1, ""), nullptr, nullptr, nullptr,
-                                   events)
-                     .ok());
-        QVERIFY(!CallRunner::start(joinRequest(relayOf(relay), 0, "Eve"), nullptr, nullptr, nullptr,
-                                   events)
-                     .ok());
-        QVERIFY(!CallRunner::start(joinRequest(relayOf(relay), 1, std::string(65, 'x')), nullptr,
-                                   nullptr, nullptr, events)
+        QVERIFY(!CallRunner::start(joinRequest(relayOf(relay), 1, ""), CallMedia{}, events).ok());
+        QVERIFY(
+            !CallRunner::start(joinRequest(relayOf(relay), 0, "Eve"), CallMedia{}, events).ok());
+        QVERIFY(!CallRunner::start(joinRequest(relayOf(relay), 1, std::string(65, 'x')),
+                                   CallMedia{}, events)
                      .ok());
     }
 
@@ -239,10 +338,10 @@ private slots:
         Events aEvents;
         Events bEvents;
         ToneSource tone(620.0);
-        auto a = CallRunner::start(joinRequest(address, invite.value().id.value(), "Anna"), &tone,
-                                   nullptr, nullptr, aEvents);
+        auto a = CallRunner::start(joinRequest(address, invite.value().id.value(), "Anna"),
+                                   CallMedia{.capture = &tone}, aEvents);
         auto b = CallRunner::start(joinRequest(address, invite.value().id.value(), "Boris"),
-                                   nullptr, nullptr, nullptr, bEvents);
+                                   CallMedia{}, bEvents);
         QVERIFY(a.ok() && b.ok());
         QTRY_VERIFY_WITH_TIMEOUT(find(b.value()->snapshot(), "Anna") != nullptr, 5000);
 

@@ -69,10 +69,8 @@ std::string_view toString(CallPhase phase) {
 
 class CallRunner::Impl final : private ClientSessionListener {
 public:
-    Impl(CallRequest request, AudioCaptureSource* capture, AudioPlaybackSink* playback,
-         AudioProcessor* processor, CallObserver& observer, LogSink* log)
-        : m_request(std::move(request)), m_capture(capture), m_playback(playback),
-          m_processor(processor), m_observer(observer), m_log(log) {
+    Impl(CallRequest request, CallMedia media, CallObserver& observer, LogSink* log)
+        : m_request(std::move(request)), m_media(media), m_observer(observer), m_log(log) {
         m_snapshot.phase = m_request.mode == CallRequest::Mode::CreateAndJoin ? CallPhase::Creating
                                                                               : CallPhase::Joining;
     }
@@ -88,6 +86,7 @@ public:
 
     void requestLeave() { m_leaveRequested = true; }
     void setMuted(bool muted) { m_mutedWanted = muted; }
+    void setPrivateView(bool enabled) { m_privateViewWanted = enabled ? 1 : 0; }
     void setVolume(std::uint32_t participantId, float gain) {
         const std::lock_guard lock(m_commandMutex);
         m_volumes[participantId] = std::clamp(gain, 0.0F, 4.0F);
@@ -127,9 +126,7 @@ private:
     void onCreated(const CreatedConference& conference) override { m_created = conference; }
 
     const CallRequest m_request;
-    AudioCaptureSource* const m_capture;
-    AudioPlaybackSink* const m_playback;
-    AudioProcessor* const m_processor;
+    const CallMedia m_media;
     CallObserver& m_observer;
     LogSink* const m_log;
     SystemClock m_clock;
@@ -137,6 +134,8 @@ private:
 
     std::atomic<bool> m_leaveRequested{false};
     std::atomic<bool> m_mutedWanted{false};
+    /// -1: nothing asked; 0 / 1: switch private view off / on (taken by the media thread).
+    std::atomic<int> m_privateViewWanted{-1};
     std::mutex m_commandMutex;
     std::map<std::uint32_t, float> m_volumes; ///< guarded by m_commandMutex
     bool m_volumesChanged = false;            ///< guarded by m_commandMutex
@@ -273,8 +272,10 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
     CallEngineConfig config;
     config.name = m_request.name;
     config.audioBitrateBps = m_request.audioBitrateBps;
-    auto engine =
-        CallEngine::create(m_clock, *transport, m_capture, m_playback, this, config, m_log);
+    if (m_media.videoSource)
+        config.sendVideo = m_request.sendVideo;
+    auto engine = CallEngine::create(m_clock, *transport, m_media.capture, m_media.playback, this,
+                                     config, m_log);
     if (!engine) {
         m_observer.onFailed(
             SessionError{SessionErrorCode::InvalidArguments, engine.error().message});
@@ -286,7 +287,9 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
         std::unique_ptr<CallEngine>& engine;
         ~EngineReset() { engine.reset(); }
     } engineReset{m_engine};
-    m_engine->setAudioProcessor(m_processor);
+    m_engine->setAudioProcessor(m_media.processor);
+    m_engine->setVideoSource(m_media.videoSource);
+    m_engine->setVideoSink(m_media.videoSink);
     m_mutedApplied = m_mutedWanted;
     m_engine->setMuted(m_mutedApplied);
     m_volumesApplied.clear();
@@ -364,6 +367,7 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
                 m_engine->processAudioBlock();
                 nextTick += kAudioTick;
             }
+            m_engine->processVideo();
             if (now >= nextSnapshot || m_rosterDirty) {
                 publish(CallPhase::InCall);
                 m_rosterDirty = false;
@@ -373,7 +377,7 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
         m_engine->tick();
         TimePoint deadline = std::min(m_engine->session().nextTimerAt(), now + 50ms);
         if (joinedAt)
-            deadline = std::min(deadline, nextTick);
+            deadline = std::min({deadline, nextTick, m_engine->nextVideoAt()});
         receive(*transport, deadline, false, nullptr);
     }
 }
@@ -404,6 +408,10 @@ void CallRunner::Impl::applyCommands() {
         m_engine->setMuted(muted);
         m_rosterDirty = true;
     }
+    // Only once joined: the session sends it then and resends until the relay announces it.
+    if (m_everJoined)
+        if (const int privateView = m_privateViewWanted.exchange(-1); privateView >= 0)
+            m_engine->setPrivateView(privateView == 1);
     const std::lock_guard lock(m_commandMutex);
     if (!m_volumesChanged && !m_volumesApplied.empty())
         return;
@@ -477,6 +485,8 @@ void CallRunner::Impl::publish(CallPhase phase) {
 
     const std::lock_guard lock(m_snapshotMutex);
     m_snapshot.phase = phase;
+    m_snapshot.privateView = (session.conferenceFlags() &
+                              static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) != 0;
     m_snapshot.muted = muted;
     m_snapshot.rttMs = stats.relayRttMs;
     m_snapshot.lossPercent = windowAll > 0 ? 100.0 * windowLost / windowAll : 0.0;
@@ -491,9 +501,8 @@ void CallRunner::Impl::setPhase(CallPhase phase) {
 
 // ---------------------------------------------------------------------------------------------
 
-Result<std::unique_ptr<CallRunner>>
-CallRunner::start(CallRequest request, AudioCaptureSource* capture, AudioPlaybackSink* playback,
-                  AudioProcessor* processor, CallObserver& observer, LogSink* log) {
+Result<std::unique_ptr<CallRunner>> CallRunner::start(CallRequest request, CallMedia media,
+                                                      CallObserver& observer, LogSink* log) {
     if (request.name.empty() || request.name.size() > wire::kMaxNameBytes ||
         !wire::isValidWireText(request.name))
         return Error{
@@ -503,8 +512,16 @@ CallRunner::start(CallRequest request, AudioCaptureSource* capture, AudioPlaybac
         (request.conferenceId == 0 || request.conferenceId > ConferenceId::kMask))
         return Error{static_cast<int>(SessionErrorCode::InvalidArguments),
                      "that is not a valid conference ID"};
-    auto impl =
-        std::make_unique<Impl>(std::move(request), capture, playback, processor, observer, log);
+    if (request.sendVideo && media.videoSource) {
+        const auto& video = *request.sendVideo;
+        if (video.width < 16 || video.height < 16 || video.width > kMaxVideoWidth ||
+            video.height > kMaxVideoHeight || video.frameRate < 1 || video.frameRate > 60 ||
+            video.bitrateBps < 50'000)
+            return Error{static_cast<int>(SessionErrorCode::InvalidArguments),
+                         fmt::format("cannot send video of {}x{} at {} fps and {} bit/s",
+                                     video.width, video.height, video.frameRate, video.bitrateBps)};
+    }
+    auto impl = std::make_unique<Impl>(std::move(request), media, observer, log);
     impl->startThread();
     return std::unique_ptr<CallRunner>(new CallRunner(std::move(impl)));
 }
@@ -525,6 +542,10 @@ void CallRunner::setMuted(bool muted) {
 
 void CallRunner::setParticipantVolume(std::uint32_t participantId, float gain) {
     m_impl->setVolume(participantId, gain);
+}
+
+void CallRunner::setPrivateView(bool enabled) {
+    m_impl->setPrivateView(enabled);
 }
 
 CallSnapshot CallRunner::snapshot() const {

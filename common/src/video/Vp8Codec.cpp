@@ -13,6 +13,16 @@
 
 namespace diyuma::core {
 
+int defaultVideoBitrateBps(int width, int height) {
+    constexpr double k360p = 640.0 * 360.0;
+    constexpr double k720p = 1280.0 * 720.0;
+    const double pixels = static_cast<double>(width) * height;
+    const double bps = pixels <= k360p
+                           ? 500'000.0 * pixels / k360p
+                           : 500'000.0 + (pixels - k360p) * 1'000'000.0 / (k720p - k360p);
+    return std::clamp(static_cast<int>(bps), 150'000, 4'000'000);
+}
+
 namespace {
 
 constexpr int kMinBitrateBps = 10'000;

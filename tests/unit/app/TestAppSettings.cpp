@@ -32,6 +32,9 @@ private slots:
         QVERIFY(!settings.pushToTalk());
         QVERIFY(settings.joinLeaveSounds());
         QVERIFY(settings.language().isEmpty());
+        QVERIFY(settings.videoSource().isEmpty()); // the default camera
+        QCOMPARE(settings.videoSize(), QSize(640, 360));
+        QVERIFY(settings.cameraOnAtStart());
         QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("Diyuma/Diyuma Conference.conf"))));
     }
 
@@ -47,6 +50,9 @@ private slots:
             settings.setPushToTalk(true);
             settings.setJoinLeaveSounds(false);
             settings.setLanguage(QStringLiteral("ru"));
+            settings.setVideoSource(QStringLiteral("pattern"));
+            settings.setVideoSize(QSize(1280, 720));
+            settings.setCameraOnAtStart(false);
         }
         const QString file = m_dir.filePath(QStringLiteral("Diyuma/Diyuma Conference.conf"));
         QVERIFY2(QFile::exists(file), qPrintable(file));
@@ -65,6 +71,9 @@ private slots:
         QVERIFY(again.pushToTalk());
         QVERIFY(!again.joinLeaveSounds());
         QCOMPARE(again.language(), QStringLiteral("ru"));
+        QCOMPARE(again.videoSource(), QStringLiteral("pattern"));
+        QCOMPARE(again.videoSize(), QSize(1280, 720));
+        QVERIFY(!again.cameraOnAtStart());
 
         // Back to "follow the system" and the default relay.
         again.setLanguage(QString());
@@ -83,6 +92,18 @@ private slots:
                   QStringLiteral("Diyuma Conference"))
             .setValue(QStringLiteral("ui/language"), QStringLiteral("xx"));
         QVERIFY(settings.language().isEmpty());
+    }
+
+    void unknownVideoChoicesMeanTheDefaults() {
+        AppSettings settings;
+        settings.setVideoSource(QStringLiteral("camera:/dev/video2"));
+        QCOMPARE(settings.videoSource(), QStringLiteral("camera:/dev/video2"));
+        for (const char* nonsense : {"camera:", "webcam", "patterns"}) {
+            settings.setVideoSource(QString::fromLatin1(nonsense));
+            QVERIFY2(settings.videoSource().isEmpty(), nonsense);
+        }
+        settings.setVideoSize(QSize(333, 111));
+        QCOMPARE(settings.videoSize(), QSize(640, 360));
     }
 
     void changedOnlyWhenSomethingChanged() {

@@ -49,6 +49,43 @@ private slots:
         m_settings->setEchoCancellation(true);
         m_settings->setPushToTalk(false);
         m_settings->setJoinLeaveSounds(true);
+        m_settings->setVideoSource({});
+        m_settings->setVideoSize(QSize(640, 360));
+    }
+
+    void videoSourceAndQualityAreSaved() {
+        {
+            auto dialog = openDialog();
+            auto* camera = find<QComboBox>(*dialog, "cameraCombo");
+            // The system default first, then the cameras, the test pattern and "No video".
+            QCOMPARE(camera->currentIndex(), 0);
+            QVERIFY(camera->itemData(0).toString().isEmpty());
+            QCOMPARE(camera->itemData(camera->count() - 1).toString(), QStringLiteral("none"));
+            QCOMPARE(camera->itemData(camera->count() - 2).toString(), QStringLiteral("pattern"));
+            camera->setCurrentIndex(camera->count() - 2);
+            QCOMPARE(m_settings->videoSource(), QStringLiteral("pattern"));
+            auto* size = find<QComboBox>(*dialog, "videoSizeCombo");
+            QCOMPARE(size->currentData().toSize(), QSize(640, 360));
+            size->setCurrentIndex(size->findData(QSize(1280, 720)));
+            QCOMPARE(m_settings->videoSize(), QSize(1280, 720));
+        }
+        auto again = openDialog();
+        QCOMPARE(find<QComboBox>(*again, "cameraCombo")->currentData().toString(),
+                 QStringLiteral("pattern"));
+        QCOMPARE(find<QComboBox>(*again, "videoSizeCombo")->currentData().toSize(),
+                 QSize(1280, 720));
+    }
+
+    void rememberedCameraThatIsGoneStaysVisible() {
+        m_settings->setVideoSource(QStringLiteral("camera:/dev/video9"));
+        auto dialog = openDialog();
+        auto* camera = find<QComboBox>(*dialog, "cameraCombo");
+        QCOMPARE(camera->currentData().toString(), QStringLiteral("camera:/dev/video9"));
+        QVERIFY2(camera->currentText().contains("not connected"),
+                 qPrintable(camera->currentText()));
+        QCOMPARE(m_settings->videoSource(), QStringLiteral("camera:/dev/video9")); // not forgotten
+        camera->setCurrentIndex(0);
+        QVERIFY(m_settings->videoSource().isEmpty());
     }
 
     void withoutSoundSystemItSaysSo() {

@@ -206,7 +206,11 @@ private slots:
         QVERIFY(!link.contains("admin"));
         QCOMPARE(anna.controller.inviteLink(), link);
         QVERIFY(anna.controller.adminInviteLink().startsWith(link + "?admin="));
-        QTRY_VERIFY(anna.child<QLabel>("privateViewBadge")->isVisible());
+        // The admin gets the switch (on), not the members' badge.
+        auto* toggle = anna.child<QToolButton>("privateViewToggle");
+        QTRY_VERIFY(toggle->isVisible());
+        QVERIFY(toggle->isChecked());
+        QVERIFY(!anna.child<QLabel>("privateViewBadge")->isVisible());
         QVERIFY(anna.child<QLabel>("adminBadge")->isVisible());
         QCOMPARE(anna.child<QLabel>("conferenceIdLabel")->text(), link.section('/', -1));
         // The alone hint invites to share the link (once the roster with ourselves is in,

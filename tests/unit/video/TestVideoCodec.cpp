@@ -50,6 +50,14 @@ std::vector<std::uint8_t> copyOf(std::span<const std::uint8_t> s) {
 class TestVideoCodec : public QObject {
     Q_OBJECT
 private slots:
+    void bitrateFollowsThePictureSize() {
+        QCOMPARE(defaultVideoBitrateBps(640, 360), 500'000);
+        QCOMPARE(defaultVideoBitrateBps(1280, 720), 1'500'000);
+        QCOMPARE(defaultVideoBitrateBps(960, 540), 500'000 + 1'000'000 * 5 / 12);
+        QCOMPARE(defaultVideoBitrateBps(320, 180), 150'000);     // the floor, not 125 kbit/s
+        QCOMPARE(defaultVideoBitrateBps(1920, 1080), 3'166'666); // on the same line
+    }
+
     void patternStampRoundTrips() {
         for (auto [w, h] : {std::pair{160, 90}, std::pair{320, 180}, std::pair{640, 360},
                             std::pair{1280, 720}, std::pair{641, 361}}) {

@@ -80,18 +80,6 @@ bool parseVideoSize(const std::string& text, int& width, int& height, std::strin
     return true;
 }
 
-int defaultVideoBitrateBps(int width, int height) {
-    // 500 kbit/s at 640x360 and 1.5 Mbit/s at 1280x720, linear in the pixel count; below
-    // 360p in proportion to it, 150 kbit/s at least (about 320x180).
-    constexpr double k360p = 640.0 * 360.0;
-    constexpr double k720p = 1280.0 * 720.0;
-    const double pixels = static_cast<double>(width) * height;
-    const double bps = pixels <= k360p
-                           ? 500'000.0 * pixels / k360p
-                           : 500'000.0 + (pixels - k360p) * 1'000'000.0 / (k720p - k360p);
-    return std::clamp(static_cast<int>(bps), 150'000, 4'000'000);
-}
-
 ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     CLI::App app{"Diyuma Conference headless client: create a conference, or join one, send a "
                  "tone or a sound file and a test pattern or video file, record what you hear "

@@ -135,7 +135,7 @@ int JoinRunner::run() {
         video->frameRate = sendVideo.frameRate;
         video->bitrateBps = sendVideo.bitrateBps > 0
                                 ? sendVideo.bitrateBps
-                                : defaultVideoBitrateBps(video->width, video->height);
+                                : core::defaultVideoBitrateBps(video->width, video->height);
     }
     if (m_options.recordDir) {
         auto recorder = Recorder::create(*m_options.recordDir, m_labels);

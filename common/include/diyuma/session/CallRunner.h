@@ -10,17 +10,20 @@
 //   any definitive failure (unknown conference, full, bad admin link, relay never answered
 //   the first time) ─► onFailed ─► Ended;   leave() ─► Ended (onEnded)
 //
-// Thread: start(), leave(), setMuted(), setParticipantVolume(), snapshot() and the destructor
-// are safe from any one controlling thread (the GUI thread). Every CallObserver callback
-// runs on the media thread: the app forwards them as queued signals. The capture source,
-// playback sink and processor are called only from the media thread.
+// Thread: start(), leave(), setMuted(), setParticipantVolume(), setPrivateView(), snapshot()
+// and the destructor are safe from any one controlling thread (the GUI thread). Every
+// CallObserver callback runs on the media thread: the app forwards them as queued signals. The
+// devices (CallMedia) are called only from the media thread, which also encodes and decodes the
+// video.
 
 #include "diyuma/id/InviteLink.h"
 #include "diyuma/session/AudioDevice.h"
 #include "diyuma/session/CallStats.h"
 #include "diyuma/session/SessionTypes.h"
+#include "diyuma/session/VideoDevice.h"
 #include "diyuma/util/Log.h"
 #include "diyuma/util/Result.h"
+#include "diyuma/video/Vp8Codec.h"
 
 #include <chrono>
 #include <cstdint>
@@ -41,6 +44,9 @@ struct CallRequest {
     std::optional<wire::AdminSecret> adminSecret; ///< Join only: join as admin
     bool privateView = false;                     ///< CreateAndJoin only
     int audioBitrateBps = 32000;
+    /// Send video with this encoder configuration, from CallMedia::videoSource (which says
+    /// when there is no picture: camera off). Without it no video stream is announced.
+    std::optional<Vp8EncoderConfig> sendVideo;
     bool reconnect = true; ///< rejoin on its own after the connection is lost
 };
 
@@ -65,12 +71,21 @@ struct CallSnapshot {
     std::optional<Invite> invite; ///< known once joined (adminSecret set when we are admin)
     std::uint32_t participantId = 0;
     bool admin = false;
-    bool privateView = false;
+    bool privateView = false; ///< as the relay last announced it
     bool muted = false;
     std::optional<double> rttMs;
     double lossPercent = 0; ///< audio packets lost over the last few seconds, all remotes
     std::vector<CallParticipant> participants; ///< by participant ID, ourselves included
     CallStats stats;
+};
+
+/// The devices of a call; any may be null. The runner calls them only from its media thread.
+struct CallMedia {
+    AudioCaptureSource* capture = nullptr;
+    AudioPlaybackSink* playback = nullptr;
+    AudioProcessor* processor = nullptr;
+    VideoSource* videoSource = nullptr; ///< used when CallRequest::sendVideo is set
+    VideoFrameSink* videoSink = nullptr;
 };
 
 /// Notifications from the media thread (see the thread note above).
@@ -95,12 +110,10 @@ class CallRunner {
 public:
     static constexpr std::chrono::milliseconds kRejoinInterval{1000};
 
-    /// Validates the request (name, relay) and starts the media thread. `capture`,
-    /// `playback`, `processor` may be null; whatever is given, and the observer and log, must
-    /// outlive the runner.
+    /// Validates the request (name, relay, video configuration) and starts the media thread.
+    /// The devices given in `media`, the observer and the log must outlive the runner.
     [[nodiscard]] static Result<std::unique_ptr<CallRunner>>
-    start(CallRequest request, AudioCaptureSource* capture, AudioPlaybackSink* playback,
-          AudioProcessor* processor, CallObserver& observer, LogSink* log = nullptr);
+    start(CallRequest request, CallMedia media, CallObserver& observer, LogSink* log = nullptr);
 
     /// Leaves (if still in the call) and joins the media thread.
     ~CallRunner();
@@ -113,6 +126,9 @@ public:
     void setMuted(bool muted);
     /// Playout gain for one remote participant (0 = silent, 1 = as received, up to 4).
     void setParticipantVolume(std::uint32_t participantId, float gain);
+    /// Admins: private view on or off (the snapshot's privateView follows once the relay has
+    /// announced it; from a non-admin the relay refuses and nothing changes).
+    void setPrivateView(bool enabled);
     [[nodiscard]] CallSnapshot snapshot() const;
 
 private:

@@ -35,6 +35,11 @@ struct Vp8EncoderConfig {
     int threads = 1;
 };
 
+/// The bitrate we send a picture size at: 500 kbit/s at 640x360 and 1.5 Mbit/s at 1280x720
+/// (DESIGN.md's layers), linear in the pixel count between; below 360p in proportion to it,
+/// at least 150 kbit/s (about 320x180).
+[[nodiscard]] int defaultVideoBitrateBps(int width, int height);
+
 /// One encoded VP8 frame; `data` points into the encoder and is valid until the next call.
 struct EncodedVideoFrame {
     std::span<const std::uint8_t> data;

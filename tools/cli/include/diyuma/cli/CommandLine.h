@@ -85,10 +85,6 @@ inline constexpr int kUsageExitCode = 2;
 [[nodiscard]] bool parseVideoSize(const std::string& text, int& width, int& height,
                                   std::string& error);
 
-/// The default video bitrate for a picture size (about 500 kbit/s at 360p, 1.5 Mbit/s at
-/// 720p, scaled by the pixel count in between).
-[[nodiscard]] int defaultVideoBitrateBps(int width, int height);
-
 /// Parses "tone:FREQ" or a file name.
 [[nodiscard]] std::optional<AudioInput> parseAudioInput(const std::string& text,
                                                         std::string& error);
