@@ -116,8 +116,8 @@ set(CPACK_DEBIAN_RELAY_PACKAGE_NAME diyuma-relay)
 set(CPACK_DEBIAN_RELAY_PACKAGE_SECTION net)
 set(CPACK_COMPONENT_RELAY_DESCRIPTION
     "Diyuma Conference relay and headless client
-diyuma-relay forwards the audio of Diyuma Conference calls between participants
-over UDP; it never decodes, mixes or decrypts media. It runs as a sandboxed
+diyuma-relay forwards the audio and video of Diyuma Conference calls between
+participants over UDP; it never decodes, mixes or decrypts media. It runs as a sandboxed
 systemd service with a TOML configuration, Prometheus metrics and a health
 check. diyuma-cli creates and joins conferences without a display or sound
 card; diyuma-netsim is a UDP impairment proxy (loss, delay, jitter, rate
@@ -128,8 +128,10 @@ set(CPACK_DEBIAN_RELAY_PACKAGE_CONTROL_EXTRA ${_pkg_dir}/relay/conffiles ${_pkg_
 set(CPACK_DEBIAN_APP_PACKAGE_NAME diyuma)
 set(CPACK_DEBIAN_APP_PACKAGE_SECTION net)
 set(CPACK_COMPONENT_APP_DESCRIPTION
-    "desktop conferencing app: start a call, share a link, talk
-Start a conference, share its short ID or invite link, and talk with everyone
-who joins. Opens diyuma:// invite links.")
+    "desktop conferencing app: start a call, share a link, talk and see
+Start a conference, share its short ID or invite link, and talk with and see
+everyone who joins. Opens diyuma:// invite links.")
+# Qt Multimedia reaches cameras through GStreamer's Video4Linux source (plugins-good).
+set(CPACK_DEBIAN_APP_PACKAGE_RECOMMENDS "gstreamer1.0-plugins-good")
 
 include(CPack)

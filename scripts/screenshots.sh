@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Takes the call-screen screenshots in docs/screenshots/ the way a person sees the app: a local
+# Takes the video call screenshots in docs/screenshots/ the way a person sees the app: a local
 # relay, the app under Xvfb (its own PulseAudio daemon with null sinks, so the audio devices
-# open as on a desktop), joined as admin with the moving test pattern as its camera, and two
-# diyuma-cli peers sending tones and their test patterns; the screen is grabbed with ffmpeg's
-# x11grab, once in the light and once in the dark palette.
+# open as on a desktop) with the moving test pattern as its camera, and diyuma-cli peers
+# sending tones and their test patterns; the window is grabbed with ffmpeg's x11grab.
+#  - call-video-{light,dark}.png: the app is the admin of an open conference, two peers;
+#  - call-private-member.png: the app is a member of a private-view conference: it sees the
+#    admin's video, not the other member's, and says why.
 #
 #   bash scripts/screenshots.sh [BUILD_DIR]     (default build/dev; needs a built tree)
 set -euo pipefail
@@ -24,7 +26,7 @@ port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DG
 pids+=($!)
 sleep 0.5
 mapfile -t links < <("$build/tools/cli/diyuma-cli" create --relay "127.0.0.1:$port")
-admin=${links[1]}
+mapfile -t private < <("$build/tools/cli/diyuma-cli" create --relay "127.0.0.1:$port" --private-view)
 
 # A private sound server, as the app's end-to-end test has (tests/support/PulseAudioServer.h).
 export HOME=$work/home XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/home/.config
@@ -59,19 +61,28 @@ pids+=($!)
 sleep 1
 export DISPLAY=$display
 
-for peer in Boris:440 Carl:620; do
-    "$build/tools/cli/diyuma-cli" join "${links[0]}" --name "${peer%%:*}" \
-        --send-audio "tone:${peer##*:}" --send-video pattern --duration 60 2>>"$work/cli.log" &
+peer() { # LINK NAME HZ
+    "$build/tools/cli/diyuma-cli" join "$1" --name "$2" --send-audio "tone:$3" \
+        --send-video pattern --duration 60 2>>"$work/cli.log" &
     pids+=($!)
-done
-
-for scheme in light dark; do
-    DIYUMA_COLOR_SCHEME=$scheme "$build/app/diyuma" --new-instance "$admin" 2>"$work/app-$scheme.log" &
-    app=$!
+}
+shoot() { # FILE SCHEME NAME LINK
+    DIYUMA_COLOR_SCHEME=$2 "$build/app/diyuma" --new-instance --name "$3" "$4" \
+        -qwindowgeometry 1100x700+0+0 2>"$work/app-$2.log" &
+    local app=$!
     sleep 7
-    ffmpeg -loglevel error -y -f x11grab -video_size 1280x800 -i "$display" -frames:v 1 \
-        "$out/call-video-$scheme.png"
+    ffmpeg -loglevel error -y -f x11grab -video_size 1280x800 -i "$display" \
+        -vf crop=1100:700:0:0 -frames:v 1 "$out/$1"
     kill "$app"
     wait "$app" 2>/dev/null || true
-    echo "screenshots: $out/call-video-$scheme.png"
-done
+    echo "screenshots: $out/$1"
+}
+
+peer "${links[0]}" Boris 440
+peer "${links[0]}" Carl 620
+shoot call-video-light.png light Anna "${links[1]}"
+shoot call-video-dark.png dark Anna "${links[1]}"
+
+peer "${private[1]}" Anna 440
+peer "${private[0]}" Carl 620
+shoot call-private-member.png light Boris "${private[0]}"

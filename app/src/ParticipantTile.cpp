@@ -290,13 +290,13 @@ void ParticipantTile::paintNameRow(QPainter& p, const QRectF& box) {
         const QRectF pill(x, rowY + (rowHeight - bfm.height() - 4) / 2.0, badgeWidth,
                           bfm.height() + 4);
         QColor fill = pal.color(QPalette::Active, QPalette::Highlight);
-        fill.setAlphaF(0.18F);
+        fill.setAlphaF(onVideo ? 0.45F : 0.18F);
         p.setPen(Qt::NoPen);
         p.setBrush(fill);
         p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
         p.setFont(badgeFont);
-        p.setPen(callui::isDark(pal)
-                     ? pal.color(QPalette::Active, QPalette::Highlight).lighter(150)
+        p.setPen(onVideo || callui::isDark(pal)
+                     ? pal.color(QPalette::Active, QPalette::Highlight).lighter(170)
                      : pal.color(QPalette::Active, QPalette::Highlight).darker(130));
         p.drawText(pill, Qt::AlignCenter, badge);
     }

@@ -11,9 +11,9 @@ namespace diyuma::app {
 namespace {
 constexpr int kPad = 16;
 constexpr int kSpacing = 14;
-constexpr double kAspect = 1.5;
+constexpr double kAspect = 16.0 / 9.0; // the shape of the video
 constexpr int kMinTileWidth = 200;
-constexpr int kMaxTileWidth = 520;
+constexpr int kMaxTileWidth = 960;
 constexpr int kFooterWidth = 420;
 
 int tileWidthFor(int count, int columns, QSize area, int spacing) {

@@ -1,7 +1,7 @@
 #pragma once
 // Lays out the call screen's participant tiles: rows and columns chosen so the tiles are as
-// large as possible at a 3:2 aspect ratio, the last row centred, a footer (the "you are alone"
-// hint) below them, on a rounded "stage" background. When the tiles do not fit at their
+// large as possible at 16:9 (the shape of the video), the last row centred, a footer (the "you are
+// alone" hint) below them, on a rounded "stage" background. When the tiles do not fit at their
 // minimum size the widget asks for more height (it sits in a scroll area).
 //
 // Thread: GUI thread only.
