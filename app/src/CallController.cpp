@@ -232,6 +232,16 @@ public:
             emit d.q->reconnecting(fromStd(reason));
         });
     }
+    void onMutedByAdmin(bool isMuted, bool locked) override {
+        post([isMuted, locked](Private& d) {
+            d.refreshSnapshot();
+            if (d.muted != isMuted) {
+                d.muted = isMuted;
+                emit d.q->mutedChanged(isMuted);
+            }
+            emit d.q->mutedByAdmin(isMuted, locked);
+        });
+    }
     void onFailed(const core::SessionError& error) override {
         post([error](Private& d) { emit d.q->failed(d.messageFor(error)); });
     }
@@ -467,6 +477,8 @@ QString CallController::Private::messageFor(const core::SessionError& error) con
             .arg(relay);
     case Code::RateLimited:
         return tr("The relay at %1 is busy. Try again in a moment.").arg(relay);
+    case Code::Removed:
+        return tr("The admin removed you from the conference %1. You can come back later.").arg(id);
     case Code::TooManyConferences:
         return tr("The relay at %1 cannot host another conference right now.").arg(relay);
     default:
@@ -622,6 +634,10 @@ bool CallController::inCall() const {
 void CallController::setMuted(bool muted) {
     if (d->muted == muted)
         return;
+    if (!muted && d->snapshot.unmuteLocked) {
+        emit mutedChanged(true); // refused: the admin does not let us unmute yet
+        return;
+    }
     d->muted = muted;
     if (d->runner)
         d->runner->setMuted(muted);
@@ -666,6 +682,16 @@ VideoHub& CallController::video() {
 void CallController::setPrivateView(bool on) {
     if (d->runner && d->snapshot.admin)
         d->runner->setPrivateView(on);
+}
+
+void CallController::muteParticipant(quint32 participantId, core::wire::AdminMute mode) {
+    if (d->runner && d->snapshot.admin)
+        d->runner->muteParticipant(participantId, mode);
+}
+
+void CallController::removeParticipant(quint32 participantId) {
+    if (d->runner && d->snapshot.admin)
+        d->runner->removeParticipant(participantId);
 }
 
 const core::CallSnapshot& CallController::snapshot() const {

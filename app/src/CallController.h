@@ -74,6 +74,9 @@ public:
     VideoHub& video();
     /// Admins: private view on or off; snapshot().privateView follows within a second.
     void setPrivateView(bool on);
+    /// Admins: mute a participant (`mode`), or remove them (they cannot rejoin for a while).
+    void muteParticipant(quint32 participantId, core::wire::AdminMute mode);
+    void removeParticipant(quint32 participantId);
 
     /// The latest snapshot (refreshed ~10 times a second while in a call).
     const core::CallSnapshot& snapshot() const;
@@ -101,6 +104,8 @@ signals:
     void mutedChanged(bool muted);
     /// The camera went on or off (setCameraOn, or a new call).
     void cameraChanged(bool on);
+    /// The admin muted us (`locked`: and does not let us unmute yet), or lifted the lock.
+    void mutedByAdmin(bool muted, bool locked);
     void ended();
 
 private:

@@ -143,6 +143,7 @@ public:
     QPushButton* cameraButton = nullptr;
     QToolButton* privateToggle = nullptr;
     Banner* privateBanner = nullptr;
+    Banner* adminMuteBanner = nullptr;
     QToolButton* copyLinkButton = nullptr;
     QMenu* copyMenu = nullptr;
     QPushButton* leaveButton = nullptr;
@@ -264,7 +265,9 @@ void CallPage::Private::build() {
     reconnectBanner = new Banner(QStringLiteral("reconnectBanner"), false, q);
     deviceBanner = new Banner(QStringLiteral("deviceBanner"), true, q);
     privateBanner = new Banner(QStringLiteral("privateViewBanner"), true, q);
+    adminMuteBanner = new Banner(QStringLiteral("adminMuteBanner"), true, q);
     bannerBox->addWidget(reconnectBanner);
+    bannerBox->addWidget(adminMuteBanner);
     bannerBox->addWidget(privateBanner);
     bannerBox->addWidget(deviceBanner);
     root->addLayout(bannerBox);
@@ -459,10 +462,11 @@ void CallPage::Private::applyStyle() {
                        "QToolButton:checked { background: %3; color: %4; border-color: %3; }")
             .arg(text.name(), border.name(), rgba(warn, dark ? 0.25 : 0.18),
                  dark ? warn.lighter(130).name() : warn.darker(150).name()));
-    privateBanner->setStyleSheet(
-        QStringLiteral("QFrame#privateViewBanner { background: %1; border: 1px solid %2;"
-                       " border-radius: 10px; } QLabel { color: %3; }")
-            .arg(rgba(warn, dark ? 0.16 : 0.10), rgba(warn, 0.45), text.name()));
+    for (auto* banner : {privateBanner, adminMuteBanner})
+        banner->setStyleSheet(QStringLiteral("QFrame#%4 { background: %1; border: 1px solid %2;"
+                                             " border-radius: 10px; } QLabel { color: %3; }")
+                                  .arg(rgba(warn, dark ? 0.16 : 0.10), rgba(warn, 0.45),
+                                       text.name(), banner->objectName()));
     adminBadge->setStyleSheet(
         QStringLiteral("background: %1; color: %2; %3")
             .arg(rgba(highlight, 0.18),
@@ -513,6 +517,11 @@ void CallPage::Private::updateMuteButton() {
         muteButton->setToolTip(tr("Push-to-talk is on (Settings): the microphone is open while "
                                   "you hold Space"));
         pttHint->setText(tr("Push-to-talk"));
+    } else if (controller.snapshot().unmuteLocked) {
+        muteButton->setText(tr("Muted by the admin"));
+        muteButton->setEnabled(false);
+        muteButton->setToolTip(tr("The admin muted you; you can unmute once the admin allows it"));
+        pttHint->clear();
     } else {
         muteButton->setText(muted ? tr("Unmute") : tr("Mute"));
         muteButton->setEnabled(true);
@@ -630,6 +639,25 @@ void CallPage::Private::sync() {
             QObject::connect(
                 tile, &ParticipantTile::volumeChanged, q,
                 [this](quint32 id, float gain) { controller.setParticipantVolume(id, gain); });
+            QObject::connect(tile, &ParticipantTile::adminActionRequested, q,
+                             [this](quint32 id, ParticipantTile::AdminAction action) {
+                                 using A = ParticipantTile::AdminAction;
+                                 using M = core::wire::AdminMute;
+                                 switch (action) {
+                                 case A::Mute:
+                                     controller.muteParticipant(id, M::Mute);
+                                     break;
+                                 case A::MuteLocked:
+                                     controller.muteParticipant(id, M::MuteLocked);
+                                     break;
+                                 case A::AllowUnmute:
+                                     controller.muteParticipant(id, M::Allow);
+                                     break;
+                                 case A::Remove:
+                                     controller.removeParticipant(id);
+                                     break;
+                                 }
+                             });
             membersChanged = true;
         } else {
             tile = it->second;
@@ -642,6 +670,7 @@ void CallPage::Private::sync() {
         tile->setSpeaking(p->speaking && !(p->isSelf && controller.muted()), p->levelDbfs);
         tile->setVolume(p->volume);
         tile->setVideoCaption(captionFor(*p));
+        tile->setAdminActionsVisible(snap.admin && !p->isSelf);
     }
     for (auto& [id, tile] : tiles) {
         delete tile;
@@ -722,6 +751,7 @@ void CallPage::Private::clear() {
     reconnectBanner->hide();
     deviceBanner->hide();
     privateBanner->hide();
+    adminMuteBanner->hide();
     privateNoticeShown = false;
     privateToggle->hide();
     videoTimer.stop();
@@ -773,6 +803,14 @@ CallPage::CallPage(CallController& controller, AppSettings& settings, QWidget* p
     connect(&controller, &CallController::rosterChanged, this, [this] { d->sync(); });
     connect(&controller, &CallController::snapshotUpdated, this, [this] { d->sync(); });
     connect(&controller, &CallController::mutedChanged, this, [this] {
+        d->updateMuteButton();
+        d->sync();
+    });
+    connect(&controller, &CallController::mutedByAdmin, this, [this](bool muted, bool locked) {
+        d->adminMuteBanner->show(
+            locked  ? tr("The admin muted you. You can unmute once the admin allows it.")
+            : muted ? tr("The admin muted you. You can unmute yourself when you want to speak.")
+                    : tr("The admin allows you to unmute again."));
         d->updateMuteButton();
         d->sync();
     });

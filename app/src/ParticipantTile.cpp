@@ -8,6 +8,7 @@
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QMenu>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QSlider>
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QWidgetAction>
@@ -68,6 +69,32 @@ void ParticipantTile::buildVolumeMenu() {
     connect(silence, &QAction::triggered, this, [this] { m_volumeSlider->setValue(0); });
     connect(reset, &QAction::triggered, this, [this] { m_volumeSlider->setValue(100); });
 
+    // The admin's part (hidden until setAdminActionsVisible).
+    m_adminActions << m_volumeMenu->addSeparator();
+    auto addAdmin = [this](const QString& text, const char* name, AdminAction action) {
+        auto* item = m_volumeMenu->addAction(text);
+        item->setObjectName(QString::fromLatin1(name));
+        connect(item, &QAction::triggered, this, [this, action] {
+            if (action == AdminAction::Remove &&
+                QMessageBox::question(
+                    this, tr("Remove %1?").arg(m_name),
+                    tr("Remove %1 from the conference? They cannot come back with the invite "
+                       "link for 10 minutes.")
+                        .arg(m_name),
+                    QMessageBox::Yes | QMessageBox::Cancel,
+                    QMessageBox::Cancel) != QMessageBox::Yes)
+                return;
+            emit adminActionRequested(m_participantId, action);
+        });
+        m_adminActions << item;
+    };
+    addAdmin(tr("Mute for everyone"), "adminMuteAction", AdminAction::Mute);
+    addAdmin(tr("Mute and keep muted"), "adminMuteLockedAction", AdminAction::MuteLocked);
+    addAdmin(tr("Allow to unmute"), "adminAllowUnmuteAction", AdminAction::AllowUnmute);
+    addAdmin(tr("Remove from the conference…"), "adminRemoveAction", AdminAction::Remove);
+    for (auto* item : m_adminActions)
+        item->setVisible(false);
+
     m_volumeButton = new QToolButton(this);
     m_volumeButton->setObjectName(QStringLiteral("volumeButton"));
     m_volumeButton->setAutoRaise(true);
@@ -78,6 +105,11 @@ void ParticipantTile::buildVolumeMenu() {
         m_volumeMenu->popup(m_volumeButton->mapToGlobal(QPoint(0, m_volumeButton->height())));
     });
     updateVolumeButton();
+}
+
+void ParticipantTile::setAdminActionsVisible(bool visible) {
+    for (auto* item : m_adminActions)
+        item->setVisible(visible);
 }
 
 void ParticipantTile::updateVolumeButton() {

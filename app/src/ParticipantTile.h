@@ -5,6 +5,8 @@
 // icon and a speaking highlight (a coloured border, and a ring around the avatar that follows
 // the audio level). Others' tiles have a volume control: the
 // small speaker button in the corner or the context menu (a slider, 0 to 200 %).
+// When we are the admin, the menu of another's tile also has the admin's actions: mute, mute
+// without letting them unmute, allow unmuting, remove (after a confirmation).
 // The tile shows what it is told; CallPage feeds it from the CallController's snapshot.
 //
 // Thread: GUI thread only.
@@ -49,6 +51,11 @@ public:
 
     /// The volume menu (also opened from the context menu); null for our own tile.
     QMenu* volumeMenu() const { return m_volumeMenu; }
+    /// Shows the admin's actions in the menu (we are admin; not on our own tile).
+    void setAdminActionsVisible(bool visible);
+
+    enum class AdminAction { Mute, MuteLocked, AllowUnmute, Remove };
+    Q_ENUM(AdminAction)
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -56,6 +63,9 @@ public:
 signals:
     /// The person moved the volume slider (gain 0..2).
     void volumeChanged(quint32 participantId, float gain);
+    /// The admin chose an action for this participant (Remove only after confirming).
+    void adminActionRequested(quint32 participantId,
+                              diyuma::app::ParticipantTile::AdminAction action);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -86,6 +96,7 @@ private:
     QMenu* m_volumeMenu = nullptr;
     QSlider* m_volumeSlider = nullptr;
     QToolButton* m_volumeButton = nullptr;
+    QList<QAction*> m_adminActions; ///< in m_volumeMenu, shown for admins only
 };
 
 } // namespace diyuma::app

@@ -111,7 +111,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::CallController</name>
     <message>
-        <location filename="../src/CallController.cpp" line="+265"/>
+        <location filename="../src/CallController.cpp" line="+274"/>
         <source>The sound system could not be started (%1). The call goes on without microphone and speaker.</source>
         <translation>Не удалось запустить звуковую систему (%1). Звонок продолжается без микрофона и динамика.</translation>
     </message>
@@ -205,6 +205,11 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+2"/>
+        <source>The admin removed you from the conference %1. You can come back later.</source>
+        <translation>Администратор удалил вас из конференции %1. Вернуться можно будет позже.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>The relay at %1 cannot host another conference right now.</source>
         <translation>Ретранслятор %1 сейчас не может принять ещё одну конференцию.</translation>
     </message>
@@ -375,7 +380,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+95"/>
         <source>Conference</source>
         <translation>Конференция</translation>
     </message>
@@ -421,7 +426,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Настройки: устройства, режим рации, звуки</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+50"/>
         <source>You are the only one here. Copy the invite link and send it to the people you want to talk to.</source>
         <translation>Кроме вас, здесь пока никого нет. Скопируйте ссылку-приглашение и отправьте её тем, с кем хотите поговорить.</translation>
     </message>
@@ -458,7 +463,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Выйти из конференции</translation>
     </message>
     <message>
-        <location line="+162"/>
+        <location line="+164"/>
         <source>Hold Space to talk</source>
         <translation>Удерживайте пробел, чтобы говорить</translation>
     </message>
@@ -479,6 +484,16 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+2"/>
+        <source>Muted by the admin</source>
+        <translation>Выключен администратором</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The admin muted you; you can unmute once the admin allows it</source>
+        <translation>Администратор выключил ваш микрофон; включить его можно, когда администратор разрешит</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Unmute</source>
         <translation>Включить микрофон</translation>
     </message>
@@ -554,7 +569,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>В этой конференции приватный просмотр: видео всех видит только администратор. Вы видите видео администратора, и только он видит ваше.</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+100"/>
         <source>People · %1</source>
         <translation>Участники · %1</translation>
     </message>
@@ -584,7 +599,22 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Ссылка скопирована</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+70"/>
+        <source>The admin muted you. You can unmute once the admin allows it.</source>
+        <translation>Администратор выключил ваш микрофон. Включить его можно, когда администратор разрешит.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The admin muted you. You can unmute yourself when you want to speak.</source>
+        <translation>Администратор выключил ваш микрофон. Вы можете включить его, когда захотите говорить.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The admin allows you to unmute again.</source>
+        <translation>Администратор снова разрешает вам включить микрофон.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Reconnecting… The connection to the relay was lost.</source>
         <translation>Переподключение… Связь с ретранслятором потеряна.</translation>
     </message>
@@ -763,13 +793,13 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::ParticipantTile</name>
     <message>
-        <location filename="../src/ParticipantTile.cpp" line="+39"/>
-        <location line="+35"/>
+        <location filename="../src/ParticipantTile.cpp" line="+40"/>
+        <location line="+61"/>
         <source>Volume</source>
         <translation>Громкость</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-55"/>
         <source>Volume of this participant</source>
         <translation>Громкость этого участника</translation>
     </message>
@@ -784,7 +814,37 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Сбросить громкость</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+23"/>
+        <source>Remove %1?</source>
+        <translation>Удалить %1?</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove %1 from the conference? They cannot come back with the invite link for 10 minutes.</source>
+        <translation>Удалить %1 из конференции? В течение 10 минут вернуться по ссылке-приглашению не получится.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Mute for everyone</source>
+        <translation>Выключить микрофон</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute and keep muted</source>
+        <translation>Выключить микрофон без права включить</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allow to unmute</source>
+        <translation>Разрешить включить микрофон</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove from the conference…</source>
+        <translation>Удалить из конференции…</translation>
+    </message>
+    <message>
+        <location line="+40"/>
         <source>%1 (you)</source>
         <translation>%1 (вы)</translation>
     </message>

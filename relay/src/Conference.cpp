@@ -47,6 +47,20 @@ RosterChange Participant::rosterUpsert() const {
     return RosterChange{0, wire::RosterOp::Upsert, id, rosterFlags(), name, streams};
 }
 
+bool Conference::banned(const SocketAddress& from, core::Clock::TimePoint now) {
+    std::erase_if(bans, [now](const RejoinBan& ban) { return now >= ban.until; });
+    return std::any_of(bans.begin(), bans.end(), [&](const RejoinBan& ban) {
+        return ban.host.ipLength() == from.ipLength() && ban.host.ipBytes() == from.ipBytes();
+    });
+}
+
+Participant* Conference::find(std::uint32_t participantId) const {
+    for (const auto& participant : participants)
+        if (participant->id == participantId)
+            return participant.get();
+    return nullptr;
+}
+
 Participant& Conference::add(std::unique_ptr<Participant> participant) {
     Participant& ref = *participant;
     ref.conference = this;

@@ -140,6 +140,10 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
             drop(DropReason::UnannouncedSsrc, from, now);
             return;
         }
+        if (stream->kind == wire::MediaKind::Audio && sender->unmuteLocked()) {
+            drop(DropReason::AdminMuted, from, now); // the admin's mute holds on the relay
+            return;
+        }
         ++m_stats.rtpForwarded;
         if (stream->kind == wire::MediaKind::Video) {
             if (VideoStream* video = sender->findVideo(ssrc)) {
@@ -331,7 +335,9 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
             } else if constexpr (std::is_same_v<T, wire::RosterAckMsg> ||
                                  std::is_same_v<T, wire::PingMsg> ||
                                  std::is_same_v<T, wire::SelfStateMsg> ||
-                                 std::is_same_v<T, wire::SetPrivateViewMsg>) {
+                                 std::is_same_v<T, wire::SetPrivateViewMsg> ||
+                                 std::is_same_v<T, wire::RemoveParticipantMsg> ||
+                                 std::is_same_v<T, wire::MuteParticipantMsg>) {
                 if (sender == nullptr) {
                     // The client thinks it is joined (we restarted or timed it out): tell it,
                     // within the size of what it sent.
@@ -346,6 +352,10 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                     onSelfState(*sender, body, now, out);
                 } else if constexpr (std::is_same_v<T, wire::SetPrivateViewMsg>) {
                     onSetPrivateView(*sender, requestId, body, now, out);
+                } else if constexpr (std::is_same_v<T, wire::RemoveParticipantMsg>) {
+                    onRemoveParticipant(*sender, requestId, body, now, out);
+                } else if constexpr (std::is_same_v<T, wire::MuteParticipantMsg>) {
+                    onMuteParticipant(*sender, requestId, body, now, out);
                 } else {
                     sendControl(from,
                                 wire::ControlMessage{requestId, wire::PongMsg{body.timestampUs}},
@@ -380,27 +390,95 @@ void RelayCore::onSelfState(Participant& sender, const wire::SelfStateMsg& state
     }
     // Resent by the client until its own roster entry shows the flags: a repeat changes
     // nothing and announces nothing (the first announcement is already reliable).
+    const auto muted = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+    if (sender.unmuteLocked() && (state.flags & muted) == 0) {
+        // The admin does not let them unmute: tell the asker how things stand (its client
+        // stops asking once its own entry shows it), nobody else.
+        queueRoster(sender, sender.rosterUpsert(), now, out);
+        return;
+    }
     if (sender.selfFlags == state.flags)
         return;
     sender.selfFlags = state.flags;
+    if ((state.flags & muted) == 0) // unmuted by themselves: the admin's mute is over
+        sender.adminFlags = 0;
     for (const auto& other : sender.conference->participants)
         queueRoster(*other, sender.rosterUpsert(), now, out);
+}
+
+bool RelayCore::mayAct(Participant& sender, std::uint32_t requestId, wire::MessageType type,
+                       bool needsAdmin, TimePoint now, PacketSink& out) {
+    // The same budget as SelfState: each change is a reliable Roster to everyone.
+    if (!sender.selfStates.take(kSelfStateRate, 1.0, now)) {
+        drop(DropReason::RateLimitedControl, sender.address, now);
+        return false;
+    }
+    if (needsAdmin && !sender.isAdmin()) {
+        sendError(sender.address, requestId, wire::ErrorCode::NotAdmin, type,
+                  "only an admin may do that", wire::kMaxDatagramBytes, out);
+        return false;
+    }
+    return true;
+}
+
+void RelayCore::onRemoveParticipant(Participant& sender, std::uint32_t requestId,
+                                    const wire::RemoveParticipantMsg& request, TimePoint now,
+                                    PacketSink& out) {
+    if (!mayAct(sender, requestId, wire::MessageType::RemoveParticipant, true, now, out))
+        return;
+    Participant* target = sender.conference->find(request.participantId);
+    if (target == nullptr || target == &sender)
+        return; // gone already (a resend), or an admin's slip: nothing to do
+    // They hear why before they go; their address is validated (a participant's).
+    sendError(target->address, 0, wire::ErrorCode::Removed, wire::MessageType::RemoveParticipant,
+              "removed by the admin", wire::kMaxDatagramBytes, out);
+    if (!target->isAdmin()) // an admin comes back with the admin link whatever we do
+        sender.conference->bans.push_back(Conference::RejoinBan{target->address, now + kRejoinBan});
+    log(core::LogLevel::Info,
+        fmt::format("participant {} removed from {} by {}", target->id,
+                    core::ConferenceId(sender.conference->id).toString(), sender.id));
+    ++m_stats.participantsLeft;
+    removeParticipant(*target, now, out);
+}
+
+void RelayCore::onMuteParticipant(Participant& sender, std::uint32_t requestId,
+                                  const wire::MuteParticipantMsg& request, TimePoint now,
+                                  PacketSink& out) {
+    if (!mayAct(sender, requestId, wire::MessageType::MuteParticipant, true, now, out))
+        return;
+    Participant* target = sender.conference->find(request.participantId);
+    if (target == nullptr)
+        return;
+    const auto muted = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+    const auto byAdmin = static_cast<std::uint8_t>(wire::ParticipantFlags::MutedByAdmin);
+    const auto locked = static_cast<std::uint8_t>(wire::ParticipantFlags::UnmuteLocked);
+    const std::uint8_t before = target->rosterFlags();
+    switch (request.mode) {
+    case wire::AdminMute::Mute:
+        target->selfFlags |= muted;
+        target->adminFlags = byAdmin;
+        break;
+    case wire::AdminMute::MuteLocked:
+        target->selfFlags |= muted;
+        target->adminFlags = static_cast<std::uint8_t>(byAdmin | locked);
+        break;
+    case wire::AdminMute::Allow:
+        target->adminFlags = static_cast<std::uint8_t>(target->adminFlags & ~locked);
+        break;
+    }
+    if (target->rosterFlags() == before) {
+        queueRoster(sender, target->rosterUpsert(), now, out); // ends the admin's resending
+        return;
+    }
+    for (const auto& other : sender.conference->participants)
+        queueRoster(*other, target->rosterUpsert(), now, out);
 }
 
 void RelayCore::onSetPrivateView(Participant& sender, std::uint32_t requestId,
                                  const wire::SetPrivateViewMsg& request, TimePoint now,
                                  PacketSink& out) {
-    // The same budget as SelfState: each change is a reliable Roster to everyone.
-    if (!sender.selfStates.take(kSelfStateRate, 1.0, now)) {
-        drop(DropReason::RateLimitedControl, sender.address, now);
+    if (!mayAct(sender, requestId, wire::MessageType::SetPrivateView, true, now, out))
         return;
-    }
-    if (!sender.isAdmin()) {
-        sendError(sender.address, requestId, wire::ErrorCode::NotAdmin,
-                  wire::MessageType::SetPrivateView, "only an admin may switch private view",
-                  wire::kMaxDatagramBytes, out);
-        return;
-    }
     Conference& conference = *sender.conference;
     if (conference.privateView() == request.enabled) {
         // Nothing changes (a resend, or a wish that is already so): only the asker is told,
@@ -596,6 +674,13 @@ void RelayCore::onJoin(const SocketAddress& from, Participant* sender, std::uint
         // A retransmission (our Joined was lost or late): same participant, same answer.
         ++m_stats.joinReplays;
         sendJoined(*sender, requestId, out);
+        return;
+    }
+    if (!join.hasAdminProof && conference.banned(from, now)) {
+        drop(DropReason::Banned, from, now);
+        sendError(from, requestId, wire::ErrorCode::Removed, kType,
+                  "the admin removed you from this conference: try again later",
+                  wire::kMaxDatagramBytes, out);
         return;
     }
     for (const auto& stream : join.streams.view()) {

@@ -51,6 +51,10 @@ std::string_view toString(DropReason reason) {
         return "duplicate_ssrc";
     case DropReason::RtcpTooManyPackets:
         return "rtcp_too_many_packets";
+    case DropReason::Banned:
+        return "banned";
+    case DropReason::AdminMuted:
+        return "admin_muted";
     }
     return "unknown";
 }
@@ -103,6 +107,8 @@ std::string_view jsonName(wire::ErrorCode code) {
         return "going_away";
     case wire::ErrorCode::NotAdmin:
         return "not_admin";
+    case wire::ErrorCode::Removed:
+        return "removed";
     }
     return "unknown";
 }

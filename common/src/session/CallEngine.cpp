@@ -329,10 +329,6 @@ void CallEngine::encodeAndSendFrame() {
     }
 }
 
-void CallEngine::setMuted(bool muted) {
-    m_session.setMuted(muted);
-}
-
 void CallEngine::setParticipantGain(std::uint32_t participantId, float gain) {
     m_gains[participantId] = std::clamp(gain, 0.0F, kMaxGain);
 }
@@ -408,6 +404,11 @@ void CallEngine::onConferenceFlagsChanged(std::uint32_t flags) {
 void CallEngine::onRequestRefused(const SessionError& error) {
     if (m_listener != nullptr)
         m_listener->onRequestRefused(error);
+}
+
+void CallEngine::onMutedByAdmin(bool muted, bool locked) {
+    if (m_listener != nullptr)
+        m_listener->onMutedByAdmin(muted, locked);
 }
 
 void CallEngine::onConnectionLost(std::string_view reason) {

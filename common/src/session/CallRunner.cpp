@@ -88,6 +88,10 @@ public:
     void requestLeave() { m_leaveRequested = true; }
     void setMuted(bool muted) { m_mutedWanted = muted; }
     void setPrivateView(bool enabled) { m_privateViewWanted = enabled ? 1 : 0; }
+    void queueAdmin(std::uint32_t participantId, std::optional<wire::AdminMute> mute) {
+        const std::lock_guard lock(m_commandMutex);
+        m_adminCommands.push_back({participantId, mute});
+    }
     void setVolume(std::uint32_t participantId, float gain) {
         const std::lock_guard lock(m_commandMutex);
         m_volumes[participantId] = std::clamp(gain, 0.0F, 4.0F);
@@ -125,6 +129,13 @@ private:
     void onError(const SessionError& error) override { m_error = error; }
     void onConnectionLost(std::string_view reason) override { m_lost = std::string(reason); }
     void onCreated(const CreatedConference& conference) override { m_created = conference; }
+    void onMutedByAdmin(bool muted, bool locked) override {
+        // The admin's mute is now ours too: a later unmute click is a change again.
+        m_mutedApplied = muted;
+        m_mutedWanted = muted;
+        m_rosterDirty = true;
+        m_observer.onMutedByAdmin(muted, locked);
+    }
 
     const CallRequest m_request;
     const CallMedia m_media;
@@ -140,6 +151,8 @@ private:
     std::mutex m_commandMutex;
     std::map<std::uint32_t, float> m_volumes; ///< guarded by m_commandMutex
     bool m_volumesChanged = false;            ///< guarded by m_commandMutex
+    /// Remove (no mode) or mute requests, guarded by m_commandMutex.
+    std::vector<std::pair<std::uint32_t, std::optional<wire::AdminMute>>> m_adminCommands;
 
     mutable std::mutex m_snapshotMutex;
     CallSnapshot m_snapshot; ///< guarded by m_snapshotMutex
@@ -407,8 +420,12 @@ void CallRunner::Impl::receive(UdpTransport& transport, TimePoint deadline, bool
 
 void CallRunner::Impl::applyCommands() {
     if (const bool muted = m_mutedWanted; muted != m_mutedApplied) {
-        m_mutedApplied = muted;
-        m_engine->setMuted(muted);
+        if (m_engine->setMuted(muted)) {
+            m_mutedApplied = muted;
+        } else { // the admin does not let us unmute: we stay muted
+            m_mutedApplied = true;
+            m_mutedWanted = true;
+        }
         m_rosterDirty = true;
     }
     // Only once joined: the session sends it then and resends until the relay announces it.
@@ -416,6 +433,15 @@ void CallRunner::Impl::applyCommands() {
         if (const int privateView = m_privateViewWanted.exchange(-1); privateView >= 0)
             m_engine->setPrivateView(privateView == 1);
     const std::lock_guard lock(m_commandMutex);
+    if (m_everJoined) {
+        for (const auto& [id, mute] : m_adminCommands) {
+            if (mute)
+                m_engine->muteParticipant(id, *mute);
+            else
+                m_engine->removeParticipant(id);
+        }
+        m_adminCommands.clear();
+    }
     if (!m_volumesChanged && !m_volumesApplied.empty())
         return;
     for (const auto& [id, gain] : m_volumes) {
@@ -491,6 +517,7 @@ void CallRunner::Impl::publish(CallPhase phase) {
     m_snapshot.privateView = (session.conferenceFlags() &
                               static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView)) != 0;
     m_snapshot.muted = muted;
+    m_snapshot.unmuteLocked = session.unmuteLocked();
     m_snapshot.rttMs = stats.relayRttMs;
     m_snapshot.lossPercent = windowAll > 0 ? 100.0 * windowLost / windowAll : 0.0;
     m_snapshot.participants = std::move(participants);
@@ -549,6 +576,14 @@ void CallRunner::setParticipantVolume(std::uint32_t participantId, float gain) {
 
 void CallRunner::setPrivateView(bool enabled) {
     m_impl->setPrivateView(enabled);
+}
+
+void CallRunner::removeParticipant(std::uint32_t participantId) {
+    m_impl->queueAdmin(participantId, std::nullopt);
+}
+
+void CallRunner::muteParticipant(std::uint32_t participantId, wire::AdminMute mode) {
+    m_impl->queueAdmin(participantId, mode);
 }
 
 CallSnapshot CallRunner::snapshot() const {

@@ -131,10 +131,61 @@ void ClientSession::sendPing() {
     sendMessage(m_nextMessageId++, wire::PingMsg{nowUs()});
 }
 
-void ClientSession::setMuted(bool muted) {
+bool ClientSession::setMuted(bool muted) {
+    if (!muted && m_unmuteLocked)
+        return false;
     m_muted = muted;
     if (m_state == SessionState::Joined)
         sendSelfStateIfPending(m_clock.now(), true);
+    return true;
+}
+
+void ClientSession::removeParticipant(std::uint32_t participantId) {
+    m_adminRequests.push_back(
+        AdminRequest{wire::RemoveParticipantMsg{participantId}, participantId, true, {}, 0});
+    if (m_state == SessionState::Joined)
+        sendAdminRequests(m_clock.now());
+}
+
+void ClientSession::muteParticipant(std::uint32_t participantId, wire::AdminMute mode) {
+    // A newer wish for the same person replaces an older one still being resent.
+    std::erase_if(m_adminRequests,
+                  [&](const AdminRequest& r) { return !r.removal && r.target == participantId; });
+    m_adminRequests.push_back(
+        AdminRequest{wire::MuteParticipantMsg{participantId, mode}, participantId, false, {}, 0});
+    if (m_state == SessionState::Joined)
+        sendAdminRequests(m_clock.now());
+}
+
+void ClientSession::sendAdminRequests(Clock::TimePoint now) {
+    for (auto& request : m_adminRequests) {
+        if (now < request.nextAt)
+            continue;
+        sendMessage(m_nextMessageId++, request.body);
+        ++request.attempts;
+        request.nextAt = now + m_timing.retransmitInterval;
+    }
+    // Unanswered after every attempt (the target left meanwhile, or the relay is gone): give
+    // up rather than resend for ever.
+    std::erase_if(m_adminRequests,
+                  [](const AdminRequest& r) { return r.attempts >= kAdminRequestAttempts; });
+}
+
+void ClientSession::adoptOwnFlags(std::uint8_t flags) {
+    const auto bit = [flags](wire::ParticipantFlags f) {
+        return (flags & static_cast<std::uint8_t>(f)) != 0;
+    };
+    const bool locked = bit(wire::ParticipantFlags::UnmuteLocked);
+    const bool byAdmin =
+        bit(wire::ParticipantFlags::MutedByAdmin) && bit(wire::ParticipantFlags::AudioMuted);
+    const bool lockChanged = locked != m_unmuteLocked;
+    m_unmuteLocked = locked;
+    // The admin's mute becomes ours (else we would resend our unmute at once).
+    const bool mutedNow = byAdmin && !m_muted;
+    if (mutedNow)
+        m_muted = true;
+    if (mutedNow || lockChanged)
+        m_listener.onMutedByAdmin(m_muted, m_unmuteLocked);
 }
 
 void ClientSession::setPrivateView(bool enabled) {
@@ -285,6 +336,8 @@ void ClientSession::onRoster(const wire::RosterMsg& roster) {
             auto streams = roster.streams.view();
             entry.streams.assign(streams.begin(), streams.end());
             entry.isSelf = roster.participantId == m_joinInfo.participantId;
+            if (entry.isSelf)
+                adoptOwnFlags(entry.flags);
             m_roster[entry.participantId] = entry;
             applied.entry = std::move(entry);
         } else {
@@ -296,6 +349,11 @@ void ClientSession::onRoster(const wire::RosterMsg& roster) {
                 applied.entry.participantId = roster.participantId;
             }
         }
+        // The relay acted on what we asked about this participant: stop resending it.
+        std::erase_if(m_adminRequests, [&](const AdminRequest& r) {
+            return r.target == applied.entry.participantId &&
+                   (!r.removal || applied.op == wire::RosterOp::Remove);
+        });
         change = std::move(applied);
     } else if (roster.seq <= m_rosterSeq) {
         ++m_counters.rosterDuplicates;
@@ -337,8 +395,13 @@ void ClientSession::onErrorMsg(const wire::ControlMessage& message, const wire::
             loseConnection("the relay is shutting down");
             return;
         }
+        if (error.code == wire::ErrorCode::Removed) {
+            fail(SessionErrorCode::Removed, describeRelayError(error.code, error.reason));
+            return;
+        }
         if (error.code == wire::ErrorCode::NotAdmin) {
             m_privateViewWanted.reset(); // asking again would be refused again
+            m_adminRequests.clear();
             m_listener.onRequestRefused(SessionError{SessionErrorCode::NotAdmin,
                                                      describeRelayError(error.code, error.reason)});
             return;
@@ -400,6 +463,7 @@ void ClientSession::tick() {
         }
         sendSelfStateIfPending(now, false);
         sendPrivateViewIfPending(now, false);
+        sendAdminRequests(now);
         if (now >= m_nextPingAt) {
             sendPing();
             // Scheduled on absolute times so pings do not drift with tick granularity.
@@ -422,8 +486,12 @@ Clock::TimePoint ClientSession::nextTimerAt() const {
                         m_lastHeardAt + m_timing.giveUpAfter);
     case SessionState::Joined: {
         const auto next = std::min(m_nextPingAt, m_lastHeardAt + m_timing.connectionLostAfter);
-        const auto withSelf = selfStatePending() ? std::min(next, m_nextSelfStateAt) : next;
-        return m_privateViewWanted ? std::min(withSelf, m_nextPrivateViewAt) : withSelf;
+        auto at = selfStatePending() ? std::min(next, m_nextSelfStateAt) : next;
+        if (m_privateViewWanted)
+            at = std::min(at, m_nextPrivateViewAt);
+        for (const auto& request : m_adminRequests)
+            at = std::min(at, request.nextAt);
+        return at;
     }
     default:
         return Clock::TimePoint::max();

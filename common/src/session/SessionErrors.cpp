@@ -30,6 +30,8 @@ SessionErrorCode toSessionErrorCode(wire::ErrorCode code) {
         return SessionErrorCode::RelayGoingAway;
     case wire::ErrorCode::NotAdmin:
         return SessionErrorCode::NotAdmin;
+    case wire::ErrorCode::Removed:
+        return SessionErrorCode::Removed;
     }
     return SessionErrorCode::RelayInternal;
 }
@@ -72,6 +74,9 @@ std::string describeRelayError(wire::ErrorCode code, std::string_view relayReaso
         break;
     case wire::ErrorCode::NotAdmin:
         text = "only the conference's admin may do that";
+        break;
+    case wire::ErrorCode::Removed:
+        text = "the admin removed you from this conference";
         break;
     default:
         text = "the relay reported an unknown error";

@@ -19,9 +19,11 @@ constexpr std::uint32_t kKnownConferenceFlags =
     static_cast<std::uint32_t>(ConferenceFlags::PrivateView);
 constexpr std::uint8_t kKnownParticipantFlags =
     static_cast<std::uint8_t>(ParticipantFlags::Admin) |
-    static_cast<std::uint8_t>(ParticipantFlags::AudioMuted);
+    static_cast<std::uint8_t>(ParticipantFlags::AudioMuted) |
+    static_cast<std::uint8_t>(ParticipantFlags::MutedByAdmin) |
+    static_cast<std::uint8_t>(ParticipantFlags::UnmuteLocked);
 constexpr std::uint64_t kConferenceIdLimit = std::uint64_t{1} << 60;
-constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::SetPrivateView);
+constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::MuteParticipant);
 constexpr std::size_t kErrorFixedBytes = kControlHeaderBytes + 4;
 
 bool validConferenceFlags(std::uint32_t flags) {
@@ -221,7 +223,8 @@ ParseError parseJoinedBody(ByteReader& r, JoinedMsg& m) {
 //   +---------+-------+-------------------+--------+---------+------+---------+
 //   op 1 upsert (nameLen 1..64, 0..8 streams), op 2 remove (nameLen 0, streamCount 0),
 //   op 3 conference (participantId 0, nameLen 0, streamCount 0, flags = ConferenceFlags).
-//   flags: ParticipantFlags (bit 0 admin, bit 1 audio muted; bits 2..7 must be 0).
+//   flags: ParticipantFlags (bit 0 admin, bit 1 audio muted, bit 2 muted by the admin, bit 3
+//   may not unmute; bits 4..7 must be 0).
 ParseError parseRosterBody(ByteReader& r, RosterMsg& m) {
     m.seq = r.u32();
     const std::uint8_t op = r.u8();
@@ -302,6 +305,24 @@ ParseError parseSetPrivateViewBody(ByteReader& r, SetPrivateViewMsg& m) {
     return enabled <= 1 ? ParseError::None : ParseError::BadField;
 }
 
+// RemoveParticipant (15), 4 bytes: | participantId u32 (not 0) |
+ParseError parseRemoveParticipantBody(ByteReader& r, RemoveParticipantMsg& m) {
+    m.participantId = r.u32();
+    if (!r.ok())
+        return ParseError::Truncated;
+    return m.participantId != 0 ? ParseError::None : ParseError::BadField;
+}
+
+// MuteParticipant (16), 5 bytes: | participantId u32 (not 0) | mode u8 (AdminMute, 0..2) |
+ParseError parseMuteParticipantBody(ByteReader& r, MuteParticipantMsg& m) {
+    m.participantId = r.u32();
+    const std::uint8_t mode = r.u8();
+    if (!r.ok())
+        return ParseError::Truncated;
+    m.mode = static_cast<AdminMute>(mode);
+    return m.participantId != 0 && mode <= 2 ? ParseError::None : ParseError::BadField;
+}
+
 ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     switch (type) {
     case MessageType::Hello:
@@ -334,6 +355,10 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
         return parseSelfStateBody(r, body.emplace<SelfStateMsg>());
     case MessageType::SetPrivateView:
         return parseSetPrivateViewBody(r, body.emplace<SetPrivateViewMsg>());
+    case MessageType::RemoveParticipant:
+        return parseRemoveParticipantBody(r, body.emplace<RemoveParticipantMsg>());
+    case MessageType::MuteParticipant:
+        return parseMuteParticipantBody(r, body.emplace<MuteParticipantMsg>());
     }
     return ParseError::UnknownType;
 }
@@ -444,6 +469,17 @@ bool writeBody(ByteWriter& w, const SetPrivateViewMsg& m) {
     return true;
 }
 
+bool writeBody(ByteWriter& w, const RemoveParticipantMsg& m) {
+    w.u32(m.participantId);
+    return m.participantId != 0;
+}
+
+bool writeBody(ByteWriter& w, const MuteParticipantMsg& m) {
+    w.u32(m.participantId);
+    w.u8(static_cast<std::uint8_t>(m.mode));
+    return m.participantId != 0 && static_cast<std::uint8_t>(m.mode) <= 2;
+}
+
 // typeOf relies on the variant listing the bodies in MessageType order.
 template <typename M>
 constexpr std::size_t indexOf() {
@@ -465,6 +501,10 @@ static_assert(indexOf<ErrorMsg>() + 1 == static_cast<std::size_t>(MessageType::E
 static_assert(indexOf<SelfStateMsg>() + 1 == static_cast<std::size_t>(MessageType::SelfState));
 static_assert(indexOf<SetPrivateViewMsg>() + 1 ==
               static_cast<std::size_t>(MessageType::SetPrivateView));
+static_assert(indexOf<RemoveParticipantMsg>() + 1 ==
+              static_cast<std::size_t>(MessageType::RemoveParticipant));
+static_assert(indexOf<MuteParticipantMsg>() + 1 ==
+              static_cast<std::size_t>(MessageType::MuteParticipant));
 
 } // namespace
 
@@ -516,6 +556,8 @@ std::string_view toString(ErrorCode code) {
         return "going_away";
     case ErrorCode::NotAdmin:
         return "not_admin";
+    case ErrorCode::Removed:
+        return "removed";
     }
     return "unknown";
 }

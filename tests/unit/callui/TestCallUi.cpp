@@ -18,6 +18,7 @@
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QListWidget>
 #include <QtWidgets/QMenu>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSlider>
 #include <QtWidgets/QTableWidget>
@@ -303,6 +304,65 @@ private slots:
         QTRY_VERIFY(mute->isEnabled());
         mute->click();
         QVERIFY(!anna.controller.muted());
+    }
+
+    void adminMutesAndRemovesFromTheTileMenu() {
+        Person anna;
+        QSignalSpy created(&anna.controller, &CallController::created);
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        Person boris;
+        QVERIFY(boris.start(
+            joinRequest(created.first().first().toString(), m_relay.address(), "Boris")));
+        QVERIFY(boris.joined.wait(kJoinTimeoutMs));
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Boris") != nullptr, kRosterTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(boris.page, "Anna") != nullptr, kRosterTimeoutMs);
+        auto* borisTile = tileNamed(anna.page, "Boris");
+        auto action = [](ParticipantTile* tile, const char* name) {
+            return tile->volumeMenu()->findChild<QAction*>(QString::fromLatin1(name));
+        };
+        // The admin has the actions on Boris's tile; Boris has none on Anna's.
+        QTRY_VERIFY(action(borisTile, "adminMuteLockedAction")->isVisible());
+        QVERIFY(!action(tileNamed(boris.page, "Anna"), "adminMuteLockedAction")->isVisible());
+
+        // Muted and kept muted: Boris is told, his mute button is locked, everyone sees it.
+        QSignalSpy byAdmin(&boris.controller, &CallController::mutedByAdmin);
+        action(borisTile, "adminMuteLockedAction")->trigger();
+        QVERIFY(byAdmin.wait(3000));
+        QVERIFY(boris.controller.muted());
+        auto* mute = boris.child<QPushButton>("muteButton");
+        QTRY_VERIFY(!mute->isEnabled());
+        QCOMPARE(mute->text(), QStringLiteral("Muted by the admin"));
+        QVERIFY(boris.child<QWidget>("adminMuteBanner")->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Boris")->isMuted(), kRosterTimeoutMs);
+        boris.controller.setMuted(false); // refused (Ctrl+D, say)
+        QVERIFY(boris.controller.muted());
+
+        // Allowed again: the button comes back, and his unmute reaches Anna.
+        action(borisTile, "adminAllowUnmuteAction")->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(mute->isEnabled(), 3000);
+        mute->click();
+        QVERIFY(!boris.controller.muted());
+        QTRY_VERIFY_WITH_TIMEOUT(!tileNamed(anna.page, "Boris")->isMuted(), kRosterTimeoutMs);
+
+        // Removed (after the admin confirms): Boris's call ends with the reason.
+        QTimer::singleShot(200, [] {
+            for (auto* box : QApplication::topLevelWidgets())
+                if (auto* question = qobject_cast<QMessageBox*>(box))
+                    question->button(QMessageBox::Yes)->click();
+        });
+        action(borisTile, "adminRemoveAction")->trigger();
+        QVERIFY(boris.failed.wait(5000));
+        QVERIFY2(boris.failed.first().first().toString().contains("removed you"),
+                 qPrintable(boris.failed.first().first().toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(boris.ended.count() == 1, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Boris") == nullptr, kRosterTimeoutMs);
+        // His way back with the same link is shut for now.
+        Person again;
+        QVERIFY(again.start(
+            joinRequest(created.first().first().toString(), m_relay.address(), "Boris")));
+        QVERIFY(again.failed.wait(kJoinTimeoutMs));
+        QVERIFY(again.failed.first().first().toString().contains("removed you"));
     }
 
     void reconnectBanner() {

@@ -29,6 +29,9 @@ public:
         conferenceFlags.push_back(flags);
     }
     void onRequestRefused(const SessionError& error) override { refused.push_back(error); }
+    void onMutedByAdmin(bool muted, bool locked) override {
+        adminMutes.emplace_back(muted, locked);
+    }
 
     std::vector<CreatedConference> created;
     std::vector<JoinInfo> joined;
@@ -37,6 +40,7 @@ public:
     std::vector<std::string> lost;
     std::vector<std::uint32_t> conferenceFlags;
     std::vector<SessionError> refused;
+    std::vector<std::pair<bool, bool>> adminMutes;
 };
 
 constexpr std::uint64_t kConference = 0x0ABCDEF012345678ull;
@@ -445,6 +449,104 @@ private slots:
         f.session.setMuted(false); // unmute goes out at once
         QCOMPARE(countSelfStates(0), 1);
         QVERIFY(!f.session.muted());
+    }
+
+    void theAdminsMuteBecomesOursAndTheLockHolds() {
+        Fixture f;
+        f.join();
+        const auto muted = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
+        const auto byAdmin = static_cast<std::uint8_t>(wire::ParticipantFlags::MutedByAdmin);
+        const auto locked = static_cast<std::uint8_t>(wire::ParticipantFlags::UnmuteLocked);
+        auto selfEntry = [&f](std::uint32_t seq, std::uint8_t flags) {
+            wire::RosterMsg self;
+            self.seq = seq;
+            self.op = wire::RosterOp::Upsert;
+            self.participantId = 7;
+            self.flags = flags;
+            self.name = "Alice";
+            f.receive(0, self);
+        };
+        auto selfStates = [&f] {
+            int n = 0;
+            for (std::size_t i = 0; i < f.transport.sent.size(); ++i) {
+                wire::ControlMessage m;
+                if (f.transport.control(i, m) && std::holds_alternative<wire::SelfStateMsg>(m.body))
+                    ++n;
+            }
+            return n;
+        };
+        selfEntry(1, 0);
+        QVERIFY(!f.session.muted());
+        // The admin mutes us, locked: we are muted, told once, and do not ask to unmute.
+        selfEntry(2, muted | byAdmin | locked);
+        QVERIFY(f.session.muted());
+        QVERIFY(f.session.unmuteLocked());
+        QCOMPARE(f.listener.adminMutes.size(), std::size_t{1});
+        QCOMPARE(f.listener.adminMutes[0], std::pair(true, true));
+        f.step(std::chrono::milliseconds(600));
+        QCOMPARE(selfStates(), 0);
+        QVERIFY(!f.session.setMuted(false)); // refused while locked
+        QVERIFY(f.session.muted());
+        QCOMPARE(selfStates(), 0);
+        // The admin lets us unmute: told, still muted until we choose.
+        selfEntry(3, muted | byAdmin);
+        QVERIFY(!f.session.unmuteLocked());
+        QVERIFY(f.session.muted());
+        QCOMPARE(f.listener.adminMutes.back(), std::pair(true, false));
+        QVERIFY(f.session.setMuted(false));
+        QCOMPARE(selfStates(), 1);
+    }
+
+    void adminRequestsAreResentUntilTheRosterShowsThem() {
+        Fixture f;
+        f.join();
+        f.roster(1, wire::RosterOp::Upsert, 8, "Bob", 0x01);
+        f.roster(2, wire::RosterOp::Upsert, 9, "Cy", 0x02);
+        auto count = [&f]<typename T>(std::uint32_t target) {
+            int n = 0;
+            for (std::size_t i = 0; i < f.transport.sent.size(); ++i) {
+                wire::ControlMessage m;
+                if (f.transport.control(i, m))
+                    if (auto* r = std::get_if<T>(&m.body); r && r->participantId == target)
+                        ++n;
+            }
+            return n;
+        };
+        f.session.muteParticipant(8, wire::AdminMute::MuteLocked);
+        f.session.removeParticipant(9);
+        QCOMPARE(count.operator()<wire::MuteParticipantMsg>(8), 1);
+        QCOMPARE(count.operator()<wire::RemoveParticipantMsg>(9), 1);
+        f.step(std::chrono::milliseconds(250));
+        QCOMPARE(count.operator()<wire::MuteParticipantMsg>(8), 2);
+        QCOMPARE(count.operator()<wire::RemoveParticipantMsg>(9), 2);
+        // Bob's new entry ends the mute's resending; an Upsert of Cy does not end the removal.
+        f.roster(3, wire::RosterOp::Upsert, 8, "Bob", 0x01);
+        f.roster(4, wire::RosterOp::Upsert, 9, "Cy", 0x02);
+        f.step(std::chrono::milliseconds(250));
+        QCOMPARE(count.operator()<wire::MuteParticipantMsg>(8), 2);
+        QCOMPARE(count.operator()<wire::RemoveParticipantMsg>(9), 3);
+        f.roster(5, wire::RosterOp::Remove, 9);
+        f.step(std::chrono::milliseconds(250));
+        QCOMPARE(count.operator()<wire::RemoveParticipantMsg>(9), 3);
+        // Never answered: given up after kAdminRequestAttempts.
+        f.session.removeParticipant(42);
+        for (int i = 0; i < 20; ++i)
+            f.step(std::chrono::milliseconds(250));
+        QCOMPARE(count.operator()<wire::RemoveParticipantMsg>(42),
+                 ClientSession::kAdminRequestAttempts);
+    }
+
+    void removedByTheAdminEndsTheCall() {
+        Fixture f;
+        f.join();
+        f.receive(0, wire::ErrorMsg{wire::ErrorCode::Removed, wire::MessageType::RemoveParticipant,
+                                    "removed by the admin"});
+        QCOMPARE(stateName(f.session.state()), stateName(SessionState::Failed));
+        QCOMPARE(f.listener.errors.size(), std::size_t{1});
+        QCOMPARE(static_cast<int>(f.listener.errors[0].code),
+                 static_cast<int>(SessionErrorCode::Removed));
+        QVERIFY2(f.listener.errors[0].message.find("removed") != std::string::npos,
+                 f.listener.errors[0].message.c_str());
     }
 
     void rosterBeforeJoinedIsNotAcked() {

@@ -156,6 +156,12 @@ inline std::vector<Golden> messages() {
     g.push_back({"set_private_view_on",
                  fromHex("0D 01 0E 00 | 00000023 | 01"),
                  {0x23, SetPrivateViewMsg{true}}});
+    g.push_back({"remove_participant",
+                 fromHex("0D 01 0F 00 | 00000024 | 00000007"),
+                 {0x24, RemoveParticipantMsg{7}}});
+    g.push_back({"mute_participant_locked",
+                 fromHex("0D 01 10 00 | 00000025 | 00000007 | 02"),
+                 {0x25, MuteParticipantMsg{7, AdminMute::MuteLocked}}});
     RosterMsg conference;
     conference.seq = 3;
     conference.op = RosterOp::Conference;
@@ -206,6 +212,10 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
                 return x.flags == y.flags;
             } else if constexpr (std::is_same_v<T, SetPrivateViewMsg>) {
                 return x.enabled == y.enabled;
+            } else if constexpr (std::is_same_v<T, RemoveParticipantMsg>) {
+                return x.participantId == y.participantId;
+            } else if constexpr (std::is_same_v<T, MuteParticipantMsg>) {
+                return x.participantId == y.participantId && x.mode == y.mode;
             } else {
                 static_assert(std::is_same_v<T, ErrorMsg>);
                 return x.code == y.code && x.requestType == y.requestType && x.reason == y.reason;

@@ -223,7 +223,7 @@ private slots:
             b[3] = 1; // and before the flags
             QCOMPARE_WIRE(parse(b), ParseError::UnsupportedVersion);
         }
-        for (std::uint8_t type : U8s{0, 15, 16, 31, 255}) {
+        for (std::uint8_t type : U8s{0, 17, 18, 31, 255}) {
             auto b = ping;
             b[2] = type;
             QCOMPARE_WIRE(parse(b), ParseError::UnknownType);
@@ -346,7 +346,7 @@ private slots:
         // Roster: op 0 and 3, reserved participant flags, remove with a name or streams.
         QCOMPARE_WIRE(with(7, 12, 0), ParseError::BadField);
         QCOMPARE_WIRE(with(7, 12, 3), ParseError::BadField);
-        QCOMPARE_WIRE(with(7, 17, 0x04), ParseError::BadField);
+        QCOMPARE_WIRE(with(7, 17, 0x10), ParseError::BadField);
         QCOMPARE_WIRE(with(7, 17, 0x80), ParseError::BadField);
         // Roster Conference: a participant ID, unknown conference flags, a name.
         QCOMPARE_WIRE(
@@ -362,6 +362,19 @@ private slots:
         QCOMPARE_WIRE(parse(fromHex("0D 01 0E 00 | 00000023 | 02")), ParseError::BadField);
         QCOMPARE_WIRE(parse(fromHex("0D 01 0E 00 | 00000023")), ParseError::Truncated);
         QCOMPARE_WIRE(parse(fromHex("0D 01 0E 00 | 00000023 | 00 00")), ParseError::TrailingBytes);
+        // RemoveParticipant and MuteParticipant: participant 0 does not exist; modes 0..2.
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0F 00 | 00000024 | 00000000")), ParseError::BadField);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 0F 00 | 00000024 | 000007")), ParseError::Truncated);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 10 00 | 00000025 | 00000007 | 03")),
+                      ParseError::BadField);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 10 00 | 00000025 | 00000000 | 01")),
+                      ParseError::BadField);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 10 00 | 00000025 | 00000007")), ParseError::Truncated);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 10 00 | 00000025 | 00000007 | 00 | 00")),
+                      ParseError::TrailingBytes);
+        QCOMPARE_WIRE(parse(fromHex("0D 01 10 00 | 00000025 | 00000007 | 00")), ParseError::None);
+        // Roster flags: bits 0..3 are known (admin, muted, muted by admin, may not unmute).
+        QCOMPARE_WIRE(with(7, 17, 0x0F), ParseError::None);
         QCOMPARE_WIRE(with(8, 12, 1), ParseError::BadField); // upsert with an empty name
         QCOMPARE_WIRE(
             parse(fromHex("0D 01 07 00 | 00000011 | 00000002 | 02 | 00000009 | 00 | 01 61 | 00")),
@@ -424,7 +437,7 @@ private slots:
         QVERIFY(!encodes(roster)); // remove carries no name
         roster.op = RosterOp::Upsert;
         QVERIFY(encodes(roster));
-        roster.flags = 0x04;
+        roster.flags = 0x10;
         QVERIFY(!encodes(roster));
         roster.flags = 0;
         roster.op = static_cast<RosterOp>(3);

@@ -145,6 +145,11 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     join->add_option("--set-private-view", privateViewChanges,
                      "on@SECONDS or off@SECONDS: switch private view that long after joining "
                      "(admin link only; repeatable)");
+    std::vector<std::string> adminActions;
+    join->add_option("--admin", adminActions,
+                     "ACTION:NAME@SECONDS: mute, mute-locked (may not unmute), allow-unmute or "
+                     "remove the participant called NAME that long after joining (admin link "
+                     "only; repeatable)");
     auto* recordVideoOpt = join->add_option(
         "--record-video", recordVideo,
         "Write each remote participant's received VP8 frames to DIR/<participant>.ivf");
@@ -263,6 +268,30 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     }
     if (!options.privateViewChanges.empty() && !options.invite.adminSecret)
         return usageError("--set-private-view needs the admin link (the one with ?admin=)");
+    for (const auto& text : adminActions) {
+        constexpr std::array<std::pair<std::string_view, AdminAction::Kind>, 4> kKinds{{
+            {"mute", AdminAction::Kind::Mute},
+            {"mute-locked", AdminAction::Kind::MuteLocked},
+            {"allow-unmute", AdminAction::Kind::AllowUnmute},
+            {"remove", AdminAction::Kind::Remove},
+        }};
+        const std::size_t colon = text.find(':');
+        const std::size_t at = text.rfind('@');
+        const auto kind = std::find_if(kKinds.begin(), kKinds.end(), [&](const auto& k) {
+            return k.first == std::string_view(text).substr(0, colon);
+        });
+        const bool shaped = colon != std::string::npos && at != std::string::npos && at > colon + 1;
+        const auto seconds =
+            shaped ? parseNumber(std::string_view(text).substr(at + 1)) : std::nullopt;
+        if (kind == kKinds.end() || !seconds || *seconds < 0 || *seconds > kMaxDurationSeconds)
+            return usageError(fmt::format("--admin {}: want ACTION:NAME@SECONDS with ACTION mute, "
+                                          "mute-locked, allow-unmute or remove",
+                                          text));
+        options.adminActions.push_back(
+            AdminAction{kind->second, text.substr(colon + 1, at - colon - 1), *seconds});
+    }
+    if (!options.adminActions.empty() && !options.invite.adminSecret)
+        return usageError("--admin needs the admin link (the one with ?admin=)");
     if (bitrate < kMinBitrateBps || bitrate > kMaxBitrateBps)
         return usageError(fmt::format("--bitrate must be between {} and {} bit/s", kMinBitrateBps,
                                       kMaxBitrateBps));

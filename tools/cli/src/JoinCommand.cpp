@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -90,6 +91,8 @@ private:
     TimePoint m_nextTick{};
     std::uint32_t m_participantId = 0;
     std::size_t m_nextPrivateViewChange = 0; ///< index into options.privateViewChanges
+    std::size_t m_nextAdminAction = 0;       ///< index into options.adminActions
+    void runAdminAction(const AdminAction& action);
     std::optional<core::SessionError> m_sessionError;
     std::optional<std::string> m_connectionLost;
 };
@@ -205,6 +208,14 @@ int JoinRunner::run() {
                 m_engine->setPrivateView(on);
                 ++m_nextPrivateViewChange;
             }
+            while (m_nextAdminAction < m_options.adminActions.size()) {
+                const auto& action = m_options.adminActions[m_nextAdminAction];
+                if (now < *m_joinedAt + std::chrono::duration_cast<core::Clock::Duration>(
+                                            std::chrono::duration<double>(action.seconds)))
+                    break;
+                runAdminAction(action);
+                ++m_nextAdminAction;
+            }
             while (now >= m_nextTick && (!m_endAt || m_nextTick < *m_endAt)) {
                 m_engine->processAudioBlock();
                 m_nextTick += kAudioTick;
@@ -226,6 +237,33 @@ int JoinRunner::run() {
                 deadline = std::min(deadline, *m_endAt);
         }
         receiveUntil(deadline);
+    }
+}
+
+void JoinRunner::runAdminAction(const AdminAction& action) {
+    const auto& roster = m_engine->session().roster();
+    const auto target = std::find_if(roster.begin(), roster.end(), [&](const auto& entry) {
+        return !entry.second.isSelf && entry.second.name == action.name;
+    });
+    if (target == roster.end()) {
+        std::fprintf(stderr, "diyuma-cli: --admin: nobody called \"%s\" is in the conference\n",
+                     action.name.c_str());
+        return;
+    }
+    const std::uint32_t id = target->first;
+    switch (action.kind) {
+    case AdminAction::Kind::Mute:
+        m_engine->muteParticipant(id, core::wire::AdminMute::Mute);
+        break;
+    case AdminAction::Kind::MuteLocked:
+        m_engine->muteParticipant(id, core::wire::AdminMute::MuteLocked);
+        break;
+    case AdminAction::Kind::AllowUnmute:
+        m_engine->muteParticipant(id, core::wire::AdminMute::Allow);
+        break;
+    case AdminAction::Kind::Remove:
+        m_engine->removeParticipant(id);
+        break;
     }
 }
 

@@ -36,6 +36,7 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
     root["sent"] = {{"audio_packets", stats.audioPacketsSent},
                     {"audio_frames", stats.audioFramesEncoded},
                     {"audio_frames_dtx", stats.audioFramesDtx},
+                    {"audio_frames_muted", stats.audioFramesMuted},
                     {"audio_bytes", stats.audioBytesSent},
                     {"audio_send_failures", stats.audioSendFailures}};
     if (stats.videoSent) {

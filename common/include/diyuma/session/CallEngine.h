@@ -112,10 +112,17 @@ public:
     bool setAudioBitrate(int bitrateBps);
     /// Microphone off: captured audio is still read (and its level measured) but nothing is
     /// sent, and the relay is told so that everyone sees us muted. Any time, also before join.
-    void setMuted(bool muted);
+    /// False (nothing changes) for an unmute while the admin does not allow it.
+    bool setMuted(bool muted) { return m_session.setMuted(muted); }
     [[nodiscard]] bool muted() const { return m_session.muted(); }
-    /// Admins: private view on or off (ClientSession::setPrivateView).
+    /// Admins: private view on or off, remove or mute a participant (ClientSession).
     void setPrivateView(bool enabled) { m_session.setPrivateView(enabled); }
+    void removeParticipant(std::uint32_t participantId) {
+        m_session.removeParticipant(participantId);
+    }
+    void muteParticipant(std::uint32_t participantId, wire::AdminMute mode) {
+        m_session.muteParticipant(participantId, mode);
+    }
     /// Playout gain for one remote participant, clamped to 0..4 (kept for one who has not
     /// joined yet, so it applies when they come).
     void setParticipantGain(std::uint32_t participantId, float gain);
@@ -157,6 +164,7 @@ private:
     void onConnectionLost(std::string_view reason) override;
     void onConferenceFlagsChanged(std::uint32_t flags) override;
     void onRequestRefused(const SessionError& error) override;
+    void onMutedByAdmin(bool muted, bool locked) override;
 
     void handleRtp(std::span<const std::uint8_t> datagram);
     void handleRtcp(std::span<const std::uint8_t> datagram);

@@ -10,10 +10,10 @@
 //   any definitive failure (unknown conference, full, bad admin link, relay never answered
 //   the first time) ─► onFailed ─► Ended;   leave() ─► Ended (onEnded)
 //
-// Thread: start(), leave(), setMuted(), setParticipantVolume(), setPrivateView(), snapshot()
-// and the destructor are safe from any one controlling thread (the GUI thread). Every
-// CallObserver callback runs on the media thread: the app forwards them as queued signals. The
-// devices (CallMedia) are called only from the media thread, which also encodes and decodes the
+// Thread: start(), leave(), setMuted(), setParticipantVolume(), setPrivateView(), the admin
+// actions, snapshot() and the destructor are safe from any one controlling thread (the GUI thread).
+// Every CallObserver callback runs on the media thread: the app forwards them as queued signals.
+// The devices (CallMedia) are called only from the media thread, which also encodes and decodes the
 // video.
 
 #include "diyuma/id/InviteLink.h"
@@ -73,6 +73,7 @@ struct CallSnapshot {
     bool admin = false;
     bool privateView = false; ///< as the relay last announced it
     bool muted = false;
+    bool unmuteLocked = false; ///< the admin muted us and does not let us unmute
     std::optional<double> rttMs;
     double lossPercent = 0; ///< audio packets lost over the last few seconds, all remotes
     std::vector<CallParticipant> participants; ///< by participant ID, ourselves included
@@ -102,6 +103,9 @@ public:
     virtual void onReconnecting(std::string_view /*reason*/) {}
     /// The call could not be created or joined (message fit to show a person). Ended follows.
     virtual void onFailed(const SessionError& /*error*/) {}
+    /// The admin muted us (`locked`: and does not let us unmute yet), or lifted the lock
+    /// (`muted` may then still be true: unmuting is ours to do).
+    virtual void onMutedByAdmin(bool /*muted*/, bool /*locked*/) {}
     /// The media thread has stopped (after leave(), onFailed, or giving up on reconnecting).
     virtual void onEnded() {}
 };
@@ -129,6 +133,9 @@ public:
     /// Admins: private view on or off (the snapshot's privateView follows once the relay has
     /// announced it; from a non-admin the relay refuses and nothing changes).
     void setPrivateView(bool enabled);
+    /// Admins: remove a participant (the relay keeps them out for a while) or mute them.
+    void removeParticipant(std::uint32_t participantId);
+    void muteParticipant(std::uint32_t participantId, wire::AdminMute mode);
     [[nodiscard]] CallSnapshot snapshot() const;
 
 private:

@@ -102,8 +102,19 @@ public:
     /// Our microphone state as everyone should see it (roster flag AudioMuted). Sent to the
     /// relay (SelfState) once joined and resent until our own roster entry shows it; may be
     /// called in any state (it is applied at join).
-    void setMuted(bool muted);
+    /// While the admin has locked our microphone (unmuteLocked()), an unmute is refused and
+    /// returns false. When the admin mutes us, muted() becomes true on its own (the relay's
+    /// roster entry for us says so) and the listener hears onMutedByAdmin().
+    bool setMuted(bool muted);
     [[nodiscard]] bool muted() const { return m_muted; }
+    /// The admin muted us and does not let us unmute (roster flag UnmuteLocked).
+    [[nodiscard]] bool unmuteLocked() const { return m_unmuteLocked; }
+    /// Admins: remove a participant (the relay refuses their rejoin for a while) or mute them
+    /// (AdminMute). Sent once joined, resent until the roster shows the relay acted (at most
+    /// kAdminRequestAttempts times); a refusal comes through onRequestRefused.
+    void removeParticipant(std::uint32_t participantId);
+    void muteParticipant(std::uint32_t participantId, wire::AdminMute mode);
+    static constexpr int kAdminRequestAttempts = 10;
     /// Admins: switch private view. Sent once joined and resent until the relay announces the
     /// conference with that flag (a roster Conference change); a refusal (not an admin)
     /// comes through onRequestRefused and the wish is dropped.
@@ -133,6 +144,8 @@ private:
     void sendSelfStateIfPending(Clock::TimePoint now, bool force);
     [[nodiscard]] bool selfStatePending() const;
     void sendPrivateViewIfPending(Clock::TimePoint now, bool force);
+    void sendAdminRequests(Clock::TimePoint now);
+    void adoptOwnFlags(std::uint8_t flags);
     void fail(SessionErrorCode code, std::string message);
     void loseConnection(std::string_view reason);
     void onCookie(const wire::ControlMessage& message, const wire::CookieMsg& cookie);
@@ -164,6 +177,17 @@ private:
     std::optional<SessionError> m_error;
     bool m_muted = false;
     Clock::TimePoint m_nextSelfStateAt{};
+    bool m_unmuteLocked = false;
+    /// An admin request waiting for the roster to show its effect (an Upsert of the target
+    /// for a mute, their Remove for a removal).
+    struct AdminRequest {
+        wire::ControlBody body;
+        std::uint32_t target = 0;
+        bool removal = false;
+        Clock::TimePoint nextAt{};
+        int attempts = 0;
+    };
+    std::vector<AdminRequest> m_adminRequests;
     std::optional<bool> m_privateViewWanted; ///< until the relay's announcement shows it
     Clock::TimePoint m_nextPrivateViewAt{};
     std::uint32_t m_conferenceFlags = 0;

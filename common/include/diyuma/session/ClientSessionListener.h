@@ -32,6 +32,9 @@ public:
     /// The relay refused something we asked while joined (an admin action from a
     /// non-admin); the call goes on.
     virtual void onRequestRefused(const SessionError& /*error*/) {}
+    /// The admin muted us (`locked`: and does not let us unmute), or let us unmute again
+    /// (`muted` false with `locked` false means only the lock was lifted).
+    virtual void onMutedByAdmin(bool /*muted*/, bool /*locked*/) {}
 };
 
 } // namespace diyuma::core

@@ -27,6 +27,7 @@ enum class SessionErrorCode {
     NotJoined,        ///< the relay no longer knows us (restart or timeout)
     RelayGoingAway,   ///< the relay is shutting down (Error GoingAway): reconnect
     NotAdmin,         ///< an admin action from a participant who is not an admin
+    Removed,          ///< the admin removed us, or a rejoin soon after that was refused
 };
 
 struct SessionError {

@@ -39,22 +39,24 @@ inline constexpr std::size_t kAdminProofBytes = 32;
 
 /// Control message types. Append-only: values are never reused.
 enum class MessageType : std::uint8_t {
-    Hello = 1,           ///< client -> relay: ask for an address-validation cookie (padded)
-    Cookie = 2,          ///< relay -> client: the cookie (stateless, bound to address and time)
-    Create = 3,          ///< client -> relay: create a conference
-    Created = 4,         ///< relay -> client: conference ID and admin secret
-    Join = 5,            ///< client -> relay: join a conference
-    Joined = 6,          ///< relay -> client: join accepted
-    Roster = 7,          ///< relay -> client: one roster change, reliable (seq + ack + resend)
-    RosterAck = 8,       ///< client -> relay: cumulative acknowledgement of roster changes
-    Ping = 9,            ///< client -> relay: keepalive carrying a timestamp to echo
-    Pong = 10,           ///< relay -> client: the echoed timestamp (RTT)
-    Leave = 11,          ///< client -> relay: leaving the conference
-    Error = 12,          ///< relay -> client: an error code and a reason
-    SelfState = 13,      ///< client -> relay: our own changeable flags (microphone muted)
-    SetPrivateView = 14, ///< admin -> relay: switch private view on or off
-    // Reserved for later issues (docs/PROTOCOL.md): 15 RemoveParticipant, 16 MuteParticipant,
-    // 17 Subscribe (per-sender max resolution), 18..31 admin/quality.
+    Hello = 1,              ///< client -> relay: ask for an address-validation cookie (padded)
+    Cookie = 2,             ///< relay -> client: the cookie (stateless, bound to address and time)
+    Create = 3,             ///< client -> relay: create a conference
+    Created = 4,            ///< relay -> client: conference ID and admin secret
+    Join = 5,               ///< client -> relay: join a conference
+    Joined = 6,             ///< relay -> client: join accepted
+    Roster = 7,             ///< relay -> client: one roster change, reliable (seq + ack + resend)
+    RosterAck = 8,          ///< client -> relay: cumulative acknowledgement of roster changes
+    Ping = 9,               ///< client -> relay: keepalive carrying a timestamp to echo
+    Pong = 10,              ///< relay -> client: the echoed timestamp (RTT)
+    Leave = 11,             ///< client -> relay: leaving the conference
+    Error = 12,             ///< relay -> client: an error code and a reason
+    SelfState = 13,         ///< client -> relay: our own changeable flags (microphone muted)
+    SetPrivateView = 14,    ///< admin -> relay: switch private view on or off
+    RemoveParticipant = 15, ///< admin -> relay: remove a participant (who may not come back soon)
+    MuteParticipant = 16,   ///< admin -> relay: mute a participant, or let them unmute again
+    // Reserved for later issues (docs/PROTOCOL.md): 17 Subscribe (per-sender max resolution),
+    // 18..31 admin/quality.
 };
 
 /// Error codes carried by an Error message. Append-only.
@@ -71,6 +73,9 @@ enum class ErrorCode : std::uint16_t {
     Internal = 10,
     GoingAway = 11, ///< the relay is shutting down (to every participant): reconnect
     NotAdmin = 12,  ///< an admin action from a participant who is not an admin
+    /// To a participant the admin removed, and to a Join from where a removed participant
+    /// was, while the rejoin ban lasts.
+    Removed = 13,
 };
 
 /// Conference flags (Create, Created, Joined). Unknown bits must be zero in version 1.
@@ -148,7 +153,16 @@ struct JoinedMsg {
 /// (participantId 0, `flags` = the low 8 ConferenceFlags bits, no name, no streams).
 enum class RosterOp : std::uint8_t { Upsert = 1, Remove = 2, Conference = 3 };
 /// Participant flags in a roster entry.
-enum class ParticipantFlags : std::uint8_t { None = 0, Admin = 1u << 0, AudioMuted = 1u << 1 };
+/// MutedByAdmin: AudioMuted was set by the admin (cleared when the participant unmutes);
+/// UnmuteLocked: the admin muted them and does not let them unmute (the relay drops their
+/// audio and ignores their unmute until the admin allows it).
+enum class ParticipantFlags : std::uint8_t {
+    None = 0,
+    Admin = 1u << 0,
+    AudioMuted = 1u << 1,
+    MutedByAdmin = 1u << 2,
+    UnmuteLocked = 1u << 3,
+};
 struct RosterMsg {
     std::uint32_t seq = 0; ///< 1, 2, 3... per receiver; delivered in order
     RosterOp op = RosterOp::Upsert;
@@ -177,15 +191,28 @@ struct SelfStateMsg {
 struct SetPrivateViewMsg {
     bool enabled = false;
 };
+/// Admins: remove `participantId` from the conference. The relay tells them (Error Removed),
+/// announces the removal, and refuses Joins from their IP address for a while.
+struct RemoveParticipantMsg {
+    std::uint32_t participantId = 0;
+};
+/// Admins: Mute mutes `participantId` (they may unmute themselves); MuteLocked mutes them
+/// until the admin sends Allow, which lets them unmute (it does not unmute them).
+enum class AdminMute : std::uint8_t { Allow = 0, Mute = 1, MuteLocked = 2 };
+struct MuteParticipantMsg {
+    std::uint32_t participantId = 0;
+    AdminMute mode = AdminMute::Mute;
+};
 struct ErrorMsg {
     ErrorCode code = ErrorCode::Malformed;
     MessageType requestType = MessageType::Error; ///< the type of the request that failed
     std::string_view reason;                      ///< UTF-8, at most kMaxReasonBytes
 };
 
-using ControlBody = std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg,
-                                 RosterMsg, RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg,
-                                 SelfStateMsg, SetPrivateViewMsg>;
+using ControlBody =
+    std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg, RosterMsg,
+                 RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg, SelfStateMsg,
+                 SetPrivateViewMsg, RemoveParticipantMsg, MuteParticipantMsg>;
 
 struct ControlMessage {
     std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply

@@ -69,6 +69,8 @@ struct Participant {
     wire::StreamList streams;
     std::vector<VideoStream> videoStreams; ///< the video entries of `streams`
     std::uint8_t selfFlags = 0;            ///< set by the participant (SelfState): AudioMuted
+    /// Set by the admin (MuteParticipant): MutedByAdmin, UnmuteLocked.
+    std::uint8_t adminFlags = 0;
     core::Clock::TimePoint lastHeard{};
     TokenBucket mediaPackets; ///< RelayConfig::mediaPacketRate
     TokenBucket mediaBytes;   ///< RelayConfig::mediaByteRate
@@ -98,7 +100,11 @@ struct Participant {
         const auto admin = role == wire::Role::Admin
                                ? static_cast<std::uint8_t>(wire::ParticipantFlags::Admin)
                                : std::uint8_t{0};
-        return static_cast<std::uint8_t>(admin | selfFlags);
+        return static_cast<std::uint8_t>(admin | selfFlags | adminFlags);
+    }
+    /// The admin muted this participant and does not let them unmute.
+    [[nodiscard]] bool unmuteLocked() const {
+        return (adminFlags & static_cast<std::uint8_t>(wire::ParticipantFlags::UnmuteLocked)) != 0;
     }
 };
 
@@ -116,6 +122,17 @@ struct Conference {
     std::uint32_t nextParticipantId = 1;
 
     std::vector<std::unique_ptr<Participant>> participants; ///< in join order
+    /// Where removed participants were: Joins from these IP addresses (any port) are refused
+    /// until `until`, unless they prove they are admins. Not kept in the state file.
+    struct RejoinBan {
+        SocketAddress host; ///< the port is not compared
+        core::Clock::TimePoint until{};
+    };
+    std::vector<RejoinBan> bans;
+    /// Whether a Join from `from` is refused now (drops expired bans on the way).
+    [[nodiscard]] bool banned(const SocketAddress& from, core::Clock::TimePoint now);
+    /// The participant with this ID, if any.
+    [[nodiscard]] Participant* find(std::uint32_t participantId) const;
     /// The forwarding list: participants' addresses in the same order, rebuilt on every join
     /// and leave so forwarding walks one flat array.
     std::vector<SocketAddress> destinations;

@@ -63,6 +63,8 @@ struct ConferenceInfo {
 
 class RelayCore {
 public:
+    /// How long Joins from where a removed participant was are refused (admins excepted).
+    static constexpr auto kRejoinBan = std::chrono::minutes(10);
     using TimePoint = core::Clock::TimePoint;
 
     /// `clock` gives wall-clock stamps for the state file (monotonic time comes as `now`).
@@ -174,6 +176,15 @@ private:
                      PacketSink& out);
     void onSetPrivateView(Participant& sender, std::uint32_t requestId,
                           const wire::SetPrivateViewMsg& request, TimePoint now, PacketSink& out);
+    void onRemoveParticipant(Participant& sender, std::uint32_t requestId,
+                             const wire::RemoveParticipantMsg& request, TimePoint now,
+                             PacketSink& out);
+    void onMuteParticipant(Participant& sender, std::uint32_t requestId,
+                           const wire::MuteParticipantMsg& request, TimePoint now, PacketSink& out);
+    /// The admin-action budget (shared with SelfState) and the admin check; false (with the
+    /// drop or the NotAdmin error done) when the request must go no further.
+    [[nodiscard]] bool mayAct(Participant& sender, std::uint32_t requestId, wire::MessageType type,
+                              bool needsAdmin, TimePoint now, PacketSink& out);
     void onJoin(const SocketAddress& from, Participant* sender, std::uint32_t requestId,
                 const wire::JoinMsg& join, std::size_t requestBytes, TimePoint now,
                 PacketSink& out);

@@ -42,8 +42,10 @@ enum class DropReason : std::uint8_t {
     FeedbackUnroutable, ///< NACK/PLI for a stream nobody (else) sends, or one withheld from them
     DuplicateSsrc,      ///< a Join announcing an SSRC another participant already uses
     RtcpTooManyPackets, ///< a compound RTCP datagram of more than kMaxRtcpPackets packets
+    Banned,             ///< a Join from where a removed participant was, while the ban lasts
+    AdminMuted,         ///< audio from a participant the admin muted without letting them unmute
 };
-inline constexpr std::size_t kDropReasonCount = 22;
+inline constexpr std::size_t kDropReasonCount = 24;
 [[nodiscard]] std::string_view toString(DropReason reason);
 /// snake_case name of a parse error, as used in the JSON ("truncated", "bad_field", ...).
 [[nodiscard]] std::string_view jsonName(wire::ParseError error);

@@ -8,6 +8,7 @@
 //              [--send-video pattern | --send-video FILE.y4m] [--video-size WxH]
 //              [--video-fps N] [--video-bitrate BPS] [--record-video DIR]
 //              [--set-private-view on@SECONDS | off@SECONDS ...]   (admin links only)
+//              [--admin mute|mute-locked|allow-unmute|remove:NAME@SECONDS ...]  (admin links)
 //
 // Everything that can be checked without the network or files is checked here, so bad
 // arguments fail at once with one line.
@@ -50,6 +51,14 @@ struct CreateOptions {
     bool verbose = false;
 };
 
+/// An admin action on a participant (found by display name when it is due).
+struct AdminAction {
+    enum class Kind { Mute, MuteLocked, AllowUnmute, Remove };
+    Kind kind = Kind::Mute;
+    std::string name;
+    double seconds = 0; ///< after joining
+};
+
 struct JoinOptions {
     core::Invite invite; ///< relay, ID and, from an admin link, the admin secret
     std::string name;
@@ -60,6 +69,8 @@ struct JoinOptions {
     /// Private view switches (admins): on or off at this many seconds after joining, in
     /// the order given.
     std::vector<std::pair<bool, double>> privateViewChanges;
+    /// Admin actions, in the order given (each at its time after joining).
+    std::vector<AdminAction> adminActions;
     std::optional<double> durationSeconds; ///< unset: until SIGINT/SIGTERM
     std::optional<std::filesystem::path> statsJson;
     int bitrateBps = kDefaultBitrateBps;
