@@ -169,7 +169,7 @@ std::string formatPrometheus(const MetricsSnapshot& snapshot, const ProcessStats
                 "Control datagrams that did not parse, by parse error.");
     for (std::size_t i = 1; i < wire::kParseErrorCount; ++i)
         page.sample("malformed_control_total", s.malformedControl[i],
-                    label("error", jsonName(static_cast<wire::ParseError>(i))));
+                    label("error", wire::toString(static_cast<wire::ParseError>(i))));
 
     page.family("sent_control_packets_total", "counter", "Control messages sent, by type.");
     page.sample("sent_control_packets_total", s.cookiesSent, label("type", "cookie"));
@@ -183,7 +183,7 @@ std::string formatPrometheus(const MetricsSnapshot& snapshot, const ProcessStats
                 s.controlBytesSent);
     page.family("sent_errors_total", "counter", "Error messages sent, by error code.");
     for (std::size_t code = 1; code < kErrorCodeSlots; ++code) {
-        const auto name = jsonName(static_cast<wire::ErrorCode>(code));
+        const auto name = wire::toString(static_cast<wire::ErrorCode>(code));
         if (name != "unknown")
             page.sample("sent_errors_total", s.errorsSentByCode[code], label("code", name));
     }

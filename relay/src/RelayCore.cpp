@@ -548,7 +548,7 @@ void RelayCore::handleMalformedControl(const SocketAddress& from, const Particip
     const std::string reason =
         unsupported ? fmt::format("unsupported protocol version {}; this relay speaks {}", version,
                                   wire::kProtocolVersion)
-                    : fmt::format("malformed control message ({})", jsonName(error));
+                    : fmt::format("malformed control message ({})", wire::toString(error));
     const std::size_t limit = sender != nullptr ? wire::kMaxDatagramBytes : bytes.size();
     sendError(from, requestId,
               unsupported ? wire::ErrorCode::UnsupportedVersion : wire::ErrorCode::Malformed,

@@ -59,60 +59,6 @@ std::string_view toString(DropReason reason) {
     return "unknown";
 }
 
-std::string_view jsonName(wire::ParseError error) {
-    switch (error) {
-    case wire::ParseError::None:
-        return "none";
-    case wire::ParseError::Truncated:
-        return "truncated";
-    case wire::ParseError::TrailingBytes:
-        return "trailing_bytes";
-    case wire::ParseError::TooLarge:
-        return "too_large";
-    case wire::ParseError::BadMagic:
-        return "bad_magic";
-    case wire::ParseError::UnsupportedVersion:
-        return "unsupported_version";
-    case wire::ParseError::UnknownType:
-        return "unknown_type";
-    case wire::ParseError::BadField:
-        return "bad_field";
-    }
-    return "unknown";
-}
-
-std::string_view jsonName(wire::ErrorCode code) {
-    switch (code) {
-    case wire::ErrorCode::UnknownConference:
-        return "unknown_conference";
-    case wire::ErrorCode::ConferenceFull:
-        return "conference_full";
-    case wire::ErrorCode::BadProof:
-        return "bad_proof";
-    case wire::ErrorCode::UnsupportedVersion:
-        return "unsupported_version";
-    case wire::ErrorCode::Malformed:
-        return "malformed";
-    case wire::ErrorCode::BadCookie:
-        return "bad_cookie";
-    case wire::ErrorCode::RateLimited:
-        return "rate_limited";
-    case wire::ErrorCode::TooManyConferences:
-        return "too_many_conferences";
-    case wire::ErrorCode::NotJoined:
-        return "not_joined";
-    case wire::ErrorCode::Internal:
-        return "internal";
-    case wire::ErrorCode::GoingAway:
-        return "going_away";
-    case wire::ErrorCode::NotAdmin:
-        return "not_admin";
-    case wire::ErrorCode::Removed:
-        return "removed";
-    }
-    return "unknown";
-}
-
 std::uint64_t RelayStats::droppedTotal() const {
     return std::accumulate(dropped.begin(), dropped.end(), std::uint64_t{0});
 }
@@ -122,7 +68,7 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
     json errors = json::object();
     for (std::size_t i = 0; i < kErrorCodeSlots; ++i) {
         if (s.errorsSentByCode[i] != 0)
-            errors[std::string(jsonName(static_cast<wire::ErrorCode>(i)))] = s.errorsSentByCode[i];
+            errors[std::string(wire::toString(static_cast<wire::ErrorCode>(i)))] = s.errorsSentByCode[i];
     }
     json dropped = json::object();
     dropped["total"] = s.droppedTotal();
@@ -130,7 +76,7 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
         dropped[std::string(toString(static_cast<DropReason>(i)))] = s.dropped[i];
     json malformed = json::object();
     for (std::size_t i = 1; i < wire::kParseErrorCount; ++i)
-        malformed[std::string(jsonName(static_cast<wire::ParseError>(i)))] = s.malformedControl[i];
+        malformed[std::string(wire::toString(static_cast<wire::ParseError>(i)))] = s.malformedControl[i];
     dropped["malformed_control_by_error"] = std::move(malformed);
 
     json out = {

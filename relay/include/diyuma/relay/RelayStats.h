@@ -47,10 +47,7 @@ enum class DropReason : std::uint8_t {
 };
 inline constexpr std::size_t kDropReasonCount = 24;
 [[nodiscard]] std::string_view toString(DropReason reason);
-/// snake_case name of a parse error, as used in the JSON ("truncated", "bad_field", ...).
-[[nodiscard]] std::string_view jsonName(wire::ParseError error);
-/// snake_case name of an error code ("unknown_conference", ...).
-[[nodiscard]] std::string_view jsonName(wire::ErrorCode code);
+// Parse errors and error codes are named in the JSON and metrics by wire::toString.
 
 inline constexpr std::size_t kErrorCodeSlots = 16; ///< ErrorCode values 0..15 are counted
 
