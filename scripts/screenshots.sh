@@ -21,30 +21,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$build/relay/diyuma-relay" --listen "127.0.0.1:$port" 2>"$work/relay.log" &
+"$build/relay/diyuma-relay" --listen 127.0.0.1:0 >"$work/relay.out" 2>"$work/relay.log" &
 pids+=($!)
-sleep 0.5
-mapfile -t links < <("$build/tools/cli/diyuma-cli" create --relay "127.0.0.1:$port")
-mapfile -t private < <("$build/tools/cli/diyuma-cli" create --relay "127.0.0.1:$port" --private-view)
+relay=""
+for _ in $(seq 100); do
+    relay=$(head -n1 "$work/relay.out" 2>/dev/null || true)
+    [[ -n $relay ]] && break
+    sleep 0.05
+done
+mapfile -t links < <("$build/tools/cli/diyuma-cli" create --relay "$relay")
+mapfile -t private < <("$build/tools/cli/diyuma-cli" create --relay "$relay" --private-view)
 
-# A private sound server, as the app's end-to-end test has (tests/support/PulseAudioServer.h).
-export HOME=$work/home XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/home/.config
-mkdir -p "$HOME/.config/pulse" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-export PULSE_SERVER=unix:$XDG_RUNTIME_DIR/pulse/native
-printf 'pcm.!default { type pulse }\nctl.!default { type pulse }\n' >"$HOME/.asoundrc"
-echo 'autospawn = no' >"$HOME/.config/pulse/client.conf"
-cat >"$work/default.pa" <<'PA'
-load-module module-native-protocol-unix
-load-module module-null-sink sink_name=mic rate=48000 channels=1
-load-module module-null-sink sink_name=speaker rate=48000 channels=1
-set-default-source mic.monitor
-set-default-sink speaker
-PA
-pulseaudio --daemonize=no --exit-idle-time=-1 -n -F "$work/default.pa" 2>"$work/pulse.log" &
-pids+=($!)
-for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-
+# A private sound server (scripts/lib/private-pulse.sh), and the app's settings beside it.
+# shellcheck source=lib/private-pulse.sh
+source scripts/lib/private-pulse.sh
+start_private_pulse "$work"
+pids+=("$PULSE_PID")
+export XDG_CONFIG_HOME=$HOME/.config
 mkdir -p "$XDG_CONFIG_HOME/Diyuma"
 cat >"$XDG_CONFIG_HOME/Diyuma/Diyuma Conference.conf" <<'CONF'
 [call]

@@ -63,24 +63,10 @@ echo "# command: SIZES=\"$SIZES\" SETTLE_S=$SETTLE_S MEASURE_S=$MEASURE_S $0 $1"
 echo "# $(lscpu | awk -F: '/^Model name/ {gsub(/^ +/, "", $2); print $2}'), $(nproc) cores;" \
     "kernel $(uname -r); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# A private PulseAudio (as tests/support/PulseAudioServer.h sets one up) and an X server.
-export HOME=$WORK/home XDG_RUNTIME_DIR=$WORK/run
-export PULSE_SERVER=unix:$XDG_RUNTIME_DIR/pulse/native
-unset ALSA_CONFIG_PATH
-mkdir -p "$HOME/.config/pulse" "$XDG_RUNTIME_DIR"
-chmod 700 "$XDG_RUNTIME_DIR"
-printf 'pcm.!default { type pulse }\nctl.!default { type pulse }\n' >"$HOME/.asoundrc"
-printf 'autospawn = no\n' >"$HOME/.config/pulse/client.conf"
-cat >"$WORK/default.pa" <<'PA'
-load-module module-native-protocol-unix
-load-module module-null-sink sink_name=mic rate=48000 channels=1
-load-module module-null-sink sink_name=speaker rate=48000 channels=1
-set-default-source mic.monitor
-set-default-sink speaker
-PA
-pulseaudio --daemonize=no --exit-idle-time=-1 -n -F "$WORK/default.pa" >"$WORK/pulse.log" 2>&1 &
-PULSE_PID=$!
-for _ in $(seq 100); do timeout 2 pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+# A private PulseAudio and an X server.
+# shellcheck source=../../scripts/lib/private-pulse.sh
+source "$(dirname "$0")/../../scripts/lib/private-pulse.sh"
+start_private_pulse "$WORK"
 DISPLAY_NUM=:$((90 + RANDOM % 9))
 Xvfb "$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
 XVFB_PID=$!

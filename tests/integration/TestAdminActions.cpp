@@ -3,10 +3,8 @@
 // recorded shows Bob's tone stop at the mute and Carl's at the removal; Bob's client knows it
 // is muted; Carl's client ends with a message that says why, and his rejoin is refused.
 
-#include "diyuma/audio/Goertzel.h"
-#include "diyuma/audio/WavFile.h"
-
 #include "Processes.h"
+#include "ToneLevels.h"
 
 #include <QtCore/QJsonObject>
 #include <QtCore/QTemporaryDir>
@@ -14,22 +12,6 @@
 
 using namespace diyuma;
 using diyuma::test::RelayProcess;
-
-namespace {
-
-/// Level (dBFS) of `hz` in [fromS, toS) of a recording, -200 if it is shorter.
-double levelIn(const QString& path, double hz, double fromS, double toS) {
-    auto pcm = core::readAudioFileAs48kMono(path.toStdString());
-    if (!pcm)
-        return -200.0;
-    const auto from = static_cast<std::size_t>(fromS * 48000);
-    const auto to = static_cast<std::size_t>(toS * 48000);
-    if (pcm->size() < to)
-        return -200.0;
-    return core::toneLevelDbfs(std::span(*pcm).subspan(from, to - from), hz);
-}
-
-} // namespace
 
 class TestAdminActions : public QObject {
     Q_OBJECT
@@ -69,10 +51,10 @@ private slots:
         // Anna heard Bob until the mute at 3 s and not after; Carl until the removal at 5 s.
         const QString bobFile = dir.filePath("anna/Bob.wav");
         const QString carlFile = dir.filePath("anna/Carl.wav");
-        const double bobBefore = levelIn(bobFile, 620, 1.0, 2.5);
-        const double bobAfter = levelIn(bobFile, 620, 4.0, 7.5);
-        const double carlBefore = levelIn(carlFile, 970, 1.0, 4.5);
-        const double carlAfter = levelIn(carlFile, 970, 6.0, 7.5);
+        const double bobBefore = test::toneLevelIn(bobFile, 620, 1.0, 2.5);
+        const double bobAfter = test::toneLevelIn(bobFile, 620, 4.0, 7.5);
+        const double carlBefore = test::toneLevelIn(carlFile, 970, 1.0, 4.5);
+        const double carlAfter = test::toneLevelIn(carlFile, 970, 6.0, 7.5);
         const QString figures = QString("Bob %1 / %2 dBFS, Carl %3 / %4 dBFS")
                                     .arg(bobBefore)
                                     .arg(bobAfter)

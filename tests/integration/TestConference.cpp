@@ -2,10 +2,10 @@
 // 440, 620 and 970 Hz (no two harmonically related, so mixing products cannot fake a result)
 // and each must hear the other two and not itself; wrong IDs and dead relays give errors.
 
-#include "diyuma/audio/Goertzel.h"
 #include "diyuma/audio/WavFile.h"
 
 #include "Processes.h"
+#include "ToneLevels.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QJsonDocument>
@@ -28,15 +28,6 @@ std::vector<std::int16_t> loadWav(const QString& path) {
     if (!samples)
         return {};
     return *samples;
-}
-
-/// Level (dBFS) of `hz` in the window [fromS, toS) of the recording, or -200 if too short.
-double levelIn(const std::vector<std::int16_t>& pcm, double hz, double fromS, double toS) {
-    auto from = static_cast<std::size_t>(fromS * 48000);
-    auto to = static_cast<std::size_t>(toS * 48000);
-    if (pcm.size() < to)
-        return -200.0;
-    return core::toneLevelDbfs(std::span(pcm).subspan(from, to - from), hz);
 }
 
 } // namespace
@@ -78,14 +69,14 @@ private slots:
                 }
                 auto pcm = loadWav(file);
                 QVERIFY2(!pcm.empty(), qPrintable(file));
-                double own = levelIn(pcm, talker.toneHz, 2.0, 4.0);
+                double own = test::toneLevelIn(pcm, talker.toneHz, 2.0, 4.0);
                 QVERIFY2(own > -20.0, qPrintable(QString("%1 hears %2 at %3 dBFS")
                                                      .arg(listener.name, talker.name)
                                                      .arg(own)));
                 for (const auto& other : kParties) {
                     if (other.name == talker.name)
                         continue;
-                    double leak = levelIn(pcm, other.toneHz, 2.0, 4.0);
+                    double leak = test::toneLevelIn(pcm, other.toneHz, 2.0, 4.0);
                     QVERIFY2(leak < own - 30.0,
                              qPrintable(QString("%1's file of %2 has %3 Hz at %4 dBFS")
                                             .arg(listener.name, talker.name)
@@ -97,7 +88,7 @@ private slots:
             auto mix = loadWav(folder + "/mix.wav");
             QVERIFY(!mix.empty());
             for (const auto& talker : kParties) {
-                double level = levelIn(mix, talker.toneHz, 2.0, 4.0);
+                double level = test::toneLevelIn(mix, talker.toneHz, 2.0, 4.0);
                 if (talker.name == listener.name)
                     QVERIFY2(
                         level < -50.0,

@@ -9,10 +9,9 @@
 // fixed, so which down datagrams are dropped only moves with how Alice's packets interleave with
 // the relay's control traffic.
 
-#include "diyuma/audio/Goertzel.h"
-#include "diyuma/audio/WavFile.h"
 
 #include "Processes.h"
+#include "ToneLevels.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QJsonDocument>
@@ -25,18 +24,6 @@ using diyuma::test::NetsimProcess;
 using diyuma::test::RelayProcess;
 
 namespace {
-
-/// Level (dBFS) of `hz` in [fromS, toS) of a recording, or -200 if it is shorter.
-double levelIn(const QString& path, double hz, double fromS, double toS) {
-    auto pcm = core::readAudioFileAs48kMono(path.toStdString());
-    if (!pcm)
-        return -200.0;
-    const auto from = static_cast<std::size_t>(fromS * 48000);
-    const auto to = static_cast<std::size_t>(toS * 48000);
-    if (pcm->size() < to)
-        return -200.0;
-    return core::toneLevelDbfs(std::span(*pcm).subspan(from, to - from), hz);
-}
 
 /// The last line of `text` as a JSON object.
 QJsonObject lastJsonLine(const QByteArray& text) {
@@ -103,7 +90,7 @@ private slots:
         QVERIFY2(bobLost > 0.10 && bobLost < 0.32,
                  qPrintable(QString("Bob lost %1 of Alice's packets").arg(bobLost)));
         // ...and still hears her (concealment and FEC fill the gaps).
-        const double level = levelIn(dir.filePath("Bob") + "/Alice.wav", 440.0, 1.5, 3.0);
+        const double level = test::toneLevelIn(dir.filePath("Bob") + "/Alice.wav", 440.0, 1.5, 3.0);
         qInfo("Bob hears Alice's 440 Hz at %.1f dBFS", level);
         QVERIFY2(level > -25.0, qPrintable(QString("Bob hears Alice at %1 dBFS").arg(level)));
 
@@ -116,7 +103,7 @@ private slots:
                  QJsonDocument(aliceHears).toJson().constData());
         QVERIFY2(lostShare(aliceHears) < 0.03,
                  qPrintable(QString("Alice lost %1 of Bob's packets").arg(lostShare(aliceHears))));
-        QVERIFY(levelIn(dir.filePath("Alice") + "/Bob.wav", 620.0, 1.5, 3.0) > -25.0);
+        QVERIFY(test::toneLevelIn(dir.filePath("Alice") + "/Bob.wav", 620.0, 1.5, 3.0) > -25.0);
 
         // netsim: exit 0 on SIGTERM, one JSON line; loss only down, at about the same share.
         QCOMPARE(netsim.stop(), 0);
