@@ -27,6 +27,9 @@ void addCounts(JitterBufferStats& into, const JitterBufferStats& from) {
 constexpr int kMinBitrateBps = 6000;
 constexpr int kMaxBitrateBps = 510000;
 constexpr float kMaxGain = 4.0F;
+constexpr std::int64_t kBlockMs = 10;
+/// Audio sender reports, as often as video's (VideoSenderConfig::senderReportInterval).
+constexpr auto kAudioReportInterval = std::chrono::seconds(1);
 /// Level meters: a 10 ms RMS, held and then falling this much per block (30 dB/100 ms).
 constexpr float kLevelFallDbPerBlock = 3.0F;
 
@@ -163,7 +166,7 @@ void CallEngine::handleRtp(std::span<const std::uint8_t> datagram) {
         Remote& r = remote->second;
         r.video->onRtp(rtp);
         if (rtp.marker) // a frame may be complete: show it now, not at the next tick
-            r.video->poll(m_transport, m_videoSink, r.participantId, r.name);
+            r.video->poll(m_transport, m_videoSink, r.participantId, r.name, &r.sync);
         return;
     }
     if (rtp.payloadType != wire::kOpusPayloadType) {
@@ -190,11 +193,15 @@ void CallEngine::handleRtcp(std::span<const std::uint8_t> datagram) {
         ++m_stats.rtcpMalformed;
         return;
     }
-    if (!m_videoSender)
-        return; // feedback and reports for others' streams: nothing for us yet
     wire::RtcpReader reader(datagram);
     wire::RtcpPacket packet;
     while (reader.next(packet)) {
+        if (wire::SenderReport report; wire::parseSenderReport(packet, report)) {
+            onSenderReport(report);
+            continue;
+        }
+        if (!m_videoSender)
+            continue; // feedback for others' streams (the relay passes it on to everyone)
         wire::FeedbackSsrcs ssrcs;
         if (!(wire::isNack(packet) || wire::isPli(packet)) ||
             !wire::parseFeedbackSsrcs(packet, ssrcs) || ssrcs.media != m_videoSender->ssrc())
@@ -204,6 +211,20 @@ void CallEngine::handleRtcp(std::span<const std::uint8_t> datagram) {
         else
             (void)wire::forEachNackedSequence(
                 packet, [this](std::uint16_t sequence) { m_videoSender->onNack(sequence); });
+    }
+}
+
+void CallEngine::onSenderReport(const wire::SenderReport& report) {
+    const std::int64_t unixMs = wire::unixMsFromNtp(report.ntpTimestamp);
+    if (auto audio = m_ssrcToParticipant.find(report.ssrc); audio != m_ssrcToParticipant.end()) {
+        if (auto remote = m_remotes.find(audio->second); remote != m_remotes.end())
+            remote->second.sync.onAudioSenderReport(report.rtpTimestamp, unixMs);
+        return;
+    }
+    if (auto video = m_videoSsrcToParticipant.find(report.ssrc);
+        video != m_videoSsrcToParticipant.end()) {
+        if (auto remote = m_remotes.find(video->second); remote != m_remotes.end())
+            remote->second.sync.onVideoSenderReport(report.rtpTimestamp, unixMs);
     }
 }
 
@@ -237,7 +258,7 @@ void CallEngine::processVideo() {
         if (rtt)
             remote.video->setRtt(std::chrono::duration_cast<Clock::Duration>(
                 std::chrono::duration<double, std::milli>(*rtt)));
-        remote.video->poll(m_transport, m_videoSink, id, remote.name);
+        remote.video->poll(m_transport, m_videoSink, id, remote.name, &remote.sync);
     }
 }
 
@@ -276,9 +297,27 @@ void CallEngine::captureAndSend(std::int64_t tickUnixMs) {
     ++m_stats.audioBlocksCaptured;
     m_frameFill += kBlockSamples;
     if (m_frameFill == kFrameSamples) {
+        // The frame's first sample was captured two blocks before this tick's end.
+        m_reportRtp = m_rtpTimestamp;
+        m_reportCaptureUnixMs = tickUnixMs - 2 * kBlockMs;
         encodeAndSendFrame();
         m_frameFill = 0;
+        sendAudioReportIfDue(m_clock.now());
     }
+}
+
+void CallEngine::sendAudioReportIfDue(Clock::TimePoint now) {
+    if (m_stats.audioPacketsSent == 0)
+        return; // nothing to map yet
+    if (m_nextAudioReportAt && now < *m_nextAudioReportAt)
+        return;
+    wire::SenderReport report{m_ssrc, wire::ntpFromUnixMs(m_reportCaptureUnixMs), m_reportRtp,
+                              static_cast<std::uint32_t>(m_stats.audioPacketsSent),
+                              static_cast<std::uint32_t>(m_stats.audioBytesSent)};
+    const auto bytes = wire::writeSenderReport(report, m_packetBuffer);
+    if (!bytes.empty() && m_transport.send(bytes) == SendStatus::Sent)
+        ++m_stats.audioSenderReports;
+    m_nextAudioReportAt = now + kAudioReportInterval;
 }
 
 void CallEngine::encodeAndSendFrame() {
@@ -343,6 +382,9 @@ void CallEngine::playout(std::int64_t tickUnixMs) {
         PullResult result = PullResult::Silence;
         if (remote.jitter) {
             result = remote.jitter->pull(remote.block);
+            if (const auto played = remote.jitter->playoutTimestamp();
+                played && result != PullResult::Silence)
+                remote.sync.onAudioPlayed(*played, m_clock.now());
             if (result != PullResult::Silence) {
                 remote.delaySumMs += remote.jitter->stats().currentDelayMs;
                 ++remote.delayBlocks;

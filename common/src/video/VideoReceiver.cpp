@@ -49,8 +49,27 @@ void VideoReceiver::noteShown(Clock::TimePoint at) {
     m_lastShownAt = at;
 }
 
+void VideoReceiver::show(VideoFrameSink* sink, std::uint32_t participantId, std::string_view name,
+                         const VideoFrame& picture, std::span<const std::uint8_t> encoded,
+                         bool keyFrame, std::uint32_t rtpTimestamp, Clock::Duration hold) {
+    noteShown(m_clock.now());
+    m_stats.syncHoldMs = std::chrono::duration<double, std::milli>(hold).count();
+    if (sink != nullptr)
+        sink->onVideoFrame(ReceivedVideoFrame{participantId, name, &picture, encoded, keyFrame,
+                                              rtpTimestamp, m_clock.unixMs()});
+}
+
+void VideoReceiver::showHead(VideoFrameSink* sink, std::uint32_t participantId,
+                             std::string_view name) {
+    Held& held = m_held[m_heldHead];
+    show(sink, participantId, name, held.picture, held.encoded, held.keyFrame, held.rtpTimestamp,
+         held.hold);
+    m_heldHead = (m_heldHead + 1) % kMaxHeld;
+    --m_heldCount;
+}
+
 void VideoReceiver::poll(PacketTransport& transport, VideoFrameSink* sink,
-                         std::uint32_t participantId, std::string_view name) {
+                         std::uint32_t participantId, std::string_view name, const LipSync* sync) {
     while (m_assembler.popFrame(m_frame)) {
         if (m_frame.keyFrame &&
             (m_frame.width > kMaxVideoWidth || m_frame.height > kMaxVideoHeight)) {
@@ -74,12 +93,31 @@ void VideoReceiver::poll(PacketTransport& transport, VideoFrameSink* sink,
         ++m_stats.framesDecoded;
         m_stats.width = m_picture.width();
         m_stats.height = m_picture.height();
-        noteShown(m_clock.now());
-        if (sink != nullptr)
-            sink->onVideoFrame(ReceivedVideoFrame{participantId, name, &m_picture, m_frame.data,
-                                                  m_frame.keyFrame, m_frame.rtpTimestamp,
-                                                  m_clock.unixMs()});
+        const auto now = m_clock.now();
+        const Clock::Duration hold =
+            sync != nullptr ? sync->holdFor(m_frame.rtpTimestamp, now) : Clock::Duration::zero();
+        if (hold == Clock::Duration::zero() && m_heldCount == 0) {
+            show(sink, participantId, name, m_picture, m_frame.data, m_frame.keyFrame,
+                 m_frame.rtpTimestamp, hold);
+            continue;
+        }
+        if (m_heldCount == kMaxHeld)
+            showHead(sink, participantId, name); // no room: the oldest goes early
+        Held& held = m_held[(m_heldHead + m_heldCount) % kMaxHeld];
+        if (held.picture.width() != m_picture.width() ||
+            held.picture.height() != m_picture.height())
+            held.picture.resize(m_picture.width(), m_picture.height());
+        std::copy(m_picture.data().begin(), m_picture.data().end(), held.picture.data().begin());
+        held.encoded.assign(m_frame.data.begin(), m_frame.data.end());
+        held.keyFrame = m_frame.keyFrame;
+        held.rtpTimestamp = m_frame.rtpTimestamp;
+        held.showAt = now + hold;
+        held.hold = hold;
+        ++m_heldCount;
     }
+    // In order: a picture never overtakes an earlier one (the hold changes slowly).
+    while (m_heldCount > 0 && m_held[m_heldHead].showAt <= m_clock.now())
+        showHead(sink, participantId, name);
     m_nacks.clear();
     m_assembler.collectNacks(m_nacks);
     std::span<const std::uint16_t> pending(m_nacks);
@@ -118,6 +156,7 @@ void accumulate(VideoReceiveStats& into, const VideoReceiveStats& from) {
     into.freezes += from.freezes;
     into.longestFreezeMs = std::max(into.longestFreezeMs, from.longestFreezeMs);
     into.decodeMsTotal += from.decodeMsTotal;
+    into.syncHoldMs = from.syncHoldMs;
     if (from.width > 0) { // the latest stream that showed a picture
         into.width = from.width;
         into.height = from.height;

@@ -37,6 +37,7 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
                     {"audio_frames", stats.audioFramesEncoded},
                     {"audio_frames_dtx", stats.audioFramesDtx},
                     {"audio_frames_muted", stats.audioFramesMuted},
+                    {"audio_sender_reports", stats.audioSenderReports},
                     {"audio_bytes", stats.audioBytesSent},
                     {"audio_send_failures", stats.audioSendFailures}};
     if (stats.videoSent) {
@@ -117,6 +118,7 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
                 {"plis", v.assembly.keyFrameRequests},
                 {"freezes", v.freezes},
                 {"longest_freeze_ms", v.longestFreezeMs},
+                {"av_sync_hold_ms", v.syncHoldMs},
                 {"width", v.width},
                 {"height", v.height},
                 {"packets_received", v.assembly.packetsReceived},

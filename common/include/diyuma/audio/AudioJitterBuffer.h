@@ -113,6 +113,9 @@ public:
     /// stream starts or after it stopped (no packets).
     PullResult pull(std::span<std::int16_t> out);
     [[nodiscard]] JitterBufferStats stats() const;
+    /// The playout position P (the sender's RTP timestamp of the next sample to play) while
+    /// the stream plays; for lip sync.
+    [[nodiscard]] std::optional<std::uint32_t> playoutTimestamp() const;
 
 private:
     enum class State { Idle, Priming, Playing };

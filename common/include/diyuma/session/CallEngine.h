@@ -39,8 +39,10 @@
 #include "diyuma/util/Clock.h"
 #include "diyuma/util/Log.h"
 #include "diyuma/util/Result.h"
+#include "diyuma/video/LipSync.h"
 #include "diyuma/video/VideoReceiver.h"
 #include "diyuma/video/VideoSender.h"
+#include "diyuma/wire/RtcpFeedback.h"
 
 #include <array>
 #include <cstdint>
@@ -149,6 +151,7 @@ private:
         float levelDbfs = -100.0F;
         std::unique_ptr<VideoReceiver> video;
         std::optional<VideoReceiveStats> videoCarried; ///< of a replaced video stream
+        LipSync sync; ///< their audio and video, from their sender reports
     };
 
     CallEngine(const Clock& clock, PacketTransport& transport, AudioCaptureSource* capture,
@@ -200,6 +203,13 @@ private:
     std::size_t m_frameFill = 0;
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_opusBuffer{};
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_packetBuffer{};
+    /// Audio sender reports (lip sync at the receivers): the RTP timestamp and capture time
+    /// of the latest frame encoded, and when the next report is due.
+    std::uint32_t m_reportRtp = 0;
+    std::int64_t m_reportCaptureUnixMs = 0;
+    std::optional<Clock::TimePoint> m_nextAudioReportAt;
+    void sendAudioReportIfDue(Clock::TimePoint now);
+    void onSenderReport(const wire::SenderReport& report);
 
     // Video.
     std::unique_ptr<VideoSender> m_videoSender;

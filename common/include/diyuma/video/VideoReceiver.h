@@ -1,7 +1,11 @@
 #pragma once
 // The receive side of one remote video stream: RTP ─► VideoFrameAssembler ─► Vp8Decoder ─►
-// VideoFrameSink, and the feedback it needs: NACKs for missing packets and PLIs for key
-// frames, sent as RTCP towards the stream's sender (through the relay).
+// (held for lip sync) ─► VideoFrameSink, and the feedback it needs: NACKs for missing packets
+// and PLIs for key frames, sent as RTCP towards the stream's sender (through the relay).
+//
+// Lip sync: with a LipSync given to poll(), a decoded picture waits as long as it says (the
+// audio captured with it is still in the jitter buffer) in a queue of kMaxHeld pictures,
+// allocated as it fills and reused; when the queue is full the oldest is shown early.
 //
 // Freezes: a gap between two shown pictures longer than 3 frame intervals (of the stream's
 // recent frame rate) and at least 200 ms counts as one freeze; the longest is kept.
@@ -12,6 +16,7 @@
 #include "diyuma/session/VideoDevice.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/util/Result.h"
+#include "diyuma/video/LipSync.h"
 #include "diyuma/video/VideoFrameAssembler.h"
 #include "diyuma/video/Vp8Codec.h"
 #include "diyuma/wire/Rtp.h"
@@ -33,6 +38,7 @@ struct VideoReceiveStats {
     int width = 0; ///< of the last decoded picture
     int height = 0;
     double decodeMsTotal = 0;
+    double syncHoldMs = 0; ///< how long the last picture shown was held for lip sync
 };
 
 /// Adds `from`'s counts to `into` (freezes: the longest of both; size: `from`'s if it showed
@@ -47,10 +53,13 @@ public:
 
     /// One RTP packet of the stream.
     void onRtp(const wire::RtpPacketView& packet);
-    /// Decodes what is complete (handing pictures to `sink`, which may be null) and sends the
-    /// feedback that is due. Call after packets arrived and every few milliseconds.
+    /// Decodes what is complete, hands the pictures that are due to `sink` (which may be
+    /// null), held by `sync` if given, and sends the feedback that is due. Call after packets
+    /// arrived and every few milliseconds (a held picture is shown at the first call after
+    /// its time).
     void poll(PacketTransport& transport, VideoFrameSink* sink, std::uint32_t participantId,
-              std::string_view name);
+              std::string_view name, const LipSync* sync = nullptr);
+    static constexpr std::size_t kMaxHeld = 16;
     void setRtt(Clock::Duration rtt) { m_assembler.setRtt(rtt); }
 
     [[nodiscard]] std::uint32_t remoteSsrc() const { return m_remoteSsrc; }
@@ -60,6 +69,18 @@ private:
     VideoReceiver(const Clock& clock, std::uint32_t remoteSsrc, std::uint32_t localSsrc,
                   Vp8Decoder decoder);
     void noteShown(Clock::TimePoint at);
+    struct Held {
+        VideoFrame picture;
+        std::vector<std::uint8_t> encoded;
+        bool keyFrame = false;
+        std::uint32_t rtpTimestamp = 0;
+        Clock::TimePoint showAt{};
+        Clock::Duration hold{};
+    };
+    void show(VideoFrameSink* sink, std::uint32_t participantId, std::string_view name,
+              const VideoFrame& picture, std::span<const std::uint8_t> encoded, bool keyFrame,
+              std::uint32_t rtpTimestamp, Clock::Duration hold);
+    void showHead(VideoFrameSink* sink, std::uint32_t participantId, std::string_view name);
 
     const Clock& m_clock;
     std::uint32_t m_remoteSsrc;
@@ -68,6 +89,9 @@ private:
     Vp8Decoder m_decoder;
     AssembledVideoFrame m_frame;
     VideoFrame m_picture;
+    std::array<Held, kMaxHeld> m_held; ///< a ring: m_heldCount pictures from m_heldHead
+    std::size_t m_heldHead = 0;
+    std::size_t m_heldCount = 0;
     std::vector<std::uint16_t> m_nacks;
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_rtcp{};
     std::optional<Clock::TimePoint> m_lastShownAt;

@@ -1,0 +1,193 @@
+// Lip sync: RTP clocks mapped to the sender's wall clock by sender reports (wrap, before and
+// after the report), the hold a picture gets against the audio playing now (positive, none
+// when video is the later one, capped, none without reports or with stale audio), and a
+// VideoReceiver that holds decoded pictures that long and shows them in order.
+
+#include "diyuma/video/LipSync.h"
+#include "diyuma/video/TestPattern.h"
+#include "diyuma/video/VideoReceiver.h"
+#include "diyuma/video/VideoSender.h"
+#include "diyuma/wire/Rtp.h"
+
+#include "FakeClock.h"
+
+#include <QtTest/QtTest>
+#include <vector>
+
+using namespace diyuma::core;
+using namespace std::chrono_literals;
+using diyuma::test::FakeClock;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'764'806'400'000;
+
+class Capture final : public PacketTransport {
+public:
+    SendStatus send(std::span<const std::uint8_t> datagram) override {
+        sent.emplace_back(datagram.begin(), datagram.end());
+        return SendStatus::Sent;
+    }
+    std::vector<std::vector<std::uint8_t>> sent;
+};
+
+class Shown final : public VideoFrameSink {
+public:
+    explicit Shown(const FakeClock& clock) : m_clock(clock) {}
+    void onVideoFrame(const ReceivedVideoFrame& frame) override {
+        if (auto stamp = readTestPatternStamp(*frame.picture))
+            frames.push_back({stamp->frameNumber, m_clock.now()});
+    }
+    struct Entry {
+        std::uint32_t frameNumber;
+        Clock::TimePoint at;
+    };
+    std::vector<Entry> frames;
+
+private:
+    const FakeClock& m_clock;
+};
+
+} // namespace
+
+class TestLipSync : public QObject {
+    Q_OBJECT
+private slots:
+    void rtpClocksMapToTheSendersWallClock() {
+        RtpWallClock audio(48000);
+        QVERIFY(!audio.unixMsOf(1234));
+        audio.onSenderReport(0xFFFFFF00U, kT0); // just before the wrap
+        QCOMPARE(*audio.unixMsOf(0xFFFFFF00U), double(kT0));
+        QCOMPARE(*audio.unixMsOf(0xFFFFFF00U + 48000U), double(kT0 + 1000)); // wrapped
+        QCOMPARE(*audio.unixMsOf(0xFFFFFF00U - 4800U), double(kT0 - 100));   // before it
+        RtpWallClock video(90000);
+        video.onSenderReport(90000, kT0);
+        QCOMPARE(*video.unixMsOf(90000 + 2700), double(kT0 + 30));
+    }
+
+    void holdIsTheAudioLeadCappedAndNeverNegative() {
+        LipSync sync;
+        const Clock::TimePoint now{std::chrono::seconds(100)};
+        QCOMPARE(sync.holdFor(0, now), Clock::Duration::zero()); // nothing known
+        // Audio RTP 0 and video RTP 0 were both captured at kT0.
+        sync.onAudioSenderReport(0, kT0);
+        sync.onVideoSenderReport(0, kT0);
+        QCOMPARE(sync.holdFor(0, now), Clock::Duration::zero()); // no audio playing yet
+        // The audio playing now was captured at kT0 + 100 ms; a picture from kT0 + 160 ms
+        // waits 60 ms; one from kT0 + 40 ms is late already (shown at once).
+        sync.onAudioPlayed(4800, now);
+        QCOMPARE(sync.holdFor(160 * 90, now), Clock::Duration(60ms));
+        QCOMPARE(sync.holdFor(40 * 90, now), Clock::Duration::zero());
+        // 20 ms later the same audio has played on: 40 ms to go.
+        QCOMPARE(sync.holdFor(160 * 90, now + 20ms), Clock::Duration(40ms));
+        // Far ahead: capped.
+        QCOMPARE(sync.holdFor(5000 * 90, now), Clock::Duration(LipSync::kMaxHold));
+        // Audio gone quiet (nothing played for a while): no hold.
+        QCOMPARE(sync.holdFor(160 * 90, now + LipSync::kAudioStale + 1ms), Clock::Duration::zero());
+    }
+
+    void receiverHoldsPicturesAndShowsThemInOrder() {
+        FakeClock clock;
+        VideoSenderConfig config;
+        config.ssrc = 0x5150;
+        config.encoder.width = 320;
+        config.encoder.height = 180;
+        config.encoder.bitrateBps = 300'000;
+        auto sender = VideoSender::create(clock, config);
+        QVERIFY(sender.ok());
+        auto receiver = VideoReceiver::create(clock, config.ssrc, 0x77);
+        QVERIFY(receiver.ok());
+        LipSync sync;
+        // Five pictures captured 33 ms apart (their stamps say when); the audio playing when
+        // they have arrived was captured 50 ms before the first.
+        Capture wire;
+        Shown shown(clock);
+        Capture feedback;
+        auto deliver = [&] {
+            for (const auto& bytes : wire.sent) {
+                wire::RtpPacketView rtp;
+                if (wire::parseRtp(bytes, rtp) == wire::ParseError::None)
+                    receiver.value()->onRtp(rtp);
+            }
+            wire.sent.clear();
+        };
+        std::optional<std::uint32_t> firstTs;
+        for (std::uint32_t n = 0; n < 5; ++n) {
+            VideoFrame picture(320, 180);
+            renderTestPattern(picture, PatternStamp{n, kT0 + n * 33});
+            sender.value()->sendFrame(picture);
+            for (int i = 0; i < 50; ++i) { // the pacer spreads it out
+                sender.value()->flush(wire);
+                clock.advance(1ms);
+            }
+        }
+        // The first picture's RTP timestamp is the base of the video clock.
+        for (const auto& bytes : wire.sent) {
+            wire::RtpPacketView rtp;
+            if (wire::parseRtp(bytes, rtp) == wire::ParseError::None && !firstTs)
+                firstTs = rtp.timestamp;
+        }
+        QVERIFY(firstTs);
+        sync.onVideoSenderReport(*firstTs, kT0);
+        sync.onAudioSenderReport(0, kT0 - 50);
+        const Clock::TimePoint arrived = clock.now();
+        sync.onAudioPlayed(0, arrived); // the audio of kT0 - 50 ms plays now
+        deliver();
+        receiver.value()->poll(feedback, &shown, 1, "Ann", &sync);
+        // Picture 0 waits 50 ms, picture n 50 + 33 n ms: nothing yet.
+        QVERIFY(shown.frames.empty());
+        for (int ms = 0; ms < 300; ++ms) {
+            clock.advance(1ms);
+            sync.onAudioPlayed(static_cast<std::uint32_t>(48 * (ms + 1)), clock.now());
+            receiver.value()->poll(feedback, &shown, 1, "Ann", &sync);
+        }
+        QCOMPARE(shown.frames.size(), std::size_t{5});
+        for (std::size_t i = 0; i < shown.frames.size(); ++i) {
+            QCOMPARE(shown.frames[i].frameNumber, std::uint32_t(i));
+            const auto heldMs =
+                std::chrono::duration_cast<std::chrono::milliseconds>(shown.frames[i].at - arrived)
+                    .count();
+            const long wanted = 50 + 33 * static_cast<long>(i);
+            QVERIFY2(std::abs(heldMs - wanted) <= 1,
+                     qPrintable(QString("picture %1 shown after %2 ms, not %3")
+                                    .arg(i)
+                                    .arg(heldMs)
+                                    .arg(wanted)));
+        }
+        QCOMPARE(receiver.value()->stats().syncHoldMs, double(50 + 33 * 4));
+        QCOMPARE(receiver.value()->stats().framesDecoded, std::uint64_t{5});
+    }
+
+    void withoutSyncPicturesShowAtOnce() {
+        FakeClock clock;
+        VideoSenderConfig config;
+        config.ssrc = 0x5151;
+        config.encoder.width = 320;
+        config.encoder.height = 180;
+        auto sender = VideoSender::create(clock, config);
+        auto receiver = VideoReceiver::create(clock, config.ssrc, 0x77);
+        QVERIFY(sender.ok() && receiver.ok());
+        Capture wire;
+        Capture feedback;
+        Shown shown(clock);
+        VideoFrame picture(320, 180);
+        renderTestPattern(picture, PatternStamp{7, kT0});
+        sender.value()->sendFrame(picture);
+        for (int i = 0; i < 50; ++i) {
+            sender.value()->flush(wire);
+            clock.advance(1ms);
+        }
+        for (const auto& bytes : wire.sent) {
+            wire::RtpPacketView rtp;
+            if (wire::parseRtp(bytes, rtp) == wire::ParseError::None)
+                receiver.value()->onRtp(rtp);
+        }
+        LipSync unknown; // no reports: no hold either
+        receiver.value()->poll(feedback, &shown, 1, "Ann", &unknown);
+        QCOMPARE(shown.frames.size(), std::size_t{1});
+        QCOMPARE(shown.frames[0].frameNumber, 7U);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestLipSync)
+#include "TestLipSync.moc"
