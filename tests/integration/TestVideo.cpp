@@ -2,8 +2,9 @@
 // pattern. What each one recorded (the VP8 frames as received, in IVF) is decoded here and
 // the stamps drawn into the pictures are read back: the frames are the ones sent, in order,
 // at the size sent, and look like them (PSNR against the picture redrawn from its stamp).
-// Private view: members' recordings hold only the admin's video; the admin's hold everyone's.
-// ffprobe, which nobody here wrote, must read the recordings too.
+// A Y4M file is sent on a loop (and a broken one refused). Private view: members'
+// recordings hold only the admin's video; the admin's hold everyone's. ffprobe, which nobody here
+// wrote, must read the recordings too.
 
 #include "diyuma/video/TestPattern.h"
 #include "diyuma/video/VideoFiles.h"
@@ -213,6 +214,64 @@ private slots:
         QVERIFY(alice["sent"]["video_key_frames"].toInt() >= 1);
         // Audio still flows beside the video.
         QVERIFY(alice["remote"]["Bob"]["audio"]["packets_received"].toInt() >= 200);
+    }
+
+    void y4mFileIsSentAndLoops() {
+        // A Y4M file of 40 pattern pictures (320x180, each with its number drawn in), sent on
+        // a loop by one client and recorded by the other.
+        QTemporaryDir dir;
+        const QString clip = dir.filePath("clip.y4m");
+        {
+            QFile file(clip);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("YUV4MPEG2 W320 H180 F30:1 Ip A1:1 C420jpeg\n");
+            core::VideoFrame picture(320, 180);
+            for (std::uint32_t n = 0; n < 40; ++n) {
+                core::renderTestPattern(picture, core::PatternStamp{n, 1'764'806'400'000 + n});
+                file.write("FRAME\n");
+                file.write(reinterpret_cast<const char*>(picture.data().data()),
+                           static_cast<qint64>(picture.sizeBytes()));
+            }
+        }
+        RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        const auto links = test::createConference(relay.address());
+        auto receiver = test::startCli({"join", links[0], "--name", "Rita", "--record-video",
+                                        dir.filePath("rec"), "--duration", "6"});
+        QTest::qWait(300);
+        const auto sender =
+            test::runCli({"join", links[0], "--name", "Sam", "--send-video", clip, "--duration",
+                          "4.5", "--stats-json", dir.filePath("sam.json")},
+                         20000);
+        QVERIFY2(sender.exitCode == 0, sender.err.constData());
+        QVERIFY(receiver->waitForFinished(20000));
+        QCOMPARE(receiver->exitCode(), 0);
+
+        const Decoded d = decodeRecording(dir.filePath("rec/Sam.ivf"));
+        qInfo("%s", qPrintable(describe("Rita/Sam.ivf", d)));
+        QVERIFY2(d.error.isEmpty(), qPrintable(d.error));
+        QCOMPARE(d.width, 320);
+        QCOMPARE(d.height, 180);
+        // About 4 s at 30 fps: the 40-picture clip went round about three times.
+        QVERIFY2(d.frames >= 90, qPrintable(describe("Rita/Sam.ivf", d)));
+        QCOMPARE(d.stamped, d.frames);
+        QVERIFY(d.lastFrameNumber < 40 && d.firstFrameNumber < 40);
+        QVERIFY(!d.increasing); // it looped
+        QVERIFY2(d.meanPsnr > 30 && d.minPsnr > 25, qPrintable(describe("Rita/Sam.ivf", d)));
+        const QJsonObject sam = test::loadJsonObject(dir.filePath("sam.json"));
+        QVERIFY(sam["sent"]["video_frames"].toInt() >= 100);
+
+        // A broken file is refused at once with its reason.
+        const QString broken = dir.filePath("broken.y4m");
+        {
+            QFile file(broken);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write("YUV4MPEG2 W320 H180 C444\nFRAME\n");
+        }
+        const auto refused = test::runCli(
+            {"join", links[0], "--name", "Bad", "--send-video", broken, "--duration", "1"});
+        QVERIFY(refused.exitCode != 0);
+        QVERIFY2(!refused.err.isEmpty(), refused.err.constData());
     }
 
     void privateViewShowsMembersOnlyTheAdmin() {
