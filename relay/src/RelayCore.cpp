@@ -298,6 +298,10 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
                 return; // at most kMaxNackAnswers per datagram, each packet once
             answered[answeredCount++] = sequence;
             ++answers;
+            if (!from.retransmissions.take(kRetransmissionRate, 1.0, now)) {
+                ++m_stats.retransmissionsLimited; // neither answered nor passed on
+                return;
+            }
             out.send(from.address, *cached);
             ++m_stats.retransmissionsSent;
         } else if (missingCount < missing.size()) {

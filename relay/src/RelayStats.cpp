@@ -68,7 +68,8 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
     json errors = json::object();
     for (std::size_t i = 0; i < kErrorCodeSlots; ++i) {
         if (s.errorsSentByCode[i] != 0)
-            errors[std::string(wire::toString(static_cast<wire::ErrorCode>(i)))] = s.errorsSentByCode[i];
+            errors[std::string(wire::toString(static_cast<wire::ErrorCode>(i)))] =
+                s.errorsSentByCode[i];
     }
     json dropped = json::object();
     dropped["total"] = s.droppedTotal();
@@ -76,7 +77,8 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
         dropped[std::string(toString(static_cast<DropReason>(i)))] = s.dropped[i];
     json malformed = json::object();
     for (std::size_t i = 1; i < wire::kParseErrorCount; ++i)
-        malformed[std::string(wire::toString(static_cast<wire::ParseError>(i)))] = s.malformedControl[i];
+        malformed[std::string(wire::toString(static_cast<wire::ParseError>(i)))] =
+            s.malformedControl[i];
     dropped["malformed_control_by_error"] = std::move(malformed);
 
     json out = {
@@ -95,6 +97,7 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
          {{"withheld_private_view", s.videoWithheld},
           {"nacks_received", s.nacksReceived},
           {"retransmissions_sent", s.retransmissionsSent},
+          {"retransmissions_limited", s.retransmissionsLimited},
           {"nacks_forwarded", s.nacksForwarded},
           {"plis_forwarded", s.plisForwarded},
           {"plis_coalesced", s.plisCoalesced},

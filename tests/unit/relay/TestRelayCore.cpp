@@ -1017,6 +1017,36 @@ private slots:
         QCOMPARE(stats.drops(DropReason::FeedbackUnroutable), std::uint64_t{0});
     }
 
+    void retransmissionsPerReceiverAreBudgeted() {
+        Harness h;
+        QVERIFY(joinTrio(h, 0));
+        const auto& stats = h.core.stats();
+        for (std::uint16_t seq = 0; seq < 64; ++seq)
+            (void)h.deliver(kBob, videoRtp(kBobVideo, seq));
+        std::vector<std::uint16_t> all(64);
+        for (std::uint16_t i = 0; i < 64; ++i)
+            all[i] = i;
+        // Cy asks for all 64 again and again at once: the burst (400) is answered, then no
+        // more until the budget refills; nothing of it goes to Bob (the cache has it all).
+        std::size_t answeredToCy = 0;
+        for (int round = 0; round < 10; ++round) {
+            const auto out = h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, all));
+            answeredToCy += to(out, kCy).size();
+            QCOMPARE(to(out, kBob).size(), std::size_t{0});
+        }
+        QCOMPARE(answeredToCy, std::size_t{400});
+        QCOMPARE(stats.retransmissionsLimited, std::uint64_t{640 - 400});
+        // Ann's budget is her own.
+        QCOMPARE(to(h.deliver(kAnn, nackBytes(kAnnVideo, kBobVideo, {1, 2, 3})), kAnn).size(),
+                 std::size_t{3});
+        // A second later Cy has 200 more.
+        h.clock.advance(std::chrono::seconds(1));
+        answeredToCy = 0;
+        for (int round = 0; round < 5; ++round)
+            answeredToCy += to(h.deliver(kCy, nackBytes(kCyVideo, kBobVideo, all)), kCy).size();
+        QCOMPARE(answeredToCy, std::size_t{200});
+    }
+
     void pliGoesToTheOwnerAndIsCoalesced() {
         Harness h;
         QVERIFY(joinTrio(h, 0));

@@ -72,9 +72,10 @@ struct Participant {
     /// Set by the admin (MuteParticipant): MutedByAdmin, UnmuteLocked.
     std::uint8_t adminFlags = 0;
     core::Clock::TimePoint lastHeard{};
-    TokenBucket mediaPackets; ///< RelayConfig::mediaPacketRate
-    TokenBucket mediaBytes;   ///< RelayConfig::mediaByteRate
-    TokenBucket selfStates;   ///< kSelfStateRate: each change is announced to everyone
+    TokenBucket mediaPackets;    ///< RelayConfig::mediaPacketRate
+    TokenBucket mediaBytes;      ///< RelayConfig::mediaByteRate
+    TokenBucket selfStates;      ///< kSelfStateRate: each change is announced to everyone
+    TokenBucket retransmissions; ///< RelayCore::kRetransmissionRate: cache answers to them
 
     // Reliable roster delivery to this participant.
     std::uint32_t nextRosterSeq = 1; ///< seq of the next change queued for it

@@ -158,6 +158,10 @@ private:
     /// Answers from the cache per RTCP datagram: a 1200-byte NACK can name 5000 packets, and a
     /// spoofed source would make the relay a reflector.
     static constexpr std::size_t kMaxNackAnswers = 64;
+    /// Cache answers per receiver and second: loss of 5 % on four 720p streams asks for
+    /// about 30 a second; a receiver asking for far more (a bug, or someone abusing the relay
+    /// to load its own downlink and the relay's uplink) is answered no faster than this.
+    static constexpr RateLimit kRetransmissionRate{200.0, 400.0};
     /// Packets per compound RTCP datagram the relay takes apart.
     static constexpr std::size_t kMaxRtcpPackets = 16;
     void handleControl(const SocketAddress& from, Participant* sender,

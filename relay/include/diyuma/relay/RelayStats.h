@@ -68,7 +68,9 @@ struct RelayStats {
     std::uint64_t videoWithheld = 0;
     std::uint64_t nacksReceived = 0;       ///< sequence numbers asked for by receivers
     std::uint64_t retransmissionsSent = 0; ///< answered from the relay's cache
-    std::uint64_t nacksForwarded = 0;      ///< sequence numbers passed on to the sender
+    /// Cached packets not sent again because the asker was over kRetransmissionRate.
+    std::uint64_t retransmissionsLimited = 0;
+    std::uint64_t nacksForwarded = 0; ///< sequence numbers passed on to the sender
     std::uint64_t plisForwarded = 0;
     std::uint64_t plisCoalesced = 0;      ///< PLIs folded into one already on its way
     std::uint64_t keyFramesRequested = 0; ///< the relay's own PLIs (joins, private view switch)
