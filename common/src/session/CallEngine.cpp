@@ -382,8 +382,8 @@ void CallEngine::playout(std::int64_t tickUnixMs) {
         PullResult result = PullResult::Silence;
         if (remote.jitter) {
             result = remote.jitter->pull(remote.block);
-            if (const auto played = remote.jitter->playoutTimestamp();
-                played && result != PullResult::Silence)
+            // Also through DTX and mute: the sender's RTP time runs on, and so does P.
+            if (const auto played = remote.jitter->playoutTimestamp())
                 remote.sync.onAudioPlayed(*played, m_clock.now());
             if (result != PullResult::Silence) {
                 remote.delaySumMs += remote.jitter->stats().currentDelayMs;

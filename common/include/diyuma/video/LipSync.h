@@ -42,7 +42,7 @@ private:
 class LipSync {
 public:
     static constexpr auto kMaxHold = std::chrono::milliseconds(400);
-    /// Audio that was last heard this long ago does not hold video any more (a pause, DTX).
+    /// Audio last played this long ago (its jitter buffer went idle) holds video no more.
     static constexpr auto kAudioStale = std::chrono::milliseconds(500);
 
     void onAudioSenderReport(std::uint32_t rtpTimestamp, std::int64_t unixMs) {
