@@ -131,6 +131,7 @@ public:
     QtLogSink logSink;
     bool useAudioDevices = true;
     bool muted = false;
+    bool unmuteLocked = false; ///< the admin keeps us muted (their last word, this call)
 
     std::unique_ptr<devices::AudioSystem> audioSystem;
     bool audioSystemTried = false;
@@ -235,6 +236,7 @@ public:
     void onMutedByAdmin(bool isMuted, bool locked) override {
         post([isMuted, locked](Private& d) {
             d.refreshSnapshot();
+            d.unmuteLocked = locked;
             if (d.muted != isMuted) {
                 d.muted = isMuted;
                 emit d.q->mutedChanged(isMuted);
@@ -449,6 +451,7 @@ void CallController::Private::endCall() {
     speaker.state = decltype(speaker)::State::Off;
     mic.problem.clear();
     speaker.problem.clear();
+    unmuteLocked = false;
     leaving = false;
 }
 
@@ -634,7 +637,7 @@ bool CallController::inCall() const {
 void CallController::setMuted(bool muted) {
     if (d->muted == muted)
         return;
-    if (!muted && d->snapshot.unmuteLocked) {
+    if (!muted && d->unmuteLocked) {
         emit mutedChanged(true); // refused: the admin does not let us unmute yet
         return;
     }
@@ -646,6 +649,10 @@ void CallController::setMuted(bool muted) {
 
 bool CallController::muted() const {
     return d->muted;
+}
+
+bool CallController::unmuteLocked() const {
+    return d->unmuteLocked;
 }
 
 void CallController::setParticipantVolume(quint32 participantId, float gain) {

@@ -58,6 +58,8 @@ public:
     /// tells when it changes.
     void setMuted(bool muted);
     bool muted() const;
+    /// The admin muted us and does not let us unmute yet (setMuted(false) is refused).
+    bool unmuteLocked() const;
     void setParticipantVolume(quint32 participantId, float gain);
 
     /// Video. What we send comes from the settings at start() (the camera, the test pattern

@@ -517,7 +517,7 @@ void CallPage::Private::updateMuteButton() {
         muteButton->setToolTip(tr("Push-to-talk is on (Settings): the microphone is open while "
                                   "you hold Space"));
         pttHint->setText(tr("Push-to-talk"));
-    } else if (controller.snapshot().unmuteLocked) {
+    } else if (controller.unmuteLocked()) {
         muteButton->setText(tr("Muted by the admin"));
         muteButton->setEnabled(false);
         muteButton->setToolTip(tr("The admin muted you; you can unmute once the admin allows it"));
