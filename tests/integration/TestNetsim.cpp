@@ -9,7 +9,6 @@
 // fixed, so which down datagrams are dropped only moves with how Alice's packets interleave with
 // the relay's control traffic.
 
-
 #include "Processes.h"
 #include "ToneLevels.h"
 

@@ -303,8 +303,7 @@ std::optional<std::uint32_t> AudioJitterBuffer::playoutTimestamp() const {
     if (m_state != State::Playing)
         return std::nullopt;
     // Ahead of P: the decoded samples not yet played, then the start-up zeros, then D.
-    return static_cast<std::uint32_t>(m_decodeTs - m_zeros -
-                                      static_cast<std::int64_t>(m_pcmCount));
+    return static_cast<std::uint32_t>(m_decodeTs - m_zeros - static_cast<std::int64_t>(m_pcmCount));
 }
 
 PullResult AudioJitterBuffer::pull(std::span<std::int16_t> out) {

@@ -45,8 +45,8 @@ struct CallStats {
     std::uint64_t audioFramesEncoded = 0;
     std::uint64_t audioFramesDtx = 0; ///< encoded as "nothing to send" (not sent)
     std::uint64_t audioPacketsSent = 0;
-    std::uint64_t audioBytesSent = 0;    ///< RTP bytes including the header
-    std::uint64_t audioSendFailures = 0; ///< encoder errors and transport drops
+    std::uint64_t audioBytesSent = 0;     ///< RTP bytes including the header
+    std::uint64_t audioSendFailures = 0;  ///< encoder errors and transport drops
     std::uint64_t audioSenderReports = 0; ///< RTCP SRs of our audio (lip sync at the others)
     std::uint64_t playoutBlocks = 0;
     std::uint64_t audioFramesMuted = 0;      ///< 20 ms frames not sent because the mic was off
