@@ -566,8 +566,15 @@ QString CallPage::Private::captionFor(const core::CallParticipant& p) const {
 
 void CallPage::Private::updateVideo() {
     VideoHub& hub = controller.video();
+    const auto& snap = controller.snapshot();
     for (auto& [id, tile] : tiles) {
         TileVideo& state = videos[id];
+        // In private view a member gets no other member's video: their tile goes back to the
+        // avatar as soon as the relay says so, not after the stale timeout.
+        if (snap.privateView && !snap.admin && !tile->isSelf() && !tile->isAdmin()) {
+            tile->setVideo(QImage());
+            continue;
+        }
         const bool got = tile->isSelf() ? hub.self().fetchIfNewer(state.seen, state.picture)
                                         : hub.fetchIfNewer(id, state.seen, state.picture);
         if (got) {
