@@ -82,9 +82,18 @@ void AppSettings::setPrivateViewByDefault(bool on) {
 QString AppSettings::videoSource() const {
     const QString source = read<QString>(kVideoSource, {});
     if (source == QLatin1String("pattern") || source == QLatin1String("none") ||
-        (source.startsWith(QLatin1String("camera:")) && source.size() > 7))
+        !cameraIdOf(source).isEmpty())
         return source;
     return {};
+}
+
+QString AppSettings::cameraSource(const QString& id) {
+    return QStringLiteral("camera:") + id;
+}
+
+QString AppSettings::cameraIdOf(const QString& source) {
+    const QLatin1String prefix("camera:");
+    return source.startsWith(prefix) ? source.mid(prefix.size()) : QString();
 }
 
 void AppSettings::setVideoSource(const QString& source) {

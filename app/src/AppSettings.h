@@ -34,6 +34,10 @@ public:
     /// QCameraDevice::id), "pattern" (the moving test pattern) or "none" (no video at all).
     QString videoSource() const;
     void setVideoSource(const QString& source);
+    /// The videoSource() value naming camera `id`, and the camera ID in a source ("" if the
+    /// source names no particular camera).
+    static QString cameraSource(const QString& id);
+    static QString cameraIdOf(const QString& source);
     /// The size we send at: 640x360 (default) or 1280x720; anything else reads as the default.
     QSize videoSize() const;
     void setVideoSize(QSize size);

@@ -507,7 +507,7 @@ void CallController::Private::openVideo() {
             std::make_unique<LocalVideoSource>(LocalVideoSource::Kind::Pattern, videoSize.width(),
                                                videoSize.height(), nullptr, video.self());
     } else {
-        cameraId = source.mid(static_cast<qsizetype>(qstrlen("camera:")));
+        cameraId = AppSettings::cameraIdOf(source);
         if (CameraCapture::find(cameraId).isNull()) {
             videoNotice = tr("No camera was found: the others hear you but do not see you. The "
                              "test pattern can be chosen in Settings.");

@@ -3,9 +3,7 @@
 #include "diyuma/video/PictureConvert.h"
 
 #include <QtCore/QDateTime>
-#include <QtCore/QPointer>
 #include <QtCore/QThread>
-#include <QtCore/QtEndian>
 #include <QtGui/QImage>
 #include <QtMultimedia/QCamera>
 #include <QtMultimedia/QMediaCaptureSession>

@@ -284,13 +284,13 @@ void SettingsDialog::fillCameras() {
                            QString());
     for (const auto& camera : cameras)
         m_cameraCombo->addItem(camera.description(),
-                               QStringLiteral("camera:") + QString::fromUtf8(camera.id()));
+                               AppSettings::cameraSource(QString::fromUtf8(camera.id())));
     m_cameraCombo->addItem(tr("Test pattern (a moving picture)"), QStringLiteral("pattern"));
     m_cameraCombo->addItem(tr("No video"), QStringLiteral("none"));
     int index = m_cameraCombo->findData(chosen);
-    if (index < 0 && chosen.startsWith(QLatin1String("camera:"))) {
+    if (const QString missing = AppSettings::cameraIdOf(chosen); index < 0 && !missing.isEmpty()) {
         // A remembered camera that is not plugged in: keep the choice, say so.
-        m_cameraCombo->insertItem(1, tr("%1 (not connected)").arg(chosen.mid(7)), chosen);
+        m_cameraCombo->insertItem(1, tr("%1 (not connected)").arg(missing), chosen);
         index = 1;
     }
     m_cameraCombo->setCurrentIndex(std::max(0, index));

@@ -3,7 +3,6 @@
 #include "diyuma/video/PictureConvert.h"
 #include "diyuma/video/TestPattern.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace diyuma::app {

@@ -17,7 +17,6 @@
 #include "diyuma/video/VideoFrame.h"
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>

@@ -48,6 +48,33 @@ private:
     const FakeClock& m_clock;
 };
 
+/// Encodes pattern picture `n` (stamped with capture time kT0 + 33 n ms) and lets the pacer
+/// send all of it, 50 ms of the fake clock.
+void sendPicture(VideoSender& sender, FakeClock& clock, Capture& wire, std::uint32_t n) {
+    VideoFrame picture(320, 180);
+    renderTestPattern(picture, PatternStamp{n, kT0 + n * 33});
+    sender.sendFrame(picture);
+    for (int i = 0; i < 50; ++i) {
+        sender.flush(wire);
+        clock.advance(1ms);
+    }
+}
+
+/// Hands every RTP packet sent so far to `receiver`; returns the first one's timestamp.
+std::optional<std::uint32_t> deliverAll(Capture& wire, VideoReceiver& receiver) {
+    std::optional<std::uint32_t> first;
+    for (const auto& bytes : wire.sent) {
+        wire::RtpPacketView rtp;
+        if (wire::parseRtp(bytes, rtp) != wire::ParseError::None)
+            continue;
+        if (!first)
+            first = rtp.timestamp;
+        receiver.onRtp(rtp);
+    }
+    wire.sent.clear();
+    return first;
+}
+
 } // namespace
 
 class TestLipSync : public QObject {
@@ -103,36 +130,15 @@ private slots:
         Capture wire;
         Shown shown(clock);
         Capture feedback;
-        auto deliver = [&] {
-            for (const auto& bytes : wire.sent) {
-                wire::RtpPacketView rtp;
-                if (wire::parseRtp(bytes, rtp) == wire::ParseError::None)
-                    receiver.value()->onRtp(rtp);
-            }
-            wire.sent.clear();
-        };
-        std::optional<std::uint32_t> firstTs;
-        for (std::uint32_t n = 0; n < 5; ++n) {
-            VideoFrame picture(320, 180);
-            renderTestPattern(picture, PatternStamp{n, kT0 + n * 33});
-            sender.value()->sendFrame(picture);
-            for (int i = 0; i < 50; ++i) { // the pacer spreads it out
-                sender.value()->flush(wire);
-                clock.advance(1ms);
-            }
-        }
+        for (std::uint32_t n = 0; n < 5; ++n)
+            sendPicture(*sender.value(), clock, wire, n);
         // The first picture's RTP timestamp is the base of the video clock.
-        for (const auto& bytes : wire.sent) {
-            wire::RtpPacketView rtp;
-            if (wire::parseRtp(bytes, rtp) == wire::ParseError::None && !firstTs)
-                firstTs = rtp.timestamp;
-        }
+        const auto firstTs = deliverAll(wire, *receiver.value());
         QVERIFY(firstTs);
         sync.onVideoSenderReport(*firstTs, kT0);
         sync.onAudioSenderReport(0, kT0 - 50);
         const Clock::TimePoint arrived = clock.now();
         sync.onAudioPlayed(0, arrived); // the audio of kT0 - 50 ms plays now
-        deliver();
         receiver.value()->poll(feedback, &shown, 1, "Ann", &sync);
         // Picture 0 waits 50 ms, picture n 50 + 33 n ms: nothing yet.
         QVERIFY(shown.frames.empty());
@@ -170,18 +176,8 @@ private slots:
         Capture wire;
         Capture feedback;
         Shown shown(clock);
-        VideoFrame picture(320, 180);
-        renderTestPattern(picture, PatternStamp{7, kT0});
-        sender.value()->sendFrame(picture);
-        for (int i = 0; i < 50; ++i) {
-            sender.value()->flush(wire);
-            clock.advance(1ms);
-        }
-        for (const auto& bytes : wire.sent) {
-            wire::RtpPacketView rtp;
-            if (wire::parseRtp(bytes, rtp) == wire::ParseError::None)
-                receiver.value()->onRtp(rtp);
-        }
+        sendPicture(*sender.value(), clock, wire, 7);
+        QVERIFY(deliverAll(wire, *receiver.value()));
         LipSync unknown; // no reports: no hold either
         receiver.value()->poll(feedback, &shown, 1, "Ann", &unknown);
         QCOMPARE(shown.frames.size(), std::size_t{1});
