@@ -11,12 +11,19 @@
 //    minimal 64-byte form), and its string views point into the input;
 //  - an accepted RTP packet's spans lie inside the input, and a plain packet (no padding,
 //    extension or CSRC) is rebuilt byte for byte by writeRtp;
+//  - an accepted RTP packet's extensions parse without reading outside the block, and the
+//    transport-wide sequence number found is at the offset reported;
+//  - in an accepted RTCP compound, a transport feedback that parses reports exactly its
+//    status count of consecutive sequence numbers, and rebuilding it from what it reports
+//    gives a packet that reports the same;
 //  - encodeErrorLimited never exceeds its limit and what it writes parses.
 
 #include "diyuma/wire/Control.h"
 #include "diyuma/wire/Demux.h"
 #include "diyuma/wire/Rtp.h"
+#include "diyuma/wire/RtpExtensions.h"
 #include "diyuma/wire/Text.h"
+#include "diyuma/wire/TransportFeedback.h"
 
 #include <algorithm>
 #include <array>
@@ -92,10 +99,70 @@ inline const char* checkRtp(std::span<const std::uint8_t> data, const RtpPacketV
         return "RTP field out of range";
     if ((data[0] & 0x3F) == 0) { // no padding, no extension, no CSRC
         std::array<std::uint8_t, kMaxDatagramBytes> buffer{};
-        const RtpHeaderFields h{v.marker, v.payloadType, v.sequence, v.timestamp, v.ssrc};
+        const RtpHeaderFields h{v.marker, v.payloadType, v.sequence, v.timestamp, v.ssrc, {}};
         if (!equalBytes(writeRtp(h, v.payload, buffer), data))
             return "a plain RTP packet is not rebuilt byte for byte by writeRtp";
     }
+    RtpExtensions extensions;
+    if (parseRtpExtensions(v, data, extensions) == ParseError::None &&
+        extensions.transportSequence) {
+        const std::size_t at = extensions.transportSequenceOffset;
+        if (at < 12 || at + 2 > data.size() ||
+            be::load16(data.subspan(at).first<2>()) != *extensions.transportSequence)
+            return "the transport-wide sequence number is not where its offset says";
+    }
+    return nullptr;
+}
+
+/// One transport feedback: consecutive numbers, as many as announced, and a rebuild that
+/// reports the same packets at the same times.
+inline const char* checkTransportFeedback(const RtcpPacket& packet) {
+    TransportFeedbackHeader header;
+    std::uint16_t expected = 0;
+    std::size_t count = 0;
+    bool consecutive = true;
+    TransportFeedbackBuilder rebuilt;
+    bool begun = false;
+    bool fits = true;
+    std::int64_t lastArrival = 0;
+    if (parseTransportFeedback(packet, header, [&](std::uint16_t s, bool received, std::int64_t t) {
+            if (count == 0)
+                expected = header.baseSequence;
+            consecutive = consecutive && s == expected;
+            ++expected;
+            ++count;
+            if (!received || !fits)
+                return;
+            if (!begun) {
+                rebuilt.begin(header.senderSsrc, header.mediaSsrc, header.baseSequence,
+                              t < 0 ? 0 : t, header.feedbackCount);
+                begun = true;
+            }
+            fits = t >= 0 && rebuilt.add(s, t);
+            lastArrival = t;
+        }) != ParseError::None)
+        return nullptr;
+    if (!consecutive || count != header.statusCount)
+        return "a transport feedback reported other numbers than its base and count say";
+    if (!begun || !fits)
+        return nullptr; // negative times or a layout our builder does not make: nothing to compare
+    std::array<std::uint8_t, kMaxDatagramBytes> buffer{};
+    const auto bytes = rebuilt.write(buffer);
+    RtcpReader reader(bytes);
+    RtcpPacket again;
+    if (bytes.empty() || !reader.next(again))
+        return "a rebuilt transport feedback does not read";
+    std::int64_t lastAgain = 0;
+    TransportFeedbackHeader headerAgain;
+    if (parseTransportFeedback(again, headerAgain,
+                               [&](std::uint16_t, bool received, std::int64_t t) {
+                                   if (received)
+                                       lastAgain = t;
+                               }) != ParseError::None)
+        return "a rebuilt transport feedback does not parse";
+    // The rebuild starts from the first arrival: times agree within one 250 us tick.
+    if (lastAgain / kTransportFeedbackDeltaUs != lastArrival / kTransportFeedbackDeltaUs)
+        return "a rebuilt transport feedback reports other arrival times";
     return nullptr;
 }
 
@@ -167,6 +234,16 @@ inline const char* checkWireInvariants(std::span<const std::uint8_t> data,
     }
     if (o.rtcp == ParseError::None && (rtcp.packetType < 192 || rtcp.packetType > 223))
         return "parseRtcpCompound reported a packet type outside 192..223";
+    if (o.rtcp == ParseError::None) {
+        RtcpReader reader(data);
+        RtcpPacket packet;
+        while (reader.next(packet)) {
+            if (!isTransportFeedback(packet))
+                continue;
+            if (const char* failure = detail::checkTransportFeedback(packet))
+                return failure;
+        }
+    }
     return detail::checkErrorLimited(data);
 }
 

@@ -148,11 +148,18 @@ std::span<std::uint8_t> writeRtp(const RtpHeaderFields& header,
     if (header.payloadType > 0x7F || isRtcpRangePayloadType(header.payloadType))
         return {};
     ByteWriter w(buffer.first(std::min(buffer.size(), kMaxDatagramBytes)));
-    w.u8(kRtpVersion << 6); // P = 0, X = 0, CC = 0
+    const std::size_t extensionBytes = rtpExtensionsBytes(header.extensions);
+    w.u8(static_cast<std::uint8_t>(kRtpVersion << 6 |
+                                   (extensionBytes != 0 ? 0x10 : 0))); // P=0, CC=0
     w.u8(static_cast<std::uint8_t>((header.marker ? 0x80 : 0x00) | header.payloadType));
     w.u16(header.sequence);
     w.u32(header.timestamp);
     w.u32(header.ssrc);
+    if (extensionBytes != 0) {
+        std::span<std::uint8_t> block = w.reserve(extensionBytes);
+        if (block.empty() || writeRtpExtensions(header.extensions, block).size() != extensionBytes)
+            return {};
+    }
     w.bytes(payload);
     return w.written();
 }

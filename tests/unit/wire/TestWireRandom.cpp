@@ -45,6 +45,8 @@ const std::vector<Bytes>& mediaGoldens() {
         fromHex("81 CE 0002 DEADBEEF 11223344"),
         fromHex("8F CD 0005 DEADBEEF 11223344 0001 0001 00000100 20010400"),
         fromHex("A0 C9 0002 DEADBEEF 00000004"),
+        fromHex("90 60 0001 00000002 AABBCCDD BEDE 0003 111234 22A90007 309E 000000 010203"),
+        fromHex("AF CD 0006 01020304 00000000 0064 0004 00000205 D280 04 FFFF 0118 01"),
     };
     return packets;
 }

@@ -19,6 +19,7 @@
 // Thread: pure, any thread.
 
 #include "diyuma/wire/Control.h"
+#include "diyuma/wire/RtpExtensions.h"
 
 #include <cstdint>
 #include <span>
@@ -26,7 +27,9 @@
 namespace diyuma::core::wire {
 
 inline constexpr std::uint8_t kOpusPayloadType = 111; ///< RFC 7587, dynamic PT
-inline constexpr std::uint8_t kVp8PayloadType = 96;   ///< RFC 7741, dynamic PT (later issue)
+inline constexpr std::uint8_t kVp8PayloadType = 96;   ///< RFC 7741, dynamic PT
+/// Padding-only probe packets (PROTOCOL.md section 9.2): SSRC 0, no media, never forwarded.
+inline constexpr std::uint8_t kProbePayloadType = 127;
 inline constexpr std::size_t kRtpHeaderBytes = 12;
 
 /// A parsed RTP packet; spans point into the parsed datagram.
@@ -37,9 +40,9 @@ struct RtpPacketView {
     std::uint32_t timestamp = 0;
     std::uint32_t ssrc = 0;
     std::uint8_t csrcCount = 0;
-    std::uint16_t extensionProfile = 0;           ///< 0 when there is no extension
-    std::span<const std::uint8_t> extension;      ///< extension data (without its 4-byte head)
-    std::span<const std::uint8_t> payload;        ///< without padding
+    std::uint16_t extensionProfile = 0;      ///< 0 when there is no extension
+    std::span<const std::uint8_t> extension; ///< extension data (without its 4-byte head)
+    std::span<const std::uint8_t> payload;   ///< without padding
 };
 
 /// Parses an RTP packet. Rejects version != 2 (UnsupportedVersion), lengths that do not add
@@ -47,13 +50,15 @@ struct RtpPacketView {
 /// and datagrams over kMaxDatagramBytes (TooLarge).
 [[nodiscard]] ParseError parseRtp(std::span<const std::uint8_t> bytes, RtpPacketView& out);
 
-/// Fields the writer needs (no CSRCs and no extension in version 1).
+/// Fields the writer needs (no CSRCs; the extensions set are written in one-byte form, the
+/// transport-wide sequence number first: see RtpExtensions.h).
 struct RtpHeaderFields {
     bool marker = false;
     std::uint8_t payloadType = kOpusPayloadType;
     std::uint16_t sequence = 0;
     std::uint32_t timestamp = 0;
     std::uint32_t ssrc = 0;
+    RtpExtensions extensions;
 };
 
 /// Writes header + payload into buffer; returns the filled part or empty if it does not fit.
