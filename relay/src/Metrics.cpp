@@ -160,6 +160,17 @@ std::string formatPrometheus(const MetricsSnapshot& snapshot, const ProcessStats
     page.sample("forwarded_source_packets_total", s.rtpForwarded, label("kind", "rtp"));
     page.sample("forwarded_source_packets_total", s.rtcpForwarded, label("kind", "rtcp"));
 
+    page.family("transport_feedback_packets_total", "counter",
+                "Transport-wide congestion-control feedback, by direction (sent: to senders "
+                "about their uplink; received: from receivers, never forwarded).");
+    page.sample("transport_feedback_packets_total", s.transportFeedbackSent,
+                label("direction", "sent"));
+    page.sample("transport_feedback_packets_total", s.transportFeedbackReceived,
+                label("direction", "received"));
+    page.single("probe_packets_total", "counter",
+                "Probe packets (RTP PT 127) received from senders (counted, never forwarded).",
+                s.probesReceived);
+
     page.family("dropped_packets_total", "counter",
                 "Datagrams dropped or requests refused, by reason.");
     for (std::size_t i = 0; i < kDropReasonCount; ++i)

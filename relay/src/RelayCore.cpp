@@ -5,6 +5,8 @@
 #include "diyuma/util/BigEndian.h"
 #include "diyuma/wire/Demux.h"
 #include "diyuma/wire/Rtp.h"
+#include "diyuma/wire/RtpExtensions.h"
+#include "diyuma/wire/TransportFeedback.h"
 
 #include <fmt/format.h>
 
@@ -17,10 +19,14 @@ namespace diyuma::relay {
 
 namespace {
 /// RTP or RTCP that parses: the relay forwards media unchanged, but never malformed bytes.
-bool wellFormedMedia(wire::PacketKind kind, std::span<const std::uint8_t> bytes) {
+/// RTP must parse with its header extensions (the relay reads the transport-wide sequence
+/// number and, for layers, the frame marking); RTCP as a compound.
+bool wellFormedMedia(wire::PacketKind kind, std::span<const std::uint8_t> bytes,
+                     wire::RtpExtensions& extensions) {
     if (kind == wire::PacketKind::Rtp) {
         wire::RtpPacketView rtp;
-        return wire::parseRtp(bytes, rtp) == wire::ParseError::None;
+        return wire::parseRtp(bytes, rtp) == wire::ParseError::None &&
+               wire::parseRtpExtensions(rtp, bytes, extensions) == wire::ParseError::None;
     }
     wire::RtcpHeaderView rtcp;
     return wire::parseRtcpCompound(bytes, rtcp) == wire::ParseError::None;
@@ -111,7 +117,8 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
             drop(DropReason::NotJoined, from, now);
             return;
         }
-        if (!wellFormedMedia(kind, bytes)) {
+        wire::RtpExtensions extensions;
+        if (!wellFormedMedia(kind, bytes, extensions)) {
             drop(rtp ? DropReason::MalformedRtp : DropReason::MalformedRtcp, from, now);
             return;
         }
@@ -126,6 +133,14 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
         if (!rtp) {
             ++m_stats.rtcpForwarded;
             routeRtcp(*sender, bytes, now, out);
+            return;
+        }
+        // Every RTP packet that made it this far counts for the sender's uplink estimate,
+        // probes included; probes end here.
+        if (extensions.transportSequence)
+            sender->uplinkFeedback->onPacket(*extensions.transportSequence, now);
+        if ((bytes[1] & 0x7F) == wire::kProbePayloadType) {
+            ++m_stats.probesReceived;
             return;
         }
         // Only announced streams pass: private view and NACK answers rest on knowing what
@@ -218,6 +233,7 @@ void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> byt
     while (counter.next(packet)) {
         ++packets;
         special = special || wire::isNack(packet) || wire::isPli(packet) ||
+                  wire::isTransportFeedback(packet) ||
                   (packet.packetType == wire::kRtcpSenderReport && packet.body.size() >= 4 &&
                    sender.findVideo(core::be::load32(packet.body.first<4>())) != nullptr);
     }
@@ -234,6 +250,10 @@ void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> byt
     while (reader.next(packet)) { // the compound was validated: this walks all of it
         if (wire::isNack(packet) || wire::isPli(packet)) {
             routeFeedback(sender, packet.raw, packet, now, answers, out);
+            continue;
+        }
+        if (wire::isTransportFeedback(packet)) { // about the hop from us: ours, never passed on
+            ++m_stats.transportFeedbackReceived;
             continue;
         }
         // A report on a video stream goes where the stream goes; the rest to everyone.
@@ -759,6 +779,8 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
         video.cache = std::make_unique<core::RtpPacketCache>(kRelayCachePackets);
         participant->videoStreams.push_back(std::move(video));
     }
+    participant->uplinkFeedback = std::make_unique<core::cc::TransportFeedbackGenerator>(
+        kRelaySsrc, kTransportFeedbackInterval);
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));
     conference.lastActiveUnixMs = m_clock.unixMs();
@@ -870,6 +892,13 @@ void RelayCore::onTimer(TimePoint now, PacketSink& out) {
         for (Participant* p : m_doomed)
             removeParticipant(*p, now, out);
         for (const auto& p : conference->participants) {
+            // Transport feedback about each sender's uplink, every tick (at most 1000 bytes
+            // a packet; to joined participants only).
+            for (auto fb = p->uplinkFeedback->take(now, m_scratch); !fb.empty();
+                 fb = p->uplinkFeedback->take(now, m_scratch)) {
+                out.send(p->address, fb);
+                ++m_stats.transportFeedbackSent;
+            }
             if (p->unackedRoster.empty() || now < p->nextRosterResendAt)
                 continue;
             for (const auto& change : p->unackedRoster) {

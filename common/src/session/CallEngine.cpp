@@ -5,6 +5,7 @@
 #include "diyuma/wire/Demux.h"
 #include "diyuma/wire/RtcpFeedback.h"
 #include "diyuma/wire/Rtp.h"
+#include "diyuma/wire/TransportFeedback.h"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,14 @@
 namespace diyuma::core {
 
 namespace {
+
+/// Without video, the uplink only has to carry Opus: no probing towards megabits.
+cc::BandwidthEstimatorConfig uplinkConfig(const CallEngineConfig& config) {
+    cc::BandwidthEstimatorConfig out = config.uplink;
+    if (!config.sendVideo)
+        out.maxBitrateBps = std::min(out.maxBitrateBps, 300'000);
+    return out;
+}
 void addCounts(JitterBufferStats& into, const JitterBufferStats& from) {
     into.packetsReceived += from.packetsReceived;
     into.packetsLost += from.packetsLost;
@@ -81,9 +90,9 @@ CallEngine::CallEngine(const Clock& clock, PacketTransport& transport, AudioCapt
                        AudioPlaybackSink* playback, ClientSessionListener* listener,
                        CallEngineConfig config, LogSink* log, OpusEncoder encoder,
                        std::unique_ptr<VideoSender> videoSender)
-    : m_clock(clock), m_transport(transport), m_capture(capture), m_playback(playback),
-      m_listener(listener), m_config(std::move(config)), m_log(log),
-      m_session(clock, transport, *this, m_config.session, log), m_encoder(std::move(encoder)),
+    : m_clock(clock), m_transport(clock, transport, uplinkConfig(config)), m_capture(capture),
+      m_playback(playback), m_listener(listener), m_config(std::move(config)), m_log(log),
+      m_session(clock, m_transport, *this, m_config.session, log), m_encoder(std::move(encoder)),
       m_videoSender(std::move(videoSender)) {
     // Random SSRC and random initial sequence number and timestamp (RFC 3550 section 5.1):
     // makes known-plaintext attacks on later encryption harder and keeps SSRCs apart.
@@ -200,6 +209,10 @@ void CallEngine::handleRtcp(std::span<const std::uint8_t> datagram) {
             onSenderReport(report);
             continue;
         }
+        if (wire::isTransportFeedback(packet)) { // from the relay, about our uplink
+            (void)m_transport.onFeedback(packet);
+            continue;
+        }
         if (!m_videoSender)
             continue; // feedback for others' streams (the relay passes it on to everyone)
         wire::FeedbackSsrcs ssrcs;
@@ -249,6 +262,8 @@ void CallEngine::processVideo() {
                 m_nextVideoFrameAt = now + interval;
         }
     }
+    adaptToUplink(now);
+    m_transport.sendProbes();
     if (m_videoSender)
         m_videoSender->flush(m_transport);
     const auto rtt = m_session.smoothedRttMs();
@@ -265,7 +280,7 @@ void CallEngine::processVideo() {
 Clock::TimePoint CallEngine::nextVideoAt() const {
     if (!m_videoSender || !m_session.joined())
         return Clock::TimePoint::max();
-    Clock::TimePoint next = m_videoSender->nextSendAt();
+    Clock::TimePoint next = std::min(m_videoSender->nextSendAt(), m_transport.nextProbeAt());
     if (m_videoSource != nullptr)
         next = std::min(next, m_nextVideoFrameAt.value_or(m_clock.now()));
     return next;
@@ -274,12 +289,60 @@ Clock::TimePoint CallEngine::nextVideoAt() const {
 // ---------------------------------------------------------------------------------------------
 // Audio tick
 
+void CallEngine::adaptToUplink(Clock::TimePoint now) {
+    constexpr auto kAdaptInterval = std::chrono::milliseconds(200);
+    constexpr auto kHistoryInterval = std::chrono::seconds(1);
+    constexpr std::size_t kHistoryMax = 36'000; // ten hours of one sample a second
+    if (m_nextAdaptAt && now < *m_nextAdaptAt)
+        return;
+    m_nextAdaptAt = now + kAdaptInterval;
+    const cc::BandwidthEstimate e = m_transport.uplinkEstimate();
+    if (e.feedbacks == 0)
+        return; // no feedback (yet): the configured rates stand
+    if (!m_nextHistoryAt || now >= *m_nextHistoryAt) {
+        m_nextHistoryAt = now + kHistoryInterval;
+        if (m_uplinkHistory.size() < kHistoryMax)
+            m_uplinkHistory.push_back({m_clock.unixMs(), e.targetBps});
+    }
+    // Audio first. The configured Opus rate while the uplink has room for it, less on a thin
+    // one; more (up to 64 kbit/s) when packets are lost, to pay for the in-band FEC, whose
+    // amount follows the loss the relay reports.
+    const int configured = m_config.audioBitrateBps;
+    const int lossPercent = static_cast<int>(std::lround(e.lossFraction * 100.0));
+    int audio = configured;
+    if (e.targetBps < 100'000)
+        audio = std::min(configured, 16'000);
+    else if (e.targetBps < 160'000)
+        audio = std::min(configured, 24'000);
+    else if (lossPercent >= 5)
+        audio = std::min(64'000, configured + 16'000);
+    if (m_encoder) {
+        if (audio != m_audioBitrateBps && m_encoder->setBitrate(audio))
+            m_audioBitrateBps = audio;
+        const int expectedLoss = std::clamp(lossPercent + 2, 3, 30);
+        if (expectedLoss != m_expectedLossPercent &&
+            m_encoder->setExpectedLossPercent(expectedLoss))
+            m_expectedLossPercent = expectedLoss;
+    }
+    // Video gets the rest (RTCP and headers are in the estimate; keep a little for them),
+    // never more than it was configured for and never under 50 kbit/s.
+    if (m_videoSender) {
+        constexpr int kHeadroomBps = 20'000;
+        const int video =
+            std::clamp(e.targetBps - audio - kHeadroomBps, 50'000, m_config.sendVideo->bitrateBps);
+        const int current = m_videoSender->bitrateBps();
+        if (std::abs(video - current) * 20 > current) // changes under 5 % are not worth it
+            (void)m_videoSender->setBitrate(video);
+    }
+}
+
 void CallEngine::processAudioBlock() {
     if (!m_session.joined())
         return;
     // One wall-clock reading per tick: the capture and the playout timestamps of the same
     // tick are then the same number, so send and record times line up exactly.
     const std::int64_t tickUnixMs = m_clock.unixMs();
+    adaptToUplink(m_clock.now());
     if (m_capture != nullptr)
         captureAndSend(tickUnixMs);
     playout(tickUnixMs);
@@ -352,6 +415,7 @@ void CallEngine::encodeAndSendFrame() {
     header.sequence = m_rtpSequence;
     header.timestamp = frameTimestamp;
     header.ssrc = m_ssrc;
+    header.extensions.transportSequence = 0; // numbered by m_transport on the way out
     auto packet =
         wire::writeRtp(header, maxPayload.first(static_cast<std::size_t>(bytes)), m_packetBuffer);
     if (packet.empty()) {
@@ -576,6 +640,15 @@ CallStats CallEngine::stats() const {
     out.relayRttLastMs = m_session.lastRttMs();
     if (m_videoSender)
         out.videoSent = m_videoSender->stats();
+    out.uplink.estimate = m_transport.uplinkEstimate();
+    out.uplink.audioBitrateBps =
+        m_audioBitrateBps != 0 ? m_audioBitrateBps : m_config.audioBitrateBps;
+    out.uplink.expectedLossPercent =
+        m_expectedLossPercent != 0 ? m_expectedLossPercent : OpusEncoder::kDefaultLossPercent;
+    if (m_videoSender)
+        out.uplink.videoBitrateBps = m_videoSender->bitrateBps();
+    out.uplink.transport = m_transport.stats();
+    out.uplink.history = m_uplinkHistory;
     out.remotes = m_departed;
     for (const auto& [id, remote] : m_remotes)
         out.remotes.push_back(remoteStats(remote));

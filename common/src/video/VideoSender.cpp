@@ -12,7 +12,11 @@ namespace diyuma::core {
 
 namespace {
 /// RTP payload budget of one video packet: the datagram limit minus the RTP header.
-constexpr std::size_t kMaxPayloadBytes = wire::kMaxDatagramBytes - wire::kRtpHeaderBytes;
+/// Room for the header extensions: the transport-wide sequence number and (with layers) the
+/// frame marking's long form take 4 + 8 bytes (PROTOCOL.md section 9.1).
+constexpr std::size_t kExtensionRoomBytes = 12;
+constexpr std::size_t kMaxPayloadBytes =
+    wire::kMaxDatagramBytes - wire::kRtpHeaderBytes - kExtensionRoomBytes;
 /// The pacer may catch up this much after being idle (a burst of a few packets, not a frame).
 constexpr auto kPacerBurst = std::chrono::milliseconds(5);
 /// Packets encoded longer ago than this are not resent (receivers give up after 1 s), and at
@@ -91,6 +95,7 @@ void VideoSender::sendFrame(const VideoFrame& picture) {
         header.sequence = m_sequence;
         header.timestamp = timestamp;
         header.ssrc = m_config.ssrc;
+        header.extensions.transportSequence = 0; // numbered per transmission on the way out
         const auto packet = wire::writeRtp(header, body, m_packet);
         if (packet.empty() || !m_fresh.push(m_sequence)) {
             ++m_stats.sendFailures; // cannot happen with the sizes above; counted if it does

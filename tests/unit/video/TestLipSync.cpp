@@ -7,7 +7,9 @@
 #include "diyuma/video/TestPattern.h"
 #include "diyuma/video/VideoReceiver.h"
 #include "diyuma/video/VideoSender.h"
+#include "diyuma/wire/Demux.h"
 #include "diyuma/wire/Rtp.h"
+#include "diyuma/wire/RtpExtensions.h"
 
 #include "FakeClock.h"
 
@@ -162,6 +164,43 @@ private slots:
         }
         QCOMPARE(receiver.value()->stats().syncHoldMs, double(50 + 33 * 4));
         QCOMPARE(receiver.value()->stats().framesDecoded, std::uint64_t{5});
+    }
+
+    void senderPacketsFitWithTheirExtension() {
+        // A 720p key frame at 1.5 Mbit/s is many full packets: each, with the transport-wide
+        // sequence number reserved for the way out, stays within the 1200-byte datagram.
+        FakeClock clock;
+        VideoSenderConfig config;
+        config.ssrc = 0x5152;
+        config.encoder.width = 1280;
+        config.encoder.height = 720;
+        config.encoder.bitrateBps = 1'500'000;
+        auto sender = VideoSender::create(clock, config);
+        QVERIFY(sender.ok());
+        VideoFrame picture(1280, 720);
+        renderTestPattern(picture, PatternStamp{1, kT0});
+        sender.value()->sendFrame(picture);
+        Capture wire;
+        for (int i = 0; i < 500; ++i) {
+            sender.value()->flush(wire);
+            clock.advance(1ms);
+        }
+        QVERIFY(wire.sent.size() > 5);
+        QCOMPARE(sender.value()->stats().sendFailures, std::uint64_t{0});
+        std::size_t full = 0;
+        for (const auto& bytes : wire.sent) {
+            QVERIFY(bytes.size() <= wire::kMaxDatagramBytes);
+            if (wire::classify(bytes) != wire::PacketKind::Rtp)
+                continue; // the sender report
+            full += bytes.size() > 1100;
+            wire::RtpPacketView rtp;
+            wire::RtpExtensions extensions;
+            QVERIFY(wire::parseRtp(bytes, rtp) == wire::ParseError::None);
+            QVERIFY(wire::parseRtpExtensions(rtp, bytes, extensions) == wire::ParseError::None);
+            QVERIFY(extensions.transportSequence);
+            QCOMPARE(extensions.transportSequenceOffset, wire::kTransportSequenceOffset);
+        }
+        QVERIFY(full > 2);
     }
 
     void withoutSyncPicturesShowAtOnce() {

@@ -53,6 +53,36 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
         root["sent"]["video_encode_ms_per_frame"] =
             v.framesEncoded > 0 ? v.encodeMsTotal / static_cast<double>(v.framesEncoded) : 0.0;
     }
+    {
+        const core::UplinkStats& u = stats.uplink;
+        const core::cc::BandwidthEstimate& e = u.estimate;
+        nlohmann::json history = nlohmann::json::array();
+        const std::int64_t origin =
+            stats.sendStartUnixMs.value_or(u.history.empty() ? 0 : u.history.front().unixMs);
+        for (const core::EstimateSample& sample : u.history)
+            history.push_back({sample.unixMs - origin, sample.bitrateBps});
+        root["uplink"] = {
+            {"estimate_bps", e.targetBps},
+            {"delay_based_bps", e.delayBasedBps},
+            {"loss_based_bps", e.lossBasedBps},
+            {"acked_bps", e.ackedBps ? nlohmann::json(*e.ackedBps) : nlohmann::json()},
+            {"loss_fraction", e.lossFraction},
+            {"rtt_ms", static_cast<double>(e.rtt.count()) / 1000.0},
+            {"queue_delay_ms", static_cast<double>(e.queueDelay.count()) / 1000.0},
+            {"feedbacks", e.feedbacks},
+            {"probes_sent", e.probesSent},
+            {"probes_succeeded", e.probesSucceeded},
+            {"audio_bitrate_bps", u.audioBitrateBps},
+            {"audio_expected_loss_percent", u.expectedLossPercent},
+            {"video_bitrate_bps",
+             u.videoBitrateBps ? nlohmann::json(*u.videoBitrateBps) : nlohmann::json()},
+            {"packets_numbered", u.transport.packetsNumbered},
+            {"probe_packets_sent", u.transport.probePacketsSent},
+            {"feedback_received", u.transport.feedbackReceived},
+            {"feedback_malformed", u.transport.feedbackMalformed},
+            // [ms since sending started, estimate in bit/s], once a second
+            {"history", std::move(history)}};
+    }
     root["received"] = {{"datagrams", stats.datagramsReceived},
                         {"rtp_malformed", stats.rtpMalformed},
                         {"rtp_unknown_ssrc", stats.rtpUnknownSsrc},

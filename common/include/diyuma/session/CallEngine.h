@@ -35,6 +35,7 @@
 #include "diyuma/session/CallStats.h"
 #include "diyuma/session/ClientSession.h"
 #include "diyuma/session/ClientSessionListener.h"
+#include "diyuma/session/TransportCongestionControl.h"
 #include "diyuma/session/VideoDevice.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/util/Log.h"
@@ -62,7 +63,10 @@ struct CallEngineConfig {
     JitterBufferConfig jitter;   ///< per remote participant
     SessionTiming session;       ///< retransmission and timeout timing
     /// Send video with this encoder configuration (from a VideoSource set before join()).
+    /// Its bitrate is the most the video gets; the uplink estimate may give it less.
     std::optional<Vp8EncoderConfig> sendVideo;
+    /// The uplink bandwidth estimator (transport-wide congestion control with the relay).
+    cc::BandwidthEstimatorConfig uplink;
 };
 
 class CallEngine final : private ClientSessionListener {
@@ -182,7 +186,8 @@ private:
     void log(LogLevel level, std::string_view text);
 
     const Clock& m_clock;
-    PacketTransport& m_transport;
+    /// Every datagram leaves through it: it numbers RTP for the uplink estimate.
+    TransportCongestionControl m_transport;
     AudioCaptureSource* m_capture;
     AudioPlaybackSink* m_playback;
     ClientSessionListener* m_listener;
@@ -209,6 +214,13 @@ private:
     std::int64_t m_reportCaptureUnixMs = 0;
     std::optional<Clock::TimePoint> m_nextAudioReportAt;
     void sendAudioReportIfDue(Clock::TimePoint now);
+    /// Audio first, the rest of the uplink estimate to video (every kAdaptInterval).
+    void adaptToUplink(Clock::TimePoint now);
+    std::optional<Clock::TimePoint> m_nextAdaptAt;
+    int m_audioBitrateBps = 0;     ///< what adaptToUplink set (0: the configured one)
+    int m_expectedLossPercent = 0; ///< what adaptToUplink told Opus (0: its default)
+    std::optional<Clock::TimePoint> m_nextHistoryAt;
+    std::vector<EstimateSample> m_uplinkHistory;
     void onSenderReport(const wire::SenderReport& report);
 
     // Video.

@@ -2,6 +2,7 @@
 // A snapshot of a call's statistics (CallEngine::stats()). Plain values, copyable, so the app
 // can publish it as a latest-value snapshot for a GUI timer.
 
+#include "diyuma/session/TransportCongestionControl.h"
 #include "diyuma/video/VideoReceiver.h"
 #include "diyuma/video/VideoSender.h"
 
@@ -31,6 +32,22 @@ struct RemoteAudioStats {
     std::optional<VideoReceiveStats> video;
 };
 
+/// One point of an estimate over time.
+struct EstimateSample {
+    std::int64_t unixMs = 0;
+    int bitrateBps = 0;
+};
+
+/// Our uplink to the relay: the estimator's view and what the encoders were given.
+struct UplinkStats {
+    cc::BandwidthEstimate estimate;
+    int audioBitrateBps = 0;
+    int expectedLossPercent = 0; ///< what Opus was told (its FEC amount)
+    std::optional<int> videoBitrateBps;
+    TransportCcStats transport;
+    std::vector<EstimateSample> history; ///< the target, once a second
+};
+
 struct CallStats {
     /// Wall-clock time (Clock::unixMs) of the tick that took the first captured block, i.e.
     /// when sample 0 of the sent audio was captured. Unset until something was captured.
@@ -52,6 +69,7 @@ struct CallStats {
     std::uint64_t audioFramesMuted = 0;      ///< 20 ms frames not sent because the mic was off
     float captureLevelDbfs = -100.0F;        ///< our microphone now (after processing, before mute)
     std::optional<VideoSendStats> videoSent; ///< set when we send video
+    UplinkStats uplink;
 
     std::uint64_t datagramsReceived = 0;
     std::uint64_t rtpMalformed = 0;

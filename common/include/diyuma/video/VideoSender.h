@@ -63,6 +63,10 @@ public:
 
     /// Encodes and queues one picture (its size must be the encoder's). Errors are counted.
     void sendFrame(const VideoFrame& picture);
+    /// New encoder bitrate (the uplink estimate moved); the pacer follows. False if libvpx
+    /// refused it (nothing changed).
+    bool setBitrate(int bitrateBps) { return m_encoder.setBitrate(bitrateBps); }
+    [[nodiscard]] int bitrateBps() const { return m_encoder.config().bitrateBps; }
     /// A receiver asked for a key frame.
     void onPli();
     /// A receiver asked for one sequence number again.

@@ -5,6 +5,7 @@
 //
 // Thread: owned by RelayCore, touched only on the relay's I/O thread.
 
+#include "diyuma/cc/TransportFeedbackGenerator.h"
 #include "diyuma/crypto/Hmac.h"
 #include "diyuma/relay/SocketAddress.h"
 #include "diyuma/relay/TokenBucket.h"
@@ -76,6 +77,9 @@ struct Participant {
     TokenBucket mediaBytes;      ///< RelayConfig::mediaByteRate
     TokenBucket selfStates;      ///< kSelfStateRate: each change is announced to everyone
     TokenBucket retransmissions; ///< RelayCore::kRetransmissionRate: cache answers to them
+    /// Arrivals of this participant's RTP by transport-wide sequence number, reported back
+    /// to it (its uplink estimate). Made at join: nothing is allocated per packet.
+    std::unique_ptr<core::cc::TransportFeedbackGenerator> uplinkFeedback;
 
     // Reliable roster delivery to this participant.
     std::uint32_t nextRosterSeq = 1; ///< seq of the next change queued for it

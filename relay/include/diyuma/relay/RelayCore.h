@@ -152,6 +152,10 @@ private:
     /// PLIs for one stream within this time of the last one forwarded wait for its key frame.
     static constexpr auto kPliCoalesce = std::chrono::milliseconds(200);
     static constexpr std::size_t kRelayCachePackets = 512;
+    /// The relay's SSRC in the RTCP it writes itself (PLIs, transport feedback).
+    static constexpr std::uint32_t kRelaySsrc = 0;
+    /// Shorter than the timer tick (50 ms): a feedback goes out at every tick with news.
+    static constexpr auto kTransportFeedbackInterval = std::chrono::milliseconds(20);
     /// How long after a private-view switch packets of before it are kept from the newly
     /// allowed (longer than any receiver keeps asking for a packet).
     static constexpr auto kSwitchMarkHorizon = std::chrono::seconds(10);

@@ -74,6 +74,10 @@ struct RelayStats {
     std::uint64_t plisForwarded = 0;
     std::uint64_t plisCoalesced = 0;      ///< PLIs folded into one already on its way
     std::uint64_t keyFramesRequested = 0; ///< the relay's own PLIs (joins, private view switch)
+    // Congestion control (transport-wide sequence numbers and feedback).
+    std::uint64_t transportFeedbackSent = 0;     ///< to senders, about their uplink
+    std::uint64_t transportFeedbackReceived = 0; ///< from receivers (never forwarded)
+    std::uint64_t probesReceived = 0;            ///< probe packets (PT 127): counted, dropped
 
     // Control messages sent by the relay.
     std::uint64_t cookiesSent = 0;
