@@ -32,6 +32,17 @@ bool wellFormedMedia(wire::PacketKind kind, std::span<const std::uint8_t> bytes,
     return wire::parseRtcpCompound(bytes, rtcp) == wire::ParseError::None;
 }
 
+/// Where a (cached, already validated) RTP packet's transport-wide sequence number is; 0 if
+/// it has none.
+std::size_t transportSequenceOffsetOf(std::span<const std::uint8_t> packet) {
+    wire::RtpPacketView rtp;
+    wire::RtpExtensions extensions;
+    if (wire::parseRtp(packet, rtp) != wire::ParseError::None ||
+        wire::parseRtpExtensions(rtp, packet, extensions) != wire::ParseError::None)
+        return 0;
+    return extensions.transportSequenceOffset;
+}
+
 constexpr std::uint32_t kKnownConferenceFlags =
     static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView);
 
@@ -45,6 +56,7 @@ bool isRelayToClientType(std::uint8_t type) {
     case wire::MessageType::Roster:
     case wire::MessageType::Pong:
     case wire::MessageType::Error:
+    case wire::MessageType::ReceiveReport:
         return true;
     default:
         return false;
@@ -163,11 +175,11 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
         if (stream->kind == wire::MediaKind::Video) {
             if (VideoStream* video = sender->findVideo(ssrc)) {
                 forwardVideo(*sender, *video, core::be::load16(bytes.subspan(2).first<2>()), bytes,
-                             now, out);
+                             extensions.transportSequenceOffset, now, out);
                 return;
             }
         }
-        forwardMedia(*sender, bytes, out);
+        forwardMedia(*sender, bytes, out, extensions.transportSequenceOffset);
         return;
     }
     case wire::PacketKind::Control:
@@ -185,8 +197,15 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
 }
 
 void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uint8_t> bytes,
-                             PacketSink& out) {
-    // The hot path: one flat array, the same bytes for every receiver, no allocation.
+                             PacketSink& out, std::size_t transportSequenceOffset) {
+    if (transportSequenceOffset != 0) { // numbered per receiver
+        for (const auto& receiver : sender.conference->participants)
+            if (receiver.get() != &sender)
+                sendRtp(*receiver, bytes, transportSequenceOffset, out);
+        return;
+    }
+    // The same bytes for every receiver (RTCP, RTP of clients that number nothing): one flat
+    // array, no copy, no allocation.
     for (const SocketAddress& destination : sender.conference->destinations) {
         if (destination == sender.address)
             continue;
@@ -196,8 +215,81 @@ void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uin
     }
 }
 
+void RelayCore::sendRtp(Participant& receiver, std::span<const std::uint8_t> bytes,
+                        std::size_t transportSequenceOffset, PacketSink& out) {
+    ++m_stats.forwardedPackets;
+    m_stats.forwardedBytes += bytes.size();
+    if (transportSequenceOffset == 0)
+        out.forward(receiver.address, bytes);
+    else
+        sendNumbered(receiver, bytes, transportSequenceOffset, out);
+}
+
+void RelayCore::sendNumbered(Participant& receiver, std::span<const std::uint8_t> bytes,
+                             std::size_t transportSequenceOffset, PacketSink& out) {
+    const std::span<std::uint8_t> copy(m_mediaScratch.data(), bytes.size());
+    std::copy(bytes.begin(), bytes.end(), copy.begin());
+    const std::uint16_t sequence = receiver.nextDownlinkSequence++;
+    (void)wire::patchTransportSequence(copy, transportSequenceOffset, sequence);
+    receiver.downlink->onPacketSent(sequence, copy.size() + wire::kUdpIpOverheadBytes);
+    out.send(receiver.address, copy);
+}
+
+void RelayCore::sendProbe(Participant& receiver, const core::cc::ProbeRequest& probe,
+                          PacketSink& out) {
+    const std::size_t size = probe.bytes / std::max<std::size_t>(probe.packets, 1);
+    for (std::size_t i = 0; i < probe.packets; ++i) {
+        const auto packet =
+            wire::writeProbePacket(receiver.nextProbeSequence++, size, m_mediaScratch);
+        if (packet.empty())
+            return;
+        const std::uint16_t sequence = receiver.nextDownlinkSequence++;
+        (void)wire::patchTransportSequence(packet, wire::kTransportSequenceOffset, sequence);
+        receiver.downlink->onPacketSent(sequence, packet.size() + wire::kUdpIpOverheadBytes,
+                                        probe.clusterId);
+        out.send(receiver.address, packet);
+        ++m_stats.probesSent;
+    }
+}
+
+void RelayCore::sendReceiveReport(const Participant& receiver, PacketSink& out) {
+    const Conference& conference = *receiver.conference;
+    wire::ReceiveReportMsg report;
+    const core::cc::BandwidthEstimate estimate = receiver.downlink->estimate();
+    report.downlinkBps =
+        estimate.feedbacks > 0 ? static_cast<std::uint32_t>(estimate.targetBps) : 0;
+    for (const auto& sender : conference.participants) {
+        if (sender.get() == &receiver || report.count == wire::kMaxReportEntries)
+            continue;
+        wire::ReceiveEntry& e = report.entries[report.count++];
+        e.participantId = sender->id;
+        if (sender->videoStreams.empty())
+            e.state = wire::ReceiveState::NoVideo;
+        else if (!conference.mayReceiveVideo(*sender, receiver))
+            e.state = wire::ReceiveState::PrivateView;
+        else if (receiver.maxHeightFrom(sender->id) == 0)
+            e.state = wire::ReceiveState::NotSubscribed;
+        else {
+            e.state = wire::ReceiveState::Forwarding;
+            e.spatialLayer = 0; // one layer per sender in this version: all of it
+        }
+    }
+    sendControl(receiver.address, wire::ControlMessage{0, report}, out);
+    ++m_stats.receiveReportsSent;
+}
+
+void RelayCore::onSubscribe(Participant& sender, const wire::SubscribeMsg& request, TimePoint now) {
+    if (!sender.subscribes.take(kSubscribeRate, 1.0, now)) {
+        drop(DropReason::RateLimitedControl, sender.address, now);
+        return;
+    }
+    const auto entries = request.view();
+    sender.subscriptions.assign(entries.begin(), entries.end());
+}
+
 void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
-                             std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out) {
+                             std::span<const std::uint8_t> bytes,
+                             std::size_t transportSequenceOffset, TimePoint now, PacketSink& out) {
     const Conference& conference = *sender.conference;
     // A packet of before the last private-view switch (the sender's answer to a NACK, or a
     // late one) goes to admins only: they may see it under either rule.
@@ -216,9 +308,11 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
             ++m_stats.videoWithheld;
             continue;
         }
-        out.forward(receiver->address, bytes);
-        ++m_stats.forwardedPackets;
-        m_stats.forwardedBytes += bytes.size();
+        if (receiver->maxHeightFrom(sender.id) == 0) {
+            ++m_stats.videoNotSubscribed;
+            continue;
+        }
+        sendRtp(*receiver, bytes, transportSequenceOffset, out);
     }
 }
 
@@ -254,6 +348,7 @@ void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> byt
         }
         if (wire::isTransportFeedback(packet)) { // about the hop from us: ours, never passed on
             ++m_stats.transportFeedbackReceived;
+            (void)sender.downlink->onFeedback(packet);
             continue;
         }
         // A report on a video stream goes where the stream goes; the rest to everyone.
@@ -322,7 +417,11 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
                 ++m_stats.retransmissionsLimited; // neither answered nor passed on
                 return;
             }
-            out.send(from.address, *cached);
+            // Copied either way: the cache slot may be reused before the batch leaves.
+            if (const std::size_t offset = transportSequenceOffsetOf(*cached); offset != 0)
+                sendNumbered(from, *cached, offset, out);
+            else
+                out.send(from.address, *cached);
             ++m_stats.retransmissionsSent;
         } else if (missingCount < missing.size()) {
             missing[missingCount++] = sequence;
@@ -361,7 +460,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                                  std::is_same_v<T, wire::SelfStateMsg> ||
                                  std::is_same_v<T, wire::SetPrivateViewMsg> ||
                                  std::is_same_v<T, wire::RemoveParticipantMsg> ||
-                                 std::is_same_v<T, wire::MuteParticipantMsg>) {
+                                 std::is_same_v<T, wire::MuteParticipantMsg> ||
+                                 std::is_same_v<T, wire::SubscribeMsg>) {
                 if (sender == nullptr) {
                     // The client thinks it is joined (we restarted or timed it out): tell it,
                     // within the size of what it sent.
@@ -380,6 +480,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                     onRemoveParticipant(*sender, requestId, body, now, out);
                 } else if constexpr (std::is_same_v<T, wire::MuteParticipantMsg>) {
                     onMuteParticipant(*sender, requestId, body, now, out);
+                } else if constexpr (std::is_same_v<T, wire::SubscribeMsg>) {
+                    onSubscribe(*sender, body, now);
                 } else {
                     sendControl(from,
                                 wire::ControlMessage{requestId, wire::PongMsg{body.timestampUs}},
@@ -781,6 +883,9 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
     }
     participant->uplinkFeedback = std::make_unique<core::cc::TransportFeedbackGenerator>(
         kRelaySsrc, kTransportFeedbackInterval);
+    participant->downlink =
+        std::make_unique<core::cc::BandwidthEstimator>(m_clock, kDownlinkEstimator);
+    participant->nextReceiveReportAt = now + kReceiveReportInterval;
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));
     conference.lastActiveUnixMs = m_clock.unixMs();
@@ -898,6 +1003,12 @@ void RelayCore::onTimer(TimePoint now, PacketSink& out) {
                  fb = p->uplinkFeedback->take(now, m_scratch)) {
                 out.send(p->address, fb);
                 ++m_stats.transportFeedbackSent;
+            }
+            if (auto probe = p->downlink->takeProbeRequest())
+                sendProbe(*p, *probe, out);
+            if (now >= p->nextReceiveReportAt) {
+                sendReceiveReport(*p, out);
+                p->nextReceiveReportAt = now + kReceiveReportInterval;
             }
             if (p->unackedRoster.empty() || now < p->nextRosterResendAt)
                 continue;

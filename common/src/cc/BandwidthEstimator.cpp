@@ -280,16 +280,19 @@ void BandwidthEstimator::finishProbe(Clock::TimePoint now) {
     bool saturated = false;
     if (c.received >= 3 && c.received * 5 >= c.sent * 4) {
         const double sendSeconds = seconds(c.lastSent - c.firstSent);
-        const double receiveSeconds = static_cast<double>(c.lastArrivalUs - c.firstArrivalUs) / 1e6;
+        // A cluster sent as one burst (the relay's) may arrive within one 250 us tick of the
+        // feedback: then the link carried at least its bytes in that tick.
+        const double receiveSeconds =
+            static_cast<double>(std::max<std::int64_t>(c.lastArrivalUs - c.firstArrivalUs,
+                                                       wire::kTransportFeedbackDeltaUs)) /
+            1e6;
         // Bytes over intervals: the last packet sent and the first received are not in them.
         const double sendRate =
             sendSeconds > 0
                 ? static_cast<double>(c.sentBytes - c.lastSentSizeBytes) * 8.0 / sendSeconds
                 : 1e12;
         const double receiveRate =
-            receiveSeconds > 0 ? static_cast<double>(c.receivedBytes - c.firstReceivedSizeBytes) *
-                                     8.0 / receiveSeconds
-                               : 0.0;
+            static_cast<double>(c.receivedBytes - c.firstReceivedSizeBytes) * 8.0 / receiveSeconds;
         // Received clearly slower than sent: the probe filled the link, and what got through
         // is its capacity (start a little under it, so the queue the probe left drains).
         // Otherwise the link carried all of it and may carry more: probe again soon.

@@ -101,6 +101,7 @@ CallEngine::CallEngine(const Clock& clock, PacketTransport& transport, AudioCapt
     while (m_ssrc == 0 || (m_videoSender && m_ssrc == m_videoSender->ssrc()));
     m_rtpSequence = static_cast<std::uint16_t>(randomU32());
     m_rtpTimestamp = randomU32();
+    m_transport.setFeedbackSsrc(m_ssrc);
 }
 
 CallEngine::~CallEngine() = default;
@@ -130,6 +131,17 @@ bool CallEngine::setAudioBitrate(int bitrateBps) {
 
 void CallEngine::tick() {
     m_session.tick();
+    if (!m_session.joined())
+        return;
+    m_transport.sendFeedback();
+    // The relay's report on our downlink, about once a second: kept as its history.
+    if (m_session.receiveReports() != m_receiveReportsSeen && m_session.lastReceiveReport()) {
+        m_receiveReportsSeen = m_session.receiveReports();
+        constexpr std::size_t kHistoryMax = 36'000;
+        if (m_downlinkHistory.size() < kHistoryMax)
+            m_downlinkHistory.push_back(
+                {m_clock.unixMs(), static_cast<int>(m_session.lastReceiveReport()->downlinkBps)});
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,8 +172,16 @@ void CallEngine::handleRtp(std::span<const std::uint8_t> datagram) {
     if (!m_session.joined())
         return;
     wire::RtpPacketView rtp;
-    if (wire::parseRtp(datagram, rtp) != wire::ParseError::None) {
+    wire::RtpExtensions extensions;
+    if (wire::parseRtp(datagram, rtp) != wire::ParseError::None ||
+        wire::parseRtpExtensions(rtp, datagram, extensions) != wire::ParseError::None) {
         ++m_stats.rtpMalformed;
+        return;
+    }
+    if (extensions.transportSequence) // the relay's number, for our downlink estimate
+        m_transport.onDownlinkPacket(*extensions.transportSequence);
+    if (rtp.payloadType == wire::kProbePayloadType) {
+        ++m_stats.probePacketsReceived;
         return;
     }
     if (rtp.payloadType == wire::kVp8PayloadType) {
@@ -649,6 +669,10 @@ CallStats CallEngine::stats() const {
         out.uplink.videoBitrateBps = m_videoSender->bitrateBps();
     out.uplink.transport = m_transport.stats();
     out.uplink.history = m_uplinkHistory;
+    if (const auto& report = m_session.lastReceiveReport())
+        out.downlink.estimateBps = report->downlinkBps;
+    out.downlink.reports = m_session.receiveReports();
+    out.downlink.history = m_downlinkHistory;
     out.remotes = m_departed;
     for (const auto& [id, remote] : m_remotes)
         out.remotes.push_back(remoteStats(remote));

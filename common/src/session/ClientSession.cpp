@@ -255,7 +255,14 @@ void ClientSession::handleControl(std::span<const std::uint8_t> datagram) {
                 onPong(body);
             else if constexpr (std::is_same_v<T, wire::ErrorMsg>)
                 onErrorMsg(message, body);
-            else
+            else if constexpr (std::is_same_v<T, wire::ReceiveReportMsg>) {
+                if (m_state == SessionState::Joined) {
+                    m_receiveReport = body;
+                    ++m_receiveReports;
+                } else {
+                    ++m_counters.controlIgnored;
+                }
+            } else
                 ++m_counters.controlIgnored; // client-to-relay types: not for us
         },
         message.body);

@@ -33,7 +33,7 @@ SendStatus TransportCongestionControl::sendNumbered(std::span<const std::uint8_t
     const SendStatus status = m_inner.send(copy);
     // A datagram the socket refused never reaches the relay: the estimator counts it lost,
     // which is what it is.
-    m_uplink.onPacketSent(sequence, copy.size() + kUdpIpOverheadBytes, probeCluster);
+    m_uplink.onPacketSent(sequence, copy.size() + wire::kUdpIpOverheadBytes, probeCluster);
     ++m_stats.packetsNumbered;
     return status;
 }
@@ -45,6 +45,20 @@ bool TransportCongestionControl::onFeedback(const wire::RtcpPacket& feedback) {
     }
     ++m_stats.feedbackReceived;
     return true;
+}
+
+void TransportCongestionControl::onDownlinkPacket(std::uint16_t transportSequence) {
+    m_downlink.onPacket(transportSequence, m_clock.now());
+    ++m_stats.downlinkPackets;
+}
+
+void TransportCongestionControl::sendFeedback() {
+    const Clock::TimePoint now = m_clock.now();
+    std::array<std::uint8_t, wire::kMaxDatagramBytes> buffer{};
+    for (auto fb = m_downlink.take(now, buffer); !fb.empty(); fb = m_downlink.take(now, buffer)) {
+        (void)m_inner.send(fb);
+        ++m_stats.feedbackSent;
+    }
 }
 
 Clock::TimePoint TransportCongestionControl::nextProbeAt() const {
@@ -60,29 +74,18 @@ void TransportCongestionControl::sendProbes() {
         m_probeLeft = m_probe->packets;
         m_probeNextAt = now;
     }
-    // A probe packet: RTP PT 127, SSRC 0, the transport-wide sequence number, zeros.
-    const std::size_t bytes = std::clamp<std::size_t>(
-        m_probe->bytes / m_probe->packets, 100, wire::kMaxDatagramBytes - kUdpIpOverheadBytes);
+    const std::size_t bytes = std::clamp<std::size_t>(m_probe->bytes / m_probe->packets,
+                                                      wire::kMinProbeBytes, wire::kMaxProbeBytes);
     std::array<std::uint8_t, wire::kMaxDatagramBytes> packet{};
     while (m_probeLeft > 0 && now >= m_probeNextAt) {
-        wire::RtpHeaderFields header;
-        header.payloadType = wire::kProbePayloadType;
-        header.sequence = m_probeRtpSequence++;
-        header.extensions.transportSequence = 0;
-        const std::size_t headerBytes =
-            wire::kRtpHeaderBytes + wire::rtpExtensionsBytes(header.extensions);
-        std::array<std::uint8_t, wire::kMaxDatagramBytes> zeros{};
-        const auto written = wire::writeRtp(
-            header,
-            std::span<const std::uint8_t>(zeros).first(bytes - std::min(bytes, headerBytes)),
-            packet);
+        const auto written = wire::writeProbePacket(m_probeRtpSequence++, bytes, packet);
         if (written.empty())
             break;
         (void)sendNumbered(written, wire::kTransportSequenceOffset, m_probe->clusterId);
         ++m_stats.probePacketsSent;
         --m_probeLeft;
         m_probeNextAt += Clock::Duration(static_cast<Clock::Duration::rep>(
-            static_cast<double>(bytes + kUdpIpOverheadBytes) * 8e6 / m_probe->bitrateBps));
+            static_cast<double>(bytes + wire::kUdpIpOverheadBytes) * 8e6 / m_probe->bitrateBps));
     }
 }
 

@@ -23,7 +23,7 @@ constexpr std::uint8_t kKnownParticipantFlags =
     static_cast<std::uint8_t>(ParticipantFlags::MutedByAdmin) |
     static_cast<std::uint8_t>(ParticipantFlags::UnmuteLocked);
 constexpr std::uint64_t kConferenceIdLimit = std::uint64_t{1} << 60;
-constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::MuteParticipant);
+constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::ReceiveReport);
 constexpr std::size_t kErrorFixedBytes = kControlHeaderBytes + 4;
 
 bool validConferenceFlags(std::uint32_t flags) {
@@ -323,6 +323,54 @@ ParseError parseMuteParticipantBody(ByteReader& r, MuteParticipantMsg& m) {
     return m.participantId != 0 && mode <= 2 ? ParseError::None : ParseError::BadField;
 }
 
+// Subscribe (17), 1 + 6n bytes: | count u8 (0..64) | count x { participantId u32 (not 0) |
+// maxHeight u16 } |; a participant at most once.
+ParseError parseSubscribeBody(ByteReader& r, SubscribeMsg& m) {
+    m.count = r.u8();
+    if (!r.ok())
+        return ParseError::Truncated;
+    if (m.count > kMaxReportEntries)
+        return ParseError::BadField;
+    for (std::size_t i = 0; i < m.count; ++i) {
+        m.entries[i].participantId = r.u32();
+        m.entries[i].maxHeight = r.u16();
+    }
+    if (!r.ok())
+        return ParseError::Truncated;
+    for (std::size_t i = 0; i < m.count; ++i) {
+        if (m.entries[i].participantId == 0)
+            return ParseError::BadField;
+        for (std::size_t j = 0; j < i; ++j)
+            if (m.entries[j].participantId == m.entries[i].participantId)
+                return ParseError::BadField;
+    }
+    return ParseError::None;
+}
+
+// ReceiveReport (18), 5 + 7n bytes: | downlinkBps u32 | count u8 (0..64) | count x {
+// participantId u32 (not 0) | state u8 (ReceiveState, 0..4) | spatial u8 | temporal u8 } |
+ParseError parseReceiveReportBody(ByteReader& r, ReceiveReportMsg& m) {
+    m.downlinkBps = r.u32();
+    m.count = r.u8();
+    if (!r.ok())
+        return ParseError::Truncated;
+    if (m.count > kMaxReportEntries)
+        return ParseError::BadField;
+    bool valid = true;
+    for (std::size_t i = 0; i < m.count; ++i) {
+        ReceiveEntry& e = m.entries[i];
+        e.participantId = r.u32();
+        const std::uint8_t state = r.u8();
+        e.state = static_cast<ReceiveState>(state);
+        e.spatialLayer = r.u8();
+        e.temporalLayer = r.u8();
+        valid = valid && e.participantId != 0 && state <= 4;
+    }
+    if (!r.ok())
+        return ParseError::Truncated;
+    return valid ? ParseError::None : ParseError::BadField;
+}
+
 ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     switch (type) {
     case MessageType::Hello:
@@ -359,6 +407,10 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
         return parseRemoveParticipantBody(r, body.emplace<RemoveParticipantMsg>());
     case MessageType::MuteParticipant:
         return parseMuteParticipantBody(r, body.emplace<MuteParticipantMsg>());
+    case MessageType::Subscribe:
+        return parseSubscribeBody(r, body.emplace<SubscribeMsg>());
+    case MessageType::ReceiveReport:
+        return parseReceiveReportBody(r, body.emplace<ReceiveReportMsg>());
     }
     return ParseError::UnknownType;
 }
@@ -480,6 +532,40 @@ bool writeBody(ByteWriter& w, const MuteParticipantMsg& m) {
     return m.participantId != 0 && static_cast<std::uint8_t>(m.mode) <= 2;
 }
 
+bool writeBody(ByteWriter& w, const SubscribeMsg& m) {
+    if (m.count > kMaxReportEntries)
+        return false;
+    w.u8(m.count);
+    for (std::size_t i = 0; i < m.count; ++i) {
+        const SubscriptionEntry& e = m.entries[i];
+        if (e.participantId == 0)
+            return false;
+        for (std::size_t j = 0; j < i; ++j)
+            if (m.entries[j].participantId == e.participantId)
+                return false;
+        w.u32(e.participantId);
+        w.u16(e.maxHeight);
+    }
+    return true;
+}
+
+bool writeBody(ByteWriter& w, const ReceiveReportMsg& m) {
+    if (m.count > kMaxReportEntries)
+        return false;
+    w.u32(m.downlinkBps);
+    w.u8(m.count);
+    for (std::size_t i = 0; i < m.count; ++i) {
+        const ReceiveEntry& e = m.entries[i];
+        if (e.participantId == 0 || static_cast<std::uint8_t>(e.state) > 4)
+            return false;
+        w.u32(e.participantId);
+        w.u8(static_cast<std::uint8_t>(e.state));
+        w.u8(e.spatialLayer);
+        w.u8(e.temporalLayer);
+    }
+    return true;
+}
+
 // typeOf relies on the variant listing the bodies in MessageType order.
 template <typename M>
 constexpr std::size_t indexOf() {
@@ -505,6 +591,9 @@ static_assert(indexOf<RemoveParticipantMsg>() + 1 ==
               static_cast<std::size_t>(MessageType::RemoveParticipant));
 static_assert(indexOf<MuteParticipantMsg>() + 1 ==
               static_cast<std::size_t>(MessageType::MuteParticipant));
+static_assert(indexOf<SubscribeMsg>() + 1 == static_cast<std::size_t>(MessageType::Subscribe));
+static_assert(indexOf<ReceiveReportMsg>() + 1 ==
+              static_cast<std::size_t>(MessageType::ReceiveReport));
 
 } // namespace
 

@@ -4,6 +4,7 @@
 #include "diyuma/util/ByteWriter.h"
 
 #include <algorithm>
+#include <array>
 
 namespace diyuma::core::wire {
 
@@ -162,6 +163,18 @@ std::span<std::uint8_t> writeRtp(const RtpHeaderFields& header,
     }
     w.bytes(payload);
     return w.written();
+}
+
+std::span<std::uint8_t> writeProbePacket(std::uint16_t sequence, std::size_t sizeBytes,
+                                         std::span<std::uint8_t> buffer) {
+    RtpHeaderFields header;
+    header.payloadType = kProbePayloadType;
+    header.sequence = sequence;
+    header.extensions.transportSequence = 0;
+    const std::size_t total = std::clamp(sizeBytes, kMinProbeBytes, kMaxProbeBytes);
+    const std::size_t headerBytes = kRtpHeaderBytes + rtpExtensionsBytes(header.extensions);
+    static constexpr std::array<std::uint8_t, kMaxDatagramBytes> kZeros{};
+    return writeRtp(header, std::span(kZeros).first(total - headerBytes), buffer);
 }
 
 // RTCP common header, RFC 3550 section 6.4.1 (the same for every packet type):

@@ -6,32 +6,13 @@
 #include "diyuma/audio/DelayEstimator.h"
 #include "diyuma/audio/Goertzel.h"
 
+#include "AllocationCounter.h"
 #include "JitterHarness.h"
 
 #include <QtTest/QtTest>
 #include <atomic>
 #include <cstdlib>
 #include <new>
-
-// Allocation counting for the "never allocates" tests: only while g_countAllocations is set.
-namespace {
-std::atomic<bool> g_countAllocations{false};
-std::atomic<int> g_allocations{0};
-} // namespace
-
-void* operator new(std::size_t size) {
-    if (g_countAllocations.load(std::memory_order_relaxed))
-        g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size == 0 ? 1 : size))
-        return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 using namespace diyuma;
 using namespace diyuma::core;
@@ -474,7 +455,7 @@ private slots:
             (void)jitter.stats();
         }
         g_countAllocations = false;
-        QCOMPARE(g_allocations.load(), 0);
+        QCOMPARE(g_allocations.load(), std::uint64_t{0});
     }
 
     void estimatorPeakHoldsThenDecays() {

@@ -97,6 +97,40 @@ private slots:
         QCOMPARE(tcc.stats().feedbackMalformed, std::uint64_t{1});
     }
 
+    void downlinkArrivalsAreReportedToTheRelay() {
+        diyuma::test::FakeClock clock;
+        Capture socket;
+        TransportCongestionControl tcc(clock, socket, {});
+        tcc.setFeedbackSsrc(0xFEED);
+        for (std::uint16_t q = 1; q <= 5; ++q) {
+            if (q != 3)
+                tcc.onDownlinkPacket(q);
+            clock.advance(2ms);
+        }
+        tcc.sendFeedback(); // 8 ms after the first: not due yet
+        QVERIFY(socket.sent.empty());
+        clock.advance(50ms);
+        tcc.sendFeedback();
+        QCOMPARE(socket.sent.size(), std::size_t{1});
+        wire::RtcpReader reader(socket.sent[0]);
+        wire::RtcpPacket packet;
+        QVERIFY(reader.next(packet));
+        QVERIFY(wire::isTransportFeedback(packet));
+        wire::TransportFeedbackHeader header;
+        std::vector<bool> received;
+        QVERIFY(
+            wire::parseTransportFeedback(packet, header, [&](std::uint16_t, bool r, std::int64_t) {
+                received.push_back(r);
+            }) == wire::ParseError::None);
+        QCOMPARE(header.senderSsrc, 0xFEEDU);
+        QCOMPARE(header.baseSequence, std::uint16_t{1});
+        QVERIFY((received == std::vector<bool>{true, true, false, true, true}));
+        QCOMPARE(tcc.stats().downlinkPackets, std::uint64_t{4});
+        QCOMPARE(tcc.stats().feedbackSent, std::uint64_t{1});
+        tcc.sendFeedback();
+        QCOMPARE(socket.sent.size(), std::size_t{1}); // nothing new
+    }
+
     void probesLeaveAsProbePackets() {
         diyuma::test::FakeClock clock;
         Capture socket;

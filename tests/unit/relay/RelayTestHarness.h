@@ -115,6 +115,19 @@ inline std::vector<std::uint8_t> rtcpBytes(std::uint32_t ssrc) {
             static_cast<std::uint8_t>(ssrc)};
 }
 
+/// Counts what the core hands out, keeping nothing (allocation-free, for the hot-path tests).
+class CountingSink final : public relay::PacketSink {
+public:
+    void forward(const SocketAddress&, std::span<const std::uint8_t> bytes) override {
+        ++forwarded;
+        lastData = bytes.data();
+    }
+    void send(const SocketAddress&, std::span<const std::uint8_t>) override { ++sent; }
+    std::uint64_t forwarded = 0;
+    std::uint64_t sent = 0;
+    const std::uint8_t* lastData = nullptr;
+};
+
 struct Harness {
     explicit Harness(relay::RelayConfig cfg = {}, relay::ConferenceStore* store = nullptr)
         : config(cfg), core(cfg, clock, nullptr, store) {}

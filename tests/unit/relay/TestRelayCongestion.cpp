@@ -1,12 +1,17 @@
-// The relay's part in transport-wide congestion control (PROTOCOL.md 6.9, 9.1, 9.2): it
-// reports each sender's RTP back to that sender by transport-wide sequence number (feedback
-// at every timer tick, to the sender only), takes probe packets into the report and forwards
-// none of them, keeps transport feedback from clients to itself, and refuses RTP whose
-// extension block is broken.
+// The relay's part in transport-wide congestion control (PROTOCOL.md 6.9, 9.1, 9.2, 4.16,
+// 4.17): it reports each sender's RTP back to that sender by transport-wide sequence number
+// (feedback at every timer tick, to the sender only), takes probe packets into the report
+// and forwards none of them, refuses RTP whose extension block is broken; as the sender of
+// each receiver's downlink it numbers what it forwards per receiver (retransmissions from its
+// cache too), learns that receiver's downlink from its feedback (kept, never forwarded),
+// probes it, and reports it with what the receiver gets from whom (ReceiveReport), following
+// the receiver's Subscribe. The numbered path allocates nothing.
 
+#include "diyuma/wire/Demux.h"
 #include "diyuma/wire/RtpExtensions.h"
 #include "diyuma/wire/TransportFeedback.h"
 
+#include "AllocationCounter.h"
 #include "RelayTestHarness.h"
 
 #include <QtTest/QtTest>
@@ -19,7 +24,53 @@ namespace {
 
 const SocketAddress kAnn = addr(1);
 const SocketAddress kBob = addr(2);
+const SocketAddress kCy = addr(3);
 constexpr std::uint32_t kAnnAudio = 0xA0;
+constexpr std::uint32_t kAnnVideo = 0xA1;
+constexpr std::uint32_t kBobAudio = 0xB0;
+constexpr std::uint32_t kCyAudio = 0xC0;
+
+bool joinWithVideo(Harness& h, const SocketAddress& from, std::uint64_t conferenceId,
+                   const std::string& name, std::uint32_t audioSsrc, std::uint32_t videoSsrc,
+                   const std::optional<wire::AdminSecret>& secret = std::nullopt) {
+    auto cookie = h.cookieFor(from);
+    if (!cookie)
+        return false;
+    auto join = h.joinMessage(*cookie, conferenceId, name, audioSsrc, secret);
+    join.streams.items[1] = wire::StreamInfo{videoSsrc, wire::MediaKind::Video, 0};
+    join.streams.count = 2;
+    for (const auto& s : h.deliver(from, wire::ControlMessage{2, join}))
+        if (s.to == from && s.as<wire::JoinedMsg>())
+            return true;
+    return false;
+}
+
+std::optional<std::uint16_t> transportSequenceOf(const std::vector<std::uint8_t>& bytes) {
+    wire::RtpPacketView rtp;
+    wire::RtpExtensions e;
+    if (wire::parseRtp(bytes, rtp) != wire::ParseError::None ||
+        wire::parseRtpExtensions(rtp, bytes, e) != wire::ParseError::None)
+        return std::nullopt;
+    return e.transportSequence;
+}
+
+/// The ReceiveReports in `sent` to `to`.
+std::vector<wire::ReceiveReportMsg> reportsTo(const std::vector<Sent>& sent,
+                                              const SocketAddress& to) {
+    std::vector<wire::ReceiveReportMsg> out;
+    for (const Sent& s : sent)
+        if (s.to == to)
+            if (auto r = s.as<wire::ReceiveReportMsg>())
+                out.push_back(*r);
+    return out;
+}
+
+const wire::ReceiveEntry* entryFor(const wire::ReceiveReportMsg& r, std::uint32_t participantId) {
+    for (const auto& e : r.view())
+        if (e.participantId == participantId)
+            return &e;
+    return nullptr;
+}
 
 std::vector<std::uint8_t> numberedRtp(std::uint8_t payloadType, std::uint32_t ssrc,
                                       std::uint16_t transportSequence) {
@@ -143,6 +194,149 @@ private slots:
         QCOMPARE(h.deliver(kAnn, rtpBytes(kAnnAudio, 5)).size(), std::size_t{1});
         int packets = 0;
         QVERIFY(feedbackTo(h.advance(std::chrono::milliseconds(60)), kAnn, packets).empty());
+    }
+
+    void downlinkIsNumberedPerReceiver() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(created);
+        QVERIFY(h.join(kAnn, created->conferenceId, "Ann", kAnnAudio));
+        QVERIFY(h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        QVERIFY(h.join(kCy, created->conferenceId, "Cy", kCyAudio));
+        // Ann's packets 100..102 reach Bob and Cy numbered 1, 2, 3 each, whatever Ann wrote.
+        for (const int q : {100, 101, 102}) {
+            const auto sent = h.deliver(kAnn, numberedRtp(wire::kOpusPayloadType, kAnnAudio,
+                                                          static_cast<std::uint16_t>(q)));
+            QCOMPARE(sent.size(), std::size_t{2});
+            for (const Sent& s : sent) {
+                QVERIFY(!s.forwarded); // a copy of its own per receiver
+                QCOMPARE(transportSequenceOf(s.bytes).value_or(0),
+                         static_cast<std::uint16_t>(q - 99));
+            }
+        }
+        // Bob's packet: Ann's first (1), Cy's fourth (4).
+        for (const Sent& s : h.deliver(kBob, numberedRtp(wire::kOpusPayloadType, kBobAudio, 7)))
+            QCOMPARE(transportSequenceOf(s.bytes).value_or(0),
+                     static_cast<std::uint16_t>(s.to == kAnn ? 1 : 4));
+        QCOMPARE(h.core.stats().forwardedPackets, std::uint64_t{8});
+
+        // No feedback from Bob yet: his report says no estimate. Then Bob reports 1..3 as
+        // received and the next report carries an estimate.
+        auto reports = reportsTo(h.advance(std::chrono::milliseconds(1100)), kBob);
+        QCOMPARE(reports.size(), std::size_t{1});
+        QCOMPARE(reports[0].downlinkBps, 0U);
+        wire::TransportFeedbackBuilder b;
+        b.begin(kBobAudio, 0, 1, 0, 0);
+        QVERIFY(b.add(1, 1000) && b.add(2, 21'000) && b.add(3, 41'000));
+        std::array<std::uint8_t, 64> buffer{};
+        QVERIFY(h.deliver(kBob, b.write(buffer)).empty());
+        reports = reportsTo(h.advance(std::chrono::milliseconds(1000)), kBob);
+        QCOMPARE(reports.size(), std::size_t{1});
+        QVERIFY(reports[0].downlinkBps > 0);
+        QCOMPARE(reports[0].count, std::uint8_t{2}); // Ann and Cy
+        QCOMPARE(entryFor(reports[0], 1)->state, wire::ReceiveState::NoVideo);
+    }
+
+    void probesAndReportsFollowTheReceiver() {
+        Harness h;
+        auto created =
+            h.create(addr(9), 1, static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView));
+        QVERIFY(created);
+        QVERIFY(joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
+                              created->adminSecret));
+        QVERIFY(joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, 0xB1));
+        QVERIFY(h.join(kCy, created->conferenceId, "Cy", kCyAudio));
+        (void)h.advance(std::chrono::milliseconds(300)); // the joins' key-frame requests pass
+        // Ann's video, numbered; 300 ms later Cy's downlink estimator wants a probe cluster.
+        std::uint16_t q = 1;
+        int probes = 0;
+        for (int tick = 0; tick < 20; ++tick) {
+            (void)h.deliver(kAnn, numberedRtp(wire::kVp8PayloadType, kAnnVideo, q++));
+            for (const Sent& s : h.advance(std::chrono::milliseconds(50))) {
+                if (s.to != kCy || wire::classify(s.bytes) != wire::PacketKind::Rtp)
+                    continue;
+                wire::RtpPacketView rtp;
+                QVERIFY(wire::parseRtp(s.bytes, rtp) == wire::ParseError::None);
+                QCOMPARE(rtp.payloadType, wire::kProbePayloadType);
+                QCOMPARE(rtp.ssrc, 0U);
+                QVERIFY(transportSequenceOf(s.bytes));
+                ++probes;
+            }
+        }
+        QVERIFY(probes >= 6);
+        QCOMPARE(h.core.stats().probesSent >= 6, true);
+
+        // Cy's report: Ann forwarding (the admin's video reaches everyone), Bob withheld by
+        // private view. Cy subscribes to no video from Ann: withheld, and said so.
+        auto reports = reportsTo(h.advance(std::chrono::milliseconds(1000)), kCy);
+        QVERIFY(!reports.empty());
+        QCOMPARE(entryFor(reports.back(), 1)->state, wire::ReceiveState::Forwarding);
+        QCOMPARE(entryFor(reports.back(), 1)->spatialLayer, std::uint8_t{0});
+        QCOMPARE(entryFor(reports.back(), 2)->state, wire::ReceiveState::PrivateView);
+        wire::SubscribeMsg subscribe;
+        subscribe.entries[0] = {1, 0};
+        subscribe.count = 1;
+        QVERIFY(h.deliver(kCy, wire::ControlMessage{5, subscribe}).empty());
+        const auto sent = h.deliver(kAnn, numberedRtp(wire::kVp8PayloadType, kAnnVideo, q++));
+        QCOMPARE(sent.size(), std::size_t{1}); // Bob only
+        QCOMPARE(sent[0].to, kBob);
+        QCOMPARE(h.core.stats().videoNotSubscribed, std::uint64_t{1});
+        reports = reportsTo(h.advance(std::chrono::milliseconds(1000)), kCy);
+        QVERIFY(!reports.empty());
+        QCOMPARE(entryFor(reports.back(), 1)->state, wire::ReceiveState::NotSubscribed);
+        // A subscription flood is cut by the rate limit.
+        for (int i = 0; i < 40; ++i)
+            (void)h.deliver(kCy, wire::ControlMessage{6, subscribe});
+        QVERIFY(h.core.stats().drops(DropReason::RateLimitedControl) > 0);
+        // Subscribe before joining: NotJoined.
+        QCOMPARE(
+            Harness::errorIn(h.deliver(addr(40), wire::ControlMessage{7, subscribe}), addr(40)),
+            std::optional(wire::ErrorCode::NotJoined));
+    }
+
+    void numberedForwardingAllocatesNothing() {
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(created);
+        QVERIFY(joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo));
+        QVERIFY(h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        QVERIFY(h.join(kCy, created->conferenceId, "Cy", kCyAudio));
+        std::vector<std::vector<std::uint8_t>> packets;
+        for (std::uint16_t q = 0; q < 64; ++q)
+            packets.push_back(
+                numberedRtp(q % 4 == 0 ? wire::kOpusPayloadType : wire::kVp8PayloadType,
+                            q % 4 == 0 ? kAnnAudio : kAnnVideo, q));
+        wire::TransportFeedbackBuilder b;
+        b.begin(kBobAudio, 0, 1, 0, 0);
+        for (std::uint16_t q = 1; q <= 40; ++q)
+            QVERIFY(b.add(q, 1000 * q));
+        std::array<std::uint8_t, 1200> buffer{};
+        const auto feedbackBytes = b.write(buffer);
+        const std::vector<std::uint8_t> feedback(feedbackBytes.begin(), feedbackBytes.end());
+        CountingSink sink;
+        auto now = h.clock.now();
+        for (const auto& p : packets) // warm up
+            h.core.onDatagram(kAnn, p, now, sink);
+        h.core.onDatagram(kBob, feedback, now, sink);
+        h.core.onTimer(now, sink);
+        g_allocations = 0;
+        g_countAllocations = true;
+        for (int n = 0; n < 5000; ++n) {
+            auto& packet = packets[static_cast<std::size_t>(n) % packets.size()];
+            (void)wire::patchTransportSequence(packet, wire::kTransportSequenceOffset,
+                                               static_cast<std::uint16_t>(100 + n));
+            h.core.onDatagram(kAnn, packet, now, sink);
+            if (n % 50 == 0) {
+                h.core.onDatagram(kBob, feedback, now, sink);
+                now += std::chrono::milliseconds(50);
+                h.clock.advance(std::chrono::milliseconds(50));
+                h.core.onTimer(now, sink);
+            }
+        }
+        g_countAllocations = false;
+        QCOMPARE(g_allocations.load(), std::uint64_t{0});
+        QVERIFY(h.core.stats().transportFeedbackSent > 50);
+        QVERIFY(h.core.stats().receiveReportsSent > 10);
     }
 };
 

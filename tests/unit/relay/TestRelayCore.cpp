@@ -5,6 +5,7 @@
 
 #include "diyuma/wire/RtcpFeedback.h"
 
+#include "AllocationCounter.h"
 #include "RelayTestHarness.h"
 
 #include <QtTest/QtTest>
@@ -13,54 +14,6 @@
 #include <initializer_list>
 #include <new>
 #include <random>
-
-// Every operator new in this test binary is counted while g_countAllocations is set, so the
-// forwarding test can prove that the hot path allocates nothing.
-namespace {
-std::atomic<bool> g_countAllocations{false};
-std::atomic<std::uint64_t> g_allocations{0};
-
-void* countedAllocate(std::size_t size) {
-    if (g_countAllocations.load(std::memory_order_relaxed))
-        g_allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-} // namespace
-
-void* operator new(std::size_t size) {
-    if (void* p = countedAllocate(size))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-    if (void* p = countedAllocate(size))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-    return countedAllocate(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return countedAllocate(size);
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-    std::free(p);
-}
 
 using namespace diyuma;
 using namespace diyuma::test;
@@ -71,18 +24,6 @@ using wire::MessageType;
 namespace {
 
 /// A sink that only counts: no allocation, so the forwarding test measures the core alone.
-class CountingSink final : public relay::PacketSink {
-public:
-    void forward(const SocketAddress&, std::span<const std::uint8_t> bytes) override {
-        ++forwarded;
-        lastData = bytes.data();
-    }
-    void send(const SocketAddress&, std::span<const std::uint8_t>) override { ++sent; }
-    std::uint64_t forwarded = 0;
-    std::uint64_t sent = 0;
-    const std::uint8_t* lastData = nullptr;
-};
-
 std::vector<Sent> to(const std::vector<Sent>& sent, const SocketAddress& address) {
     std::vector<Sent> out;
     for (const auto& s : sent) {

@@ -162,6 +162,22 @@ inline std::vector<Golden> messages() {
     g.push_back({"mute_participant_locked",
                  fromHex("0D 01 10 00 | 00000025 | 00000007 | 02"),
                  {0x25, MuteParticipantMsg{7, AdminMute::MuteLocked}}});
+    SubscribeMsg subscribe;
+    subscribe.entries[0] = {2, 360};
+    subscribe.entries[1] = {5, 0};
+    subscribe.count = 2;
+    g.push_back({"subscribe",
+                 fromHex("0D 01 11 00 | 00000026 | 02 | 00000002 0168 | 00000005 0000"),
+                 {0x26, subscribe}});
+    ReceiveReportMsg report;
+    report.downlinkBps = 1'500'000;
+    report.entries[0] = {2, ReceiveState::Forwarding, 1, 2};
+    report.entries[1] = {5, ReceiveState::PausedBandwidth, kNoLayer, kNoLayer};
+    report.count = 2;
+    g.push_back({"receive_report",
+                 fromHex("0D 01 12 00 | 00000000 | 0016E360 | 02 | 00000002 00 01 02 | "
+                         "00000005 01 FF FF"),
+                 {0, report}});
     RosterMsg conference;
     conference.seq = 3;
     conference.op = RosterOp::Conference;
@@ -216,6 +232,12 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
                 return x.participantId == y.participantId;
             } else if constexpr (std::is_same_v<T, MuteParticipantMsg>) {
                 return x.participantId == y.participantId && x.mode == y.mode;
+            } else if constexpr (std::is_same_v<T, SubscribeMsg>) {
+                return x.count == y.count &&
+                       std::equal(x.view().begin(), x.view().end(), y.view().begin());
+            } else if constexpr (std::is_same_v<T, ReceiveReportMsg>) {
+                return x.downlinkBps == y.downlinkBps && x.count == y.count &&
+                       std::equal(x.view().begin(), x.view().end(), y.view().begin());
             } else {
                 static_assert(std::is_same_v<T, ErrorMsg>);
                 return x.code == y.code && x.requestType == y.requestType && x.reason == y.reason;

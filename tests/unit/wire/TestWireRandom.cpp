@@ -160,7 +160,7 @@ ControlMessage randomMessage(Rng& rng, std::string& text) {
     const auto u16 = [&rng] { return static_cast<std::uint16_t>(rng.next()); };
     const std::uint64_t conferenceId = rng.next() >> 4;
     ControlMessage m{u32(), HelloMsg{}};
-    switch (rng.below(12)) {
+    switch (rng.below(14)) {
     case 0:
         break;
     case 1:
@@ -216,6 +216,24 @@ ControlMessage randomMessage(Rng& rng, std::string& text) {
     case 10:
         m.body = LeaveMsg{};
         break;
+    case 11: {
+        SubscribeMsg sub;
+        sub.count = static_cast<std::uint8_t>(rng.below(kMaxReportEntries + 1));
+        for (std::size_t i = 0; i < sub.count; ++i) // distinct, non-zero IDs
+            sub.entries[i] = {static_cast<std::uint32_t>(i + 1 + (u32() & 0xFFFF) * 100), u16()};
+        m.body = sub;
+        break;
+    }
+    case 12: {
+        ReceiveReportMsg report;
+        report.downlinkBps = u32();
+        report.count = static_cast<std::uint8_t>(rng.below(kMaxReportEntries + 1));
+        for (std::size_t i = 0; i < report.count; ++i)
+            report.entries[i] = {1 + (u32() & 0x7FFFFFFF), static_cast<ReceiveState>(rng.below(5)),
+                                 rng.byte(), rng.byte()};
+        m.body = report;
+        break;
+    }
     default:
         text = rng.chance(20) ? std::string() : randomText(rng, kMaxReasonBytes);
         m.body = ErrorMsg{static_cast<ErrorCode>(1 + rng.below(0xFFFF)),

@@ -83,6 +83,22 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
             // [ms since sending started, estimate in bit/s], once a second
             {"history", std::move(history)}};
     }
+    {
+        const core::DownlinkStats& d = stats.downlink;
+        nlohmann::json history = nlohmann::json::array();
+        const std::int64_t origin =
+            stats.sendStartUnixMs.value_or(d.history.empty() ? 0 : d.history.front().unixMs);
+        for (const core::EstimateSample& sample : d.history)
+            history.push_back({sample.unixMs - origin, sample.bitrateBps});
+        root["downlink"] = {
+            {"estimate_bps", d.estimateBps ? nlohmann::json(*d.estimateBps) : nlohmann::json()},
+            {"reports", d.reports},
+            {"probe_packets_received", stats.probePacketsReceived},
+            {"packets_numbered", stats.uplink.transport.downlinkPackets},
+            {"feedback_sent", stats.uplink.transport.feedbackSent},
+            // [ms since sending started, the relay's estimate in bit/s], once a second
+            {"history", std::move(history)}};
+    }
     root["received"] = {{"datagrams", stats.datagramsReceived},
                         {"rtp_malformed", stats.rtpMalformed},
                         {"rtp_unknown_ssrc", stats.rtpUnknownSsrc},

@@ -221,6 +221,8 @@ private:
     int m_expectedLossPercent = 0; ///< what adaptToUplink told Opus (0: its default)
     std::optional<Clock::TimePoint> m_nextHistoryAt;
     std::vector<EstimateSample> m_uplinkHistory;
+    std::uint64_t m_receiveReportsSeen = 0;
+    std::vector<EstimateSample> m_downlinkHistory;
     void onSenderReport(const wire::SenderReport& report);
 
     // Video.

@@ -48,6 +48,13 @@ struct UplinkStats {
     std::vector<EstimateSample> history; ///< the target, once a second
 };
 
+/// Our downlink from the relay, as the relay estimates it (ReceiveReport, about once a second).
+struct DownlinkStats {
+    std::optional<std::uint32_t> estimateBps;
+    std::uint64_t reports = 0;
+    std::vector<EstimateSample> history; ///< one sample per report
+};
+
 struct CallStats {
     /// Wall-clock time (Clock::unixMs) of the tick that took the first captured block, i.e.
     /// when sample 0 of the sent audio was captured. Unset until something was captured.
@@ -70,12 +77,14 @@ struct CallStats {
     float captureLevelDbfs = -100.0F;        ///< our microphone now (after processing, before mute)
     std::optional<VideoSendStats> videoSent; ///< set when we send video
     UplinkStats uplink;
+    DownlinkStats downlink;
 
     std::uint64_t datagramsReceived = 0;
     std::uint64_t rtpMalformed = 0;
     std::uint64_t rtpUnknownSsrc = 0; ///< SSRC not in the roster (or our own)
     std::uint64_t rtpOtherPayloadType = 0;
-    std::uint64_t rtcpReceived = 0; ///< RTCP datagrams (video feedback, sender reports)
+    std::uint64_t probePacketsReceived = 0; ///< the relay probing our downlink (PT 127)
+    std::uint64_t rtcpReceived = 0;         ///< RTCP datagrams (video feedback, sender reports)
     std::uint64_t rtcpMalformed = 0;
     std::uint64_t unknownDatagrams = 0; ///< first byte matches no protocol
 

@@ -133,6 +133,12 @@ public:
     [[nodiscard]] std::optional<double> smoothedRttMs() const { return m_srttMs; }
     [[nodiscard]] std::optional<double> lastRttMs() const { return m_lastRttMs; }
     [[nodiscard]] const SessionCounters& counters() const { return m_counters; }
+    /// The relay's latest ReceiveReport (our downlink estimate, what we get from whom) and
+    /// how many arrived; reports are not acknowledged, one comes about every second.
+    [[nodiscard]] const std::optional<wire::ReceiveReportMsg>& lastReceiveReport() const {
+        return m_receiveReport;
+    }
+    [[nodiscard]] std::uint64_t receiveReports() const { return m_receiveReports; }
 
 private:
     enum class Operation { None, Create, Join };
@@ -196,6 +202,8 @@ private:
     std::map<std::uint32_t, RosterEntry> m_roster;
     std::uint32_t m_rosterSeq = 0;
     std::optional<double> m_srttMs;
+    std::optional<wire::ReceiveReportMsg> m_receiveReport;
+    std::uint64_t m_receiveReports = 0;
     std::optional<double> m_lastRttMs;
     SessionCounters m_counters;
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_buffer{};

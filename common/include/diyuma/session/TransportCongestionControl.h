@@ -7,13 +7,15 @@
 //   and send time. The relay's transport feedback comes back through onFeedback(); the
 //   estimate (uplinkEstimate()) is what our encoders may send. Probe clusters the estimator
 //   asks for leave as probe packets (PT 127, SSRC 0, zeros) from sendProbes().
-// - (The downlink side, the relay's numbers on what it forwards to us, comes with the
-//   relay's per-receiver estimate.)
+// - Downlink: the relay numbers what it forwards to us with its own transport-wide sequence
+//   numbers; onDownlinkPacket() records each arrival and sendFeedback() sends the transport
+//   feedback (every 50 ms) from which the relay estimates our downlink.
 //
 // Nothing is allocated per packet.
 // Thread: the thread that drives the call engine.
 
 #include "diyuma/cc/BandwidthEstimator.h"
+#include "diyuma/cc/TransportFeedbackGenerator.h"
 #include "diyuma/net/PacketTransport.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/wire/Limits.h"
@@ -26,14 +28,13 @@
 
 namespace diyuma::core {
 
-/// IPv4 + UDP headers: what a datagram costs on the link beyond its payload.
-inline constexpr std::size_t kUdpIpOverheadBytes = 28;
-
 struct TransportCcStats {
     std::uint64_t packetsNumbered = 0;
     std::uint64_t probePacketsSent = 0;
     std::uint64_t feedbackReceived = 0;
     std::uint64_t feedbackMalformed = 0;
+    std::uint64_t downlinkPackets = 0; ///< arrivals numbered by the relay
+    std::uint64_t feedbackSent = 0;    ///< about the downlink, to the relay
 };
 
 class TransportCongestionControl final : public PacketTransport {
@@ -47,6 +48,12 @@ public:
 
     /// Transport feedback from the relay about our uplink. False if malformed.
     bool onFeedback(const wire::RtcpPacket& feedback);
+    /// An RTP packet from the relay with its transport-wide sequence number, arrived now.
+    void onDownlinkPacket(std::uint16_t transportSequence);
+    /// Sends the downlink feedback that is due (call every ~10 ms).
+    void sendFeedback();
+    /// The SSRC our feedback names as its sender (our audio SSRC).
+    void setFeedbackSsrc(std::uint32_t ssrc) { m_downlink = cc::TransportFeedbackGenerator(ssrc); }
     /// Sends the probe packets that are due (call often: every loop iteration).
     void sendProbes();
     /// When sendProbes() has something to send next (TimePoint::max() when idle).
@@ -64,6 +71,7 @@ private:
     const Clock& m_clock;
     PacketTransport& m_inner;
     cc::BandwidthEstimator m_uplink;
+    cc::TransportFeedbackGenerator m_downlink{0};
     std::uint16_t m_nextSequence = 1;
     std::uint16_t m_probeRtpSequence = 0;
     std::optional<cc::ProbeRequest> m_probe;

@@ -55,8 +55,9 @@ enum class MessageType : std::uint8_t {
     SetPrivateView = 14,    ///< admin -> relay: switch private view on or off
     RemoveParticipant = 15, ///< admin -> relay: remove a participant (who may not come back soon)
     MuteParticipant = 16,   ///< admin -> relay: mute a participant, or let them unmute again
-    // Reserved for later issues (docs/PROTOCOL.md): 17 Subscribe (per-sender max resolution),
-    // 18..31 admin/quality.
+    Subscribe = 17,         ///< client -> relay: the largest picture wanted from each sender
+    ReceiveReport = 18,     ///< relay -> client: its downlink estimate, what it gets from whom
+    // Reserved (docs/PROTOCOL.md section 14): 19..31 further quality and admin messages.
 };
 
 /// Error codes carried by an Error message. Append-only.
@@ -203,16 +204,59 @@ struct MuteParticipantMsg {
     std::uint32_t participantId = 0;
     AdminMute mode = AdminMute::Mute;
 };
+/// At most this many entries in a Subscribe or a ReceiveReport (a conference may have more
+/// participants; the rest keep their defaults).
+inline constexpr std::size_t kMaxReportEntries = 64;
+
+/// The largest picture height the subscriber wants from one sender (0: no video from them).
+struct SubscriptionEntry {
+    std::uint32_t participantId = 0;
+    std::uint16_t maxHeight = 0;
+    bool operator==(const SubscriptionEntry&) const = default;
+};
+/// Replaces the sender's previous subscription; participants not listed: no limit.
+struct SubscribeMsg {
+    std::array<SubscriptionEntry, kMaxReportEntries> entries{};
+    std::uint8_t count = 0;
+    [[nodiscard]] std::span<const SubscriptionEntry> view() const {
+        return {entries.data(), count};
+    }
+};
+
+/// Why a receiver gets (or does not get) a sender's video.
+enum class ReceiveState : std::uint8_t {
+    Forwarding = 0,      ///< the layer named in the entry
+    PausedBandwidth = 1, ///< not even the lowest layer fits the receiver's downlink
+    PrivateView = 2,     ///< private view withholds it
+    NotSubscribed = 3,   ///< the receiver asked for no video from this sender
+    NoVideo = 4,         ///< the sender sends none
+};
+inline constexpr std::uint8_t kNoLayer = 0xFF;
+struct ReceiveEntry {
+    std::uint32_t participantId = 0; ///< the sender
+    ReceiveState state = ReceiveState::NoVideo;
+    std::uint8_t spatialLayer = kNoLayer;  ///< the simulcast layer forwarded (0 = lowest)
+    std::uint8_t temporalLayer = kNoLayer; ///< the highest temporal layer forwarded
+    bool operator==(const ReceiveEntry&) const = default;
+};
+/// The relay's view of one receiver's downlink, about once a second (not acknowledged).
+struct ReceiveReportMsg {
+    std::uint32_t downlinkBps = 0; ///< the relay's estimate (0: none yet)
+    std::array<ReceiveEntry, kMaxReportEntries> entries{};
+    std::uint8_t count = 0;
+    [[nodiscard]] std::span<const ReceiveEntry> view() const { return {entries.data(), count}; }
+};
+
 struct ErrorMsg {
     ErrorCode code = ErrorCode::Malformed;
     MessageType requestType = MessageType::Error; ///< the type of the request that failed
     std::string_view reason;                      ///< UTF-8, at most kMaxReasonBytes
 };
 
-using ControlBody =
-    std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg, RosterMsg,
-                 RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg, SelfStateMsg,
-                 SetPrivateViewMsg, RemoveParticipantMsg, MuteParticipantMsg>;
+using ControlBody = std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg,
+                                 RosterMsg, RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg,
+                                 SelfStateMsg, SetPrivateViewMsg, RemoveParticipantMsg,
+                                 MuteParticipantMsg, SubscribeMsg, ReceiveReportMsg>;
 
 struct ControlMessage {
     std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply

@@ -9,6 +9,9 @@ namespace diyuma::core::wire {
 /// The largest datagram we send or accept (bytes of UDP payload). Fits an IPv6 path MTU of
 /// 1280 with room for IP and UDP headers.
 inline constexpr std::size_t kMaxDatagramBytes = 1200;
+/// IPv4 and UDP headers: what a datagram costs on the link beyond its payload (counted by the
+/// bandwidth estimators).
+inline constexpr std::size_t kUdpIpOverheadBytes = 28;
 /// A Hello must be at least this large, so the Cookie reply (smaller) never amplifies.
 inline constexpr std::size_t kHelloMinBytes = 64;
 /// Display names: 1..kMaxNameBytes bytes of UTF-8 without control characters.

@@ -66,6 +66,15 @@ struct RtpHeaderFields {
                                                std::span<const std::uint8_t> payload,
                                                std::span<std::uint8_t> buffer);
 
+/// Smallest and largest probe packet (PROTOCOL.md section 9.2).
+inline constexpr std::size_t kMinProbeBytes = 100;
+inline constexpr std::size_t kMaxProbeBytes = kMaxDatagramBytes - kUdpIpOverheadBytes;
+/// Writes a probe packet of `sizeBytes` (clamped to kMinProbeBytes..kMaxProbeBytes): RTP PT
+/// 127, SSRC 0, the given RTP sequence number, the transport-wide sequence number reserved at
+/// kTransportSequenceOffset (the sender numbers it as it leaves), then zeros.
+[[nodiscard]] std::span<std::uint8_t>
+writeProbePacket(std::uint16_t sequence, std::size_t sizeBytes, std::span<std::uint8_t> buffer);
+
 /// The common RTCP header (RFC 3550 section 6.4). parseRtcpCompound checks that a compound
 /// packet is a sequence of well-formed RTCP packets whose lengths add up exactly.
 struct RtcpHeaderView {

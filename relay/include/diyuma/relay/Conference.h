@@ -5,6 +5,7 @@
 //
 // Thread: owned by RelayCore, touched only on the relay's I/O thread.
 
+#include "diyuma/cc/BandwidthEstimator.h"
 #include "diyuma/cc/TransportFeedbackGenerator.h"
 #include "diyuma/crypto/Hmac.h"
 #include "diyuma/relay/SocketAddress.h"
@@ -80,6 +81,23 @@ struct Participant {
     /// Arrivals of this participant's RTP by transport-wide sequence number, reported back
     /// to it (its uplink estimate). Made at join: nothing is allocated per packet.
     std::unique_ptr<core::cc::TransportFeedbackGenerator> uplinkFeedback;
+    /// This participant as a receiver: what the relay sends it carries the relay's own
+    /// transport-wide sequence numbers, and its feedback feeds this estimate of its downlink.
+    std::unique_ptr<core::cc::BandwidthEstimator> downlink;
+    std::uint16_t nextDownlinkSequence = 1;
+    std::uint16_t nextProbeSequence = 0;
+    core::Clock::TimePoint nextReceiveReportAt{};
+    /// Its Subscribe: the largest picture height wanted per sender (replaced by each one).
+    std::vector<wire::SubscriptionEntry> subscriptions;
+    TokenBucket subscribes; ///< RelayCore::kSubscribeRate
+    /// The height limit this receiver set for `senderId` (kNoHeightLimit if none).
+    static constexpr std::uint16_t kNoHeightLimit = 0xFFFF;
+    [[nodiscard]] std::uint16_t maxHeightFrom(std::uint32_t senderId) const {
+        for (const auto& s : subscriptions)
+            if (s.participantId == senderId)
+                return s.maxHeight;
+        return kNoHeightLimit;
+    }
 
     // Reliable roster delivery to this participant.
     std::uint32_t nextRosterSeq = 1; ///< seq of the next change queued for it

@@ -132,11 +132,30 @@ private:
         TimePoint at{};
     };
 
+    /// To every other participant. RTP that carries a transport-wide sequence number (at
+    /// `transportSequenceOffset`, 0: none) goes out numbered per receiver (sendRtp).
     void forwardMedia(const Participant& sender, std::span<const std::uint8_t> bytes,
-                      PacketSink& out);
-    /// Video RTP: cached for NACKs, sent to those private view allows.
+                      PacketSink& out, std::size_t transportSequenceOffset = 0);
+    /// Video RTP: cached for NACKs, sent to those private view and their subscription allow.
     void forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
-                      std::span<const std::uint8_t> bytes, TimePoint now, PacketSink& out);
+                      std::span<const std::uint8_t> bytes, std::size_t transportSequenceOffset,
+                      TimePoint now, PacketSink& out);
+    /// One RTP packet to one receiver: as it is without a transport-wide sequence number,
+    /// else a copy with the receiver's next downlink number, told to its estimator.
+    void sendRtp(Participant& receiver, std::span<const std::uint8_t> bytes,
+                 std::size_t transportSequenceOffset, PacketSink& out);
+    /// The copy with the receiver's next downlink number (the offset must not be 0).
+    void sendNumbered(Participant& receiver, std::span<const std::uint8_t> bytes,
+                      std::size_t transportSequenceOffset, PacketSink& out);
+    /// The probe cluster a receiver's downlink estimator asked for, sent at once.
+    void sendProbe(Participant& receiver, const core::cc::ProbeRequest& probe, PacketSink& out);
+    /// What `receiver` gets from each other participant, and its downlink estimate.
+    void sendReceiveReport(const Participant& receiver, PacketSink& out);
+    void onSubscribe(Participant& sender, const wire::SubscribeMsg& request, TimePoint now);
+    /// A client changes its subscription when its tiles change size: a window being resized
+    /// sends a few a second.
+    static constexpr RateLimit kSubscribeRate{4.0, 16.0};
+    static constexpr auto kReceiveReportInterval = std::chrono::seconds(1);
     /// RTCP, packet by packet: NACK and PLI go to the stream's sender (NACKs answered from
     /// the cache where possible, PLIs coalesced), a sender report of a video stream follows
     /// its stream's policy, everything else goes to everyone.
@@ -156,6 +175,9 @@ private:
     static constexpr std::uint32_t kRelaySsrc = 0;
     /// Shorter than the timer tick (50 ms): a feedback goes out at every tick with news.
     static constexpr auto kTransportFeedbackInterval = std::chrono::milliseconds(20);
+    /// Each receiver's downlink estimator: it starts at 1 Mbit/s and probes up to 8.
+    static constexpr core::cc::BandwidthEstimatorConfig kDownlinkEstimator{50'000, 8'000'000,
+                                                                           1'000'000, true};
     /// How long after a private-view switch packets of before it are kept from the newly
     /// allowed (longer than any receiver keeps asking for a packet).
     static constexpr auto kSwitchMarkHorizon = std::chrono::seconds(10);
@@ -230,6 +252,8 @@ private:
     std::unordered_map<CreateKey, CreateReplay, CreateKeyHash> m_recentCreates;
 
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_scratch{};
+    /// Per-receiver copies of forwarded RTP (sendRtp), apart from m_scratch.
+    std::array<std::uint8_t, wire::kMaxDatagramBytes> m_mediaScratch{};
     std::vector<Participant*> m_doomed; ///< reused by onTimer (no allocation per tick)
     TimePoint m_nextPruneAt{};
     std::array<TimePoint, kDropReasonCount> m_lastDropLog{};

@@ -78,6 +78,9 @@ struct RelayStats {
     std::uint64_t transportFeedbackSent = 0;     ///< to senders, about their uplink
     std::uint64_t transportFeedbackReceived = 0; ///< from receivers (never forwarded)
     std::uint64_t probesReceived = 0;            ///< probe packets (PT 127): counted, dropped
+    std::uint64_t probesSent = 0;                ///< probe packets to receivers (downlink)
+    std::uint64_t receiveReportsSent = 0;
+    std::uint64_t videoNotSubscribed = 0; ///< copies not sent: the receiver asked for none
 
     // Control messages sent by the relay.
     std::uint64_t cookiesSent = 0;

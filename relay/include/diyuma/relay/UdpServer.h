@@ -36,10 +36,12 @@
 namespace diyuma::relay {
 
 struct UdpServerConfig {
-    std::size_t recvBatch = 64;           ///< datagrams per recvmmsg
-    std::size_t recvBufferBytes = 1500;   ///< per datagram (at least kMaxDatagramBytes + 1)
-    std::size_t sendBatch = 1024;         ///< datagrams per sendmmsg (flushed when full)
-    std::size_t replySlots = 256;         ///< control replies per batch (copied, 1200 B each)
+    std::size_t recvBatch = 64;         ///< datagrams per recvmmsg
+    std::size_t recvBufferBytes = 1500; ///< per datagram (at least kMaxDatagramBytes + 1)
+    std::size_t sendBatch = 1024;       ///< datagrams per sendmmsg (flushed when full)
+    /// Datagrams the core built per batch (copied, 1200 B each): control replies, and the
+    /// per-receiver copies of forwarded RTP that carry the receiver's transport-wide number.
+    std::size_t replySlots = 1024;
     int socketBufferBytes = 4 << 20;      ///< SO_RCVBUF / SO_SNDBUF wish (the kernel caps it)
     std::size_t maxBatchesPerWakeup = 16; ///< then the timer gets a turn even under load
     std::chrono::milliseconds tickInterval{50};
