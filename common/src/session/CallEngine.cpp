@@ -76,6 +76,7 @@ CallEngine::create(const Clock& clock, PacketTransport& transport, AudioCaptureS
             video.ssrc = randomU32();
         while (video.ssrc == 0);
         video.encoder = *config.sendVideo;
+        video.encoder.temporalLayers = config.temporalLayers;
         auto sender = VideoSender::create(clock, video);
         if (!sender)
             return sender.error();

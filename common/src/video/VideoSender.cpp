@@ -55,6 +55,7 @@ VideoSender::VideoSender(const Clock& clock, VideoSenderConfig config, Vp8Encode
     m_sequence = static_cast<std::uint16_t>(r);
     m_pictureId = static_cast<std::uint16_t>((r >> 16) & wire::kVp8PictureIdMask);
     m_timestampBase = randomU32();
+    m_tl0PicIdx = static_cast<std::uint8_t>(randomU32());
 }
 
 std::uint32_t VideoSender::rtpTimestampAt(std::int64_t unixMs) const {
@@ -84,7 +85,15 @@ void VideoSender::sendFrame(const VideoFrame& picture) {
         m_lastKeyFrameAt = now;
     }
     const std::uint32_t timestamp = rtpTimestampAt(picture.captureUnixMs);
-    Vp8Packetizer packetizer(frame.data, m_pictureId, kMaxPayloadBytes);
+    // Temporal layers: TID, Y and TL0PICIDX in the VP8 descriptor (RFC 7741) and in the
+    // frame marking extension (RFC 9626), which the relay reads without parsing VP8.
+    const bool layered = m_config.encoder.temporalLayers > 1;
+    if (layered && frame.temporalId == 0)
+        ++m_tl0PicIdx;
+    Vp8LayerInfo layers;
+    if (layered)
+        layers = Vp8LayerInfo{frame.temporalId, frame.layerSync, m_tl0PicIdx};
+    Vp8Packetizer packetizer(frame.data, m_pictureId, kMaxPayloadBytes, frame.nonReference, layers);
     m_pictureId = static_cast<std::uint16_t>((m_pictureId + 1) & wire::kVp8PictureIdMask);
     std::array<std::uint8_t, kMaxPayloadBytes> payload{};
     for (std::size_t i = 0; i < packetizer.packetCount(); ++i) {
@@ -96,6 +105,16 @@ void VideoSender::sendFrame(const VideoFrame& picture) {
         header.timestamp = timestamp;
         header.ssrc = m_config.ssrc;
         header.extensions.transportSequence = 0; // numbered per transmission on the way out
+        wire::FrameMarking marking;
+        marking.startOfFrame = i == 0;
+        marking.endOfFrame = packetizer.marker(i);
+        marking.independent = frame.keyFrame;
+        marking.discardable = frame.nonReference;
+        marking.baseLayerSync = frame.layerSync;
+        marking.temporalId = frame.temporalId;
+        marking.hasLayers = layered;
+        marking.tl0PicIdx = m_tl0PicIdx;
+        header.extensions.frameMarking = marking;
         const auto packet = wire::writeRtp(header, body, m_packet);
         if (packet.empty() || !m_fresh.push(m_sequence)) {
             ++m_stats.sendFailures; // cannot happen with the sizes above; counted if it does

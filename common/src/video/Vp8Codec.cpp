@@ -29,6 +29,51 @@ constexpr int kMinBitrateBps = 10'000;
 constexpr int kMaxBitrateBps = 20'000'000;
 constexpr int kMinSide = 16;
 
+/// One frame of a temporal-layer pattern: its layer, what it may refer to and update.
+struct TemporalFrame {
+    std::uint8_t layer = 0;
+    vpx_enc_frame_flags_t flags = 0;
+    bool sync = false;
+    bool nonReference = false;
+};
+constexpr vpx_enc_frame_flags_t kRefLastOnly = VP8_EFLAG_NO_REF_GF | VP8_EFLAG_NO_REF_ARF;
+constexpr vpx_enc_frame_flags_t kNoUpdates =
+    VP8_EFLAG_NO_UPD_LAST | VP8_EFLAG_NO_UPD_GF | VP8_EFLAG_NO_UPD_ARF | VP8_EFLAG_NO_UPD_ENTROPY;
+// TL0 refers to and updates LAST (the previous TL0); TL1 refers to LAST and updates GOLDEN;
+// the TL2 frames refer to LAST (and GOLDEN, the TL1 of their period) and update nothing.
+constexpr TemporalFrame kTwoLayers[] = {
+    {0, kRefLastOnly | VP8_EFLAG_NO_UPD_GF | VP8_EFLAG_NO_UPD_ARF, false, false},
+    {1, kRefLastOnly | kNoUpdates, true, true},
+};
+constexpr TemporalFrame kThreeLayers[] = {
+    {0, kRefLastOnly | VP8_EFLAG_NO_UPD_GF | VP8_EFLAG_NO_UPD_ARF, false, false},
+    {2, kRefLastOnly | kNoUpdates, true, true},
+    {1, kRefLastOnly | VP8_EFLAG_NO_UPD_LAST | VP8_EFLAG_NO_UPD_ARF | VP8_EFLAG_NO_UPD_ENTROPY,
+     true, false},
+    {2, VP8_EFLAG_NO_REF_ARF | kNoUpdates, false, true},
+};
+
+std::span<const TemporalFrame> temporalPattern(int layers) {
+    if (layers == 3)
+        return kThreeLayers;
+    if (layers == 2)
+        return kTwoLayers;
+    return {};
+}
+
+/// Cumulative kbit/s per temporal layer for a total bitrate.
+void setLayerBitrates(vpx_codec_enc_cfg_t& cfg, int layers, int bitrateBps) {
+    const unsigned kbps = static_cast<unsigned>(bitrateBps / 1000);
+    if (layers == 3) {
+        cfg.ts_target_bitrate[0] = kbps * 40 / 100;
+        cfg.ts_target_bitrate[1] = kbps * 60 / 100;
+        cfg.ts_target_bitrate[2] = kbps;
+    } else if (layers == 2) {
+        cfg.ts_target_bitrate[0] = kbps * 60 / 100;
+        cfg.ts_target_bitrate[1] = kbps;
+    }
+}
+
 Error vpxError(VideoErrorCode code, std::string_view what, vpx_codec_ctx_t* ctx,
                vpx_codec_err_t err) {
     const char* detail = ctx != nullptr ? vpx_codec_error_detail(ctx) : nullptr;
@@ -77,6 +122,7 @@ struct Vp8Encoder::Handle {
     bool initialized = false;
     Vp8EncoderConfig config;
     std::int64_t lastPtsMs = -1;
+    std::size_t patternIndex = 0; ///< the next frame's place in the temporal pattern
 };
 
 Vp8Encoder::Vp8Encoder(std::unique_ptr<Handle> handle) : m_handle(std::move(handle)) {}
@@ -92,10 +138,12 @@ Result<Vp8Encoder> Vp8Encoder::create(const Vp8EncoderConfig& config) {
                                  config.height, kMinSide, kMinSide, kMaxVideoWidth,
                                  kMaxVideoHeight)};
     if (config.bitrateBps < kMinBitrateBps || config.bitrateBps > kMaxBitrateBps ||
-        config.frameRate < 1 || config.frameRate > 120)
-        return Error{static_cast<int>(VideoErrorCode::CodecSetting),
-                     fmt::format("vp8: bitrate {} bps or frame rate {} out of range",
-                                 config.bitrateBps, config.frameRate)};
+        config.frameRate < 1 || config.frameRate > 120 || config.temporalLayers < 1 ||
+        config.temporalLayers > 3)
+        return Error{
+            static_cast<int>(VideoErrorCode::CodecSetting),
+            fmt::format("vp8: bitrate {} bps, frame rate {} or {} temporal layers out of range",
+                        config.bitrateBps, config.frameRate, config.temporalLayers)};
     auto handle = std::make_unique<Handle>();
     handle->config = config;
     vpx_codec_enc_cfg_t& cfg = handle->cfg;
@@ -118,6 +166,17 @@ Result<Vp8Encoder> Vp8Encoder::create(const Vp8EncoderConfig& config) {
     cfg.rc_buf_initial_sz = 500;
     cfg.rc_buf_optimal_sz = 600;
     cfg.rc_buf_sz = 1000;
+    if (config.temporalLayers > 1) {
+        const int n = config.temporalLayers;
+        cfg.ts_number_layers = static_cast<unsigned>(n);
+        cfg.ts_periodicity = n == 3 ? 4 : 2;
+        const auto pattern = temporalPattern(n);
+        for (std::size_t i = 0; i < pattern.size(); ++i)
+            cfg.ts_layer_id[i] = pattern[i].layer;
+        for (int layer = 0; layer < n; ++layer)
+            cfg.ts_rate_decimator[layer] = 1U << (n - 1 - layer);
+        setLayerBitrates(cfg, n, config.bitrateBps);
+    }
     if (config.keyFrameInterval > 0) {
         cfg.kf_mode = VPX_KF_AUTO;
         cfg.kf_min_dist = 0;
@@ -158,10 +217,25 @@ Vp8Encoder::encode(const VideoFrame& frame, std::int64_t ptsMs, bool forceKeyFra
     vpx_image_t img;
     wrap(img, frame);
     const unsigned long duration = static_cast<unsigned long>(1000 / h.config.frameRate);
-    const vpx_enc_frame_flags_t flags = forceKeyFrame ? VPX_EFLAG_FORCE_KF : 0;
+    vpx_enc_frame_flags_t flags = forceKeyFrame ? VPX_EFLAG_FORCE_KF : 0;
+    const auto pattern = temporalPattern(h.config.temporalLayers);
+    TemporalFrame temporal;
+    if (!pattern.empty()) {
+        if (forceKeyFrame)
+            h.patternIndex = 0; // a key frame starts the pattern again (it is a TL0 frame)
+        temporal = pattern[h.patternIndex % pattern.size()];
+        if (!forceKeyFrame)
+            flags |= temporal.flags;
+        if (auto err = vpx_codec_control(&h.ctx, VP8E_SET_TEMPORAL_LAYER_ID,
+                                         static_cast<int>(temporal.layer));
+            err != VPX_CODEC_OK)
+            return vpxError(VideoErrorCode::Encode, "temporal layer", &h.ctx, err);
+    }
     if (auto err = vpx_codec_encode(&h.ctx, &img, pts, duration, flags, VPX_DL_REALTIME);
         err != VPX_CODEC_OK)
         return vpxError(VideoErrorCode::Encode, "encode", &h.ctx, err);
+    if (!pattern.empty())
+        h.patternIndex = (h.patternIndex + 1) % pattern.size();
     vpx_codec_iter_t iter = nullptr;
     std::optional<EncodedVideoFrame> out;
     while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&h.ctx, &iter)) {
@@ -171,7 +245,15 @@ Vp8Encoder::encode(const VideoFrame& frame, std::int64_t ptsMs, bool forceKeyFra
             {static_cast<const std::uint8_t*>(pkt->data.frame.buf), pkt->data.frame.sz},
             (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0,
             h.config.width,
-            h.config.height};
+            h.config.height,
+            temporal.layer,
+            temporal.sync,
+            temporal.nonReference};
+        if (out->keyFrame) { // a key frame is TL0 and every layer can start from it
+            out->temporalId = 0;
+            out->layerSync = false;
+            out->nonReference = false;
+        }
     }
     return out;
 }
@@ -182,6 +264,7 @@ bool Vp8Encoder::setBitrate(int bitrateBps) {
     Handle& h = *m_handle;
     vpx_codec_enc_cfg_t cfg = h.cfg;
     cfg.rc_target_bitrate = static_cast<unsigned>(bitrateBps / 1000);
+    setLayerBitrates(cfg, h.config.temporalLayers, bitrateBps);
     if (vpx_codec_enc_config_set(&h.ctx, &cfg) != VPX_CODEC_OK)
         return false;
     h.cfg = cfg;

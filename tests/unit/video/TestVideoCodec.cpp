@@ -12,6 +12,7 @@
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -121,6 +122,90 @@ private slots:
         }
         QCOMPARE(keyFrames, 1); // only the forced one: key frames come when asked
         QVERIFY2(worst > 30, qPrintable(QString::number(worst)));
+    }
+
+    void temporalLayersCanBeDropped() {
+        // 3 temporal layers: the pattern is TL0 TL2 TL1 TL2 (restarting at a key frame), and a
+        // receiver that gets only TL0, or TL0 and TL1, or everything decodes every frame it
+        // gets without an error and with its own stamp; so does one that adds TL1 and TL2 at
+        // their sync frames. Each layer's share of the bytes follows the 40/20/40 split.
+        for (const int layers : {2, 3}) {
+            Vp8EncoderConfig config;
+            config.width = 640;
+            config.height = 360;
+            config.bitrateBps = 600'000;
+            config.temporalLayers = layers;
+            auto enc = Vp8Encoder::create(config);
+            QVERIFY(enc);
+            struct Frame {
+                std::vector<std::uint8_t> data;
+                std::uint8_t tid;
+                bool sync;
+                bool nonReference;
+                std::uint32_t n;
+            };
+            std::vector<Frame> frames;
+            for (std::uint32_t n = 0; n < 120; ++n) {
+                auto out = enc.value().encode(pattern(640, 360, n), n * 33, n == 0 || n == 61);
+                QVERIFY(out && out.value());
+                const EncodedVideoFrame& f = *out.value();
+                frames.push_back({copyOf(f.data), f.temporalId, f.layerSync, f.nonReference, n});
+            }
+            const std::vector<std::uint8_t> three = {0, 2, 1, 2};
+            const std::vector<std::uint8_t> two = {0, 1};
+            const auto& expected = layers == 3 ? three : two;
+            for (std::size_t i = 0; i < frames.size(); ++i) {
+                const std::size_t inPattern = (i < 61 ? i : i - 61) % expected.size();
+                QCOMPARE(frames[i].tid, expected[inPattern]);
+                QCOMPARE(frames[i].nonReference, frames[i].tid == layers - 1);
+            }
+            std::array<std::uint64_t, 3> bytesPerLayer{};
+            for (const Frame& f : frames)
+                bytesPerLayer[f.tid] += f.data.size();
+            if (layers == 3)
+                QVERIFY(bytesPerLayer[0] > bytesPerLayer[1]);
+            for (int keep = 0; keep < layers; ++keep) {
+                auto dec = Vp8Decoder::create();
+                QVERIFY(dec);
+                VideoFrame decoded;
+                int shown = 0;
+                for (const Frame& f : frames) {
+                    if (f.tid > keep)
+                        continue;
+                    auto result = dec->decode(f.data, decoded);
+                    QVERIFY2(result,
+                             qPrintable(QString("%1 layers, keep TL0..%2, frame %3: %4")
+                                            .arg(layers)
+                                            .arg(keep)
+                                            .arg(f.n)
+                                            .arg(result ? "" : result.error().message.c_str())));
+                    QVERIFY(result.value());
+                    auto stamp = readTestPatternStamp(decoded);
+                    QVERIFY(stamp && stamp->frameNumber == f.n);
+                    ++shown;
+                }
+                QCOMPARE(shown, static_cast<int>(
+                                    std::count_if(frames.begin(), frames.end(),
+                                                  [&](const Frame& f) { return f.tid <= keep; })));
+            }
+            // TL0 only for the first second, then everything from the first sync frame on.
+            auto dec = Vp8Decoder::create();
+            QVERIFY(dec);
+            VideoFrame decoded;
+            bool upper = false;
+            for (const Frame& f : frames) {
+                if (f.n >= 30 && f.sync)
+                    upper = true;
+                if (f.tid > 0 && !upper)
+                    continue;
+                auto result = dec->decode(f.data, decoded);
+                QVERIFY2(result, qPrintable(QString("switch up, frame %1").arg(f.n)));
+                const auto stamp = readTestPatternStamp(decoded);
+                QVERIFY2(stamp && stamp->frameNumber == f.n,
+                         qPrintable(QString("switch up, frame %1 unreadable").arg(f.n)));
+            }
+            QVERIFY(upper);
+        }
     }
 
     void forcedKeyFrameAndBitrate() {

@@ -65,6 +65,9 @@ struct CallEngineConfig {
     /// Send video with this encoder configuration (from a VideoSource set before join()).
     /// Its bitrate is the most the video gets; the uplink estimate may give it less.
     std::optional<Vp8EncoderConfig> sendVideo;
+    /// Temporal layers of the video we send (Vp8EncoderConfig::temporalLayers): with 3 the
+    /// relay can halve or quarter the frame rate for a receiver without a key frame.
+    int temporalLayers = 3;
     /// The uplink bandwidth estimator (transport-wide congestion control with the relay).
     cc::BandwidthEstimatorConfig uplink;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // The send side of one video stream: picture ─► Vp8Encoder ─► Vp8Packetizer ─► RTP (PT 96,
-// 90 kHz timestamps from the capture time) ─► RtpPacketCache ─► pacer ─► PacketTransport.
+// 90 kHz timestamps from the capture time; the frame marking extension on every packet, with
+// the temporal layer when the encoder has them) ─► RtpPacketCache ─► pacer ─► PacketTransport.
 //
 // - Pacer: packets leave at `pacingFactor` x the encoder's bitrate, so a key frame spreads
 //   over a few tens of milliseconds instead of leaving as one burst; retransmissions go first.
@@ -111,6 +112,7 @@ private:
     SequenceQueue m_resend;
     std::uint16_t m_sequence = 0;
     std::uint16_t m_pictureId = 0;
+    std::uint8_t m_tl0PicIdx = 0; ///< counts TL0 frames (temporal layers only)
     std::uint32_t m_timestampBase = 0;
     std::optional<std::int64_t> m_firstCaptureUnixMs;
     bool m_keyFrameWanted = true;

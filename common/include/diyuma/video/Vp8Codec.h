@@ -33,6 +33,11 @@ struct Vp8EncoderConfig {
     /// conferencing uses high values: 720p30 must encode in real time on one core.
     int cpuUsed = 10;
     int threads = 1;
+    /// Temporal layers, 1..3 (VP8 temporal scalability): with 3, frames go TL0 TL2 TL1 TL2
+    /// (TL0 at a quarter of the frame rate, TL0+TL1 at half), each layer referring only to
+    /// lower ones, so a hop can drop the top layers without harming the rest; with 2, TL0
+    /// TL1. The bitrate is shared 40/20/40 % (3) or 60/40 % (2), cumulatively.
+    int temporalLayers = 1;
 };
 
 /// The bitrate we send a picture size at: 500 kbit/s at 640x360 and 1.5 Mbit/s at 1280x720
@@ -46,6 +51,11 @@ struct EncodedVideoFrame {
     bool keyFrame = false;
     int width = 0;
     int height = 0;
+    std::uint8_t temporalId = 0; ///< its temporal layer (0 without temporal layers)
+    /// Refers to TL0 only: a receiver that adds this frame's layer can decode it at once.
+    bool layerSync = false;
+    /// No later frame refers to it (it may be dropped).
+    bool nonReference = false;
 };
 
 class Vp8Encoder {
