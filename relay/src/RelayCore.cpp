@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <type_traits>
 #include <variant>
 
@@ -175,7 +176,7 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
         if (stream->kind == wire::MediaKind::Video) {
             if (VideoStream* video = sender->findVideo(ssrc)) {
                 forwardVideo(*sender, *video, core::be::load16(bytes.subspan(2).first<2>()), bytes,
-                             extensions.transportSequenceOffset, now, out);
+                             extensions, now, out);
                 return;
             }
         }
@@ -216,22 +217,29 @@ void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uin
 }
 
 void RelayCore::sendRtp(Participant& receiver, std::span<const std::uint8_t> bytes,
-                        std::size_t transportSequenceOffset, PacketSink& out) {
+                        std::size_t transportSequenceOffset, PacketSink& out,
+                        std::optional<std::uint16_t> sequence) {
     ++m_stats.forwardedPackets;
     m_stats.forwardedBytes += bytes.size();
-    if (transportSequenceOffset == 0)
+    const bool renumbered = sequence && *sequence != core::be::load16(bytes.subspan(2).first<2>());
+    if (transportSequenceOffset == 0 && !renumbered)
         out.forward(receiver.address, bytes);
     else
-        sendNumbered(receiver, bytes, transportSequenceOffset, out);
+        sendNumbered(receiver, bytes, transportSequenceOffset, out, sequence);
 }
 
 void RelayCore::sendNumbered(Participant& receiver, std::span<const std::uint8_t> bytes,
-                             std::size_t transportSequenceOffset, PacketSink& out) {
+                             std::size_t transportSequenceOffset, PacketSink& out,
+                             std::optional<std::uint16_t> sequence) {
     const std::span<std::uint8_t> copy(m_mediaScratch.data(), bytes.size());
     std::copy(bytes.begin(), bytes.end(), copy.begin());
-    const std::uint16_t sequence = receiver.nextDownlinkSequence++;
-    (void)wire::patchTransportSequence(copy, transportSequenceOffset, sequence);
-    receiver.downlink->onPacketSent(sequence, copy.size() + wire::kUdpIpOverheadBytes);
+    if (sequence)
+        core::be::store16(copy.subspan(2).first<2>(), *sequence);
+    if (transportSequenceOffset != 0) {
+        const std::uint16_t number = receiver.nextDownlinkSequence++;
+        (void)wire::patchTransportSequence(copy, transportSequenceOffset, number);
+        receiver.downlink->onPacketSent(number, copy.size() + wire::kUdpIpOverheadBytes);
+    }
     out.send(receiver.address, copy);
 }
 
@@ -270,8 +278,18 @@ void RelayCore::sendReceiveReport(const Participant& receiver, PacketSink& out) 
         else if (receiver.maxHeightFrom(sender->id) == 0)
             e.state = wire::ReceiveState::NotSubscribed;
         else {
-            e.state = wire::ReceiveState::Forwarding;
-            e.spatialLayer = 0; // one layer per sender in this version: all of it
+            // One spatial layer per sender in this version; its temporal layers as selected.
+            const ReceivedVideo* view =
+                receiver.receivedVideoFor(sender->videoStreams.front().ssrc);
+            const auto current =
+                view != nullptr ? view->selector.current() : std::optional<std::uint8_t>{2};
+            if (!current) {
+                e.state = wire::ReceiveState::PausedBandwidth;
+            } else {
+                e.state = wire::ReceiveState::Forwarding;
+                e.spatialLayer = 0;
+                e.temporalLayer = *current;
+            }
         }
     }
     sendControl(receiver.address, wire::ControlMessage{0, report}, out);
@@ -289,7 +307,8 @@ void RelayCore::onSubscribe(Participant& sender, const wire::SubscribeMsg& reque
 
 void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
                              std::span<const std::uint8_t> bytes,
-                             std::size_t transportSequenceOffset, TimePoint now, PacketSink& out) {
+                             const wire::RtpExtensions& extensions, TimePoint now,
+                             PacketSink& out) {
     const Conference& conference = *sender.conference;
     // A packet of before the last private-view switch (the sender's answer to a NACK, or a
     // late one) goes to admins only: they may see it under either rule.
@@ -301,6 +320,14 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
             stream.highestSequence = sequence;
         stream.anyForwarded = true;
     }
+    // What the frame is, from the frame marking (VP8 is not parsed): its temporal layer,
+    // whether it is a key frame or a layer's sync frame.
+    const auto& marking = extensions.frameMarking;
+    const std::uint8_t temporalId = marking && marking->hasLayers ? marking->temporalId : 0;
+    const bool keyFrame = marking && marking->independent;
+    const bool layerSync = marking && marking->baseLayerSync;
+    const std::uint32_t timestamp = core::be::load32(bytes.subspan(4).first<4>());
+    stream.rates.add(temporalId, bytes.size() + wire::kUdpIpOverheadBytes, now);
     for (const auto& receiver : conference.participants) {
         if (receiver.get() == &sender)
             continue;
@@ -312,7 +339,64 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
             ++m_stats.videoNotSubscribed;
             continue;
         }
-        sendRtp(*receiver, bytes, transportSequenceOffset, out);
+        ReceivedVideo* view = receiver->receivedVideoFor(stream.ssrc);
+        if (view == nullptr) { // cannot happen (made at join); forwarded as it is if it does
+            sendRtp(*receiver, bytes, extensions.transportSequenceOffset, out);
+            continue;
+        }
+        // One decision per frame (its packets share the RTP timestamp); a late packet of an
+        // older frame goes by its layer.
+        bool forward = false;
+        if (!view->frameKnown || static_cast<std::int32_t>(timestamp - view->frameTimestamp) > 0) {
+            view->frameForwarded = view->selector.onFrame(temporalId, layerSync, keyFrame);
+            view->frameTimestamp = timestamp;
+            view->frameKnown = true;
+            forward = view->frameForwarded;
+        } else if (timestamp == view->frameTimestamp) {
+            forward = view->frameForwarded;
+        } else {
+            const auto current = view->selector.current();
+            forward = current && temporalId <= *current;
+        }
+        const auto renumbered = view->rewriter.onPacket(sequence, forward);
+        if (!renumbered) {
+            ++m_stats.videoLayerDropped;
+            continue;
+        }
+        sendRtp(*receiver, bytes, extensions.transportSequenceOffset, out, *renumbered);
+    }
+}
+
+void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& out) {
+    // Audio is reserved first; what is left of the receiver's downlink is shared equally by
+    // the video streams it receives. Without feedback from it there is no estimate: no limit.
+    const core::cc::BandwidthEstimate estimate = receiver.downlink->estimate();
+    const Conference& conference = *receiver.conference;
+    int audioSenders = 0;
+    int videoStreams = 0;
+    for (const auto& sender : conference.participants) {
+        if (sender.get() == &receiver)
+            continue;
+        for (const auto& s : sender->streams.view())
+            audioSenders += s.kind == wire::MediaKind::Audio ? 1 : 0;
+        if (conference.mayReceiveVideo(*sender, receiver) &&
+            receiver.maxHeightFrom(sender->id) != 0)
+            videoStreams += static_cast<int>(sender->videoStreams.size());
+    }
+    const int budget = estimate.feedbacks > 0 ? estimate.targetBps - audioSenders * kAudioReserveBps
+                                              : std::numeric_limits<int>::max() / 2;
+    const int share = std::max(0, budget) / std::max(1, videoStreams);
+    for (const auto& view : receiver.receivedVideo) {
+        Participant* sender = conference.find(view->senderId);
+        VideoStream* stream = sender != nullptr ? sender->findVideo(view->ssrc) : nullptr;
+        if (stream == nullptr)
+            continue;
+        view->selector.update(share, stream->rates.rates(now), now);
+        // Back from a pause, the stream restarts at a key frame: ask for one (coalesced with
+        // everyone else's requests for this stream).
+        if (view->selector.wantsKeyFrame() &&
+            (!stream->lastPliAt || now - *stream->lastPliAt >= kPliCoalesce))
+            requestKeyFrame(*sender, *stream, now, out);
     }
 }
 
@@ -401,8 +485,17 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
     std::size_t missingCount = 0;
     std::array<std::uint16_t, kMaxNackAnswers> answered{};
     std::size_t answeredCount = 0; // in this NACK packet, to answer each sequence once
-    (void)wire::forEachNackedSequence(packet, [&](std::uint16_t sequence) {
+    const ReceivedVideo* view = from.receivedVideoFor(ssrcs.media);
+    (void)wire::forEachNackedSequence(packet, [&](std::uint16_t asked) {
         ++m_stats.nacksReceived;
+        // The asker names the numbers it saw; the cache and the sender know the stream's own.
+        const std::optional<std::uint16_t> input =
+            view != nullptr ? view->rewriter.toInput(asked) : std::optional(asked);
+        if (!input) {
+            ++m_stats.nacksUntranslatable; // never sent to it (left out, or too old)
+            return;
+        }
+        const std::uint16_t sequence = *input;
         // Forwarded under the rule before the last switch: this asker may not have been
         // allowed then. Neither answered nor passed on (the sender would resend it).
         if (stream->beforeSwitch(sequence, now, kSwitchMarkHorizon))
@@ -417,11 +510,9 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
                 ++m_stats.retransmissionsLimited; // neither answered nor passed on
                 return;
             }
-            // Copied either way: the cache slot may be reused before the batch leaves.
-            if (const std::size_t offset = transportSequenceOffsetOf(*cached); offset != 0)
-                sendNumbered(from, *cached, offset, out);
-            else
-                out.send(from.address, *cached);
+            // Copied (the cache slot may be reused before the batch leaves), with the number
+            // the asker knows it by.
+            sendNumbered(from, *cached, transportSequenceOffsetOf(*cached), out, asked);
             ++m_stats.retransmissionsSent;
         } else if (missingCount < missing.size()) {
             missing[missingCount++] = sequence;
@@ -888,6 +979,17 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
     participant->nextReceiveReportAt = now + kReceiveReportInterval;
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));
+    // Each receiver's view of each sender's video, made now (forwarding allocates nothing).
+    for (const auto& other : conference.participants) {
+        if (other.get() == &ref)
+            continue;
+        for (const VideoStream& v : other->videoStreams)
+            ref.receivedVideo.push_back(std::make_unique<ReceivedVideo>(
+                ReceivedVideo{other->id, v.ssrc, {}, {}, 0, false, false}));
+        for (const VideoStream& v : ref.videoStreams)
+            other->receivedVideo.push_back(std::make_unique<ReceivedVideo>(
+                ReceivedVideo{ref.id, v.ssrc, {}, {}, 0, false, false}));
+    }
     conference.lastActiveUnixMs = m_clock.unixMs();
     m_byAddress[from] = &ref;
     ++m_stats.participantsJoined;
@@ -904,8 +1006,10 @@ void RelayCore::removeParticipant(Participant& participant, TimePoint now, Packe
     if (conference.participants.empty())
         conference.emptySince = now;
     m_stats.participants = m_byAddress.size();
-    for (const auto& other : conference.participants)
+    for (const auto& other : conference.participants) {
+        std::erase_if(other->receivedVideo, [id](const auto& r) { return r->senderId == id; });
         queueRoster(*other, RosterChange{0, wire::RosterOp::Remove, id, 0, {}, {}}, now, out);
+    }
 }
 
 void RelayCore::queueRoster(Participant& receiver, RosterChange change, TimePoint now,
@@ -1006,6 +1110,7 @@ void RelayCore::onTimer(TimePoint now, PacketSink& out) {
             }
             if (auto probe = p->downlink->takeProbeRequest())
                 sendProbe(*p, *probe, out);
+            selectLayers(*p, now, out);
             if (now >= p->nextReceiveReportAt) {
                 sendReceiveReport(*p, out);
                 p->nextReceiveReportAt = now + kReceiveReportInterval;

@@ -96,6 +96,8 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
         {"video",
          {{"withheld_private_view", s.videoWithheld},
           {"not_subscribed", s.videoNotSubscribed},
+          {"layer_dropped", s.videoLayerDropped},
+          {"nacks_untranslatable", s.nacksUntranslatable},
           {"nacks_received", s.nacksReceived},
           {"retransmissions_sent", s.retransmissionsSent},
           {"retransmissions_limited", s.retransmissionsLimited},

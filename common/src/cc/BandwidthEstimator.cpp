@@ -186,7 +186,10 @@ void BandwidthEstimator::updateLoss(std::size_t lost, std::size_t total, Clock::
     m_lossWindowLost += lost;
     m_lossWindowTotal += total;
     const auto windowAge = now - *m_lossWindowStart;
-    if (m_lossWindowTotal < 20 && !(windowAge >= std::chrono::seconds(1) && m_lossWindowTotal >= 5))
+    // At least 100 packets, or a second with 10: over fewer, random loss of a few percent
+    // looks like 10 % now and then (3 of 20 lost happens 1 time in 13 at 5 % loss).
+    if (m_lossWindowTotal < 100 &&
+        !(windowAge >= std::chrono::seconds(1) && m_lossWindowTotal >= 10))
         return;
     m_lossFraction = static_cast<double>(m_lossWindowLost) / static_cast<double>(m_lossWindowTotal);
     m_lossWindowLost = 0;
@@ -229,6 +232,8 @@ void BandwidthEstimator::scheduleProbe(Clock::TimePoint now) {
         return;
     if (m_detector.state() == BandwidthUsage::Overusing)
         return;
+    if (m_lossFraction > 0.10)
+        return; // losing packets heavily (the loss-based limit is cutting): no room to find
     ProbeRequest probe;
     probe.clusterId = m_nextClusterId++;
     probe.bitrateBps = std::min(2 * m_target, m_config.maxBitrateBps);
@@ -278,6 +283,7 @@ void BandwidthEstimator::finishProbe(Clock::TimePoint now) {
     c.done = true;
     bool raised = false;
     bool saturated = false;
+    // A probe that lost more than a fifth of itself shows no spare capacity.
     if (c.received >= 3 && c.received * 5 >= c.sent * 4) {
         const double sendSeconds = seconds(c.lastSent - c.firstSent);
         // A cluster sent as one burst (the relay's) may arrive within one 250 us tick of the
@@ -297,7 +303,13 @@ void BandwidthEstimator::finishProbe(Clock::TimePoint now) {
         // is its capacity (start a little under it, so the queue the probe left drains).
         // Otherwise the link carried all of it and may carry more: probe again soon.
         saturated = receiveRate < 0.9 * sendRate;
-        const double result = saturated ? 0.9 * receiveRate : std::min(sendRate, receiveRate);
+        // Never more than the rate probed for: a cluster sent as a burst (the relay's) through
+        // a token-bucket policer can pass at line rate while the bucket lasts, which says
+        // nothing about the rate it lets through for long.
+        const double result = std::min<double>(
+            saturated ? 0.9 * receiveRate : std::min(sendRate, receiveRate), c.bitrateBps);
+        if (saturated && receiveRate >= c.bitrateBps)
+            saturated = false; // it took all we probed with: there may be more
         m_lastProbeResultBps = static_cast<int>(result);
         if (result > m_target * 1.1) {
             const int bitrate = static_cast<int>(std::min<double>(result, m_config.maxBitrateBps));

@@ -224,17 +224,20 @@ private slots:
     }
 
     void lossWithoutQueueCutsTheRate() {
-        // No bottleneck, but every 5th packet lost (20 %): the loss-based limit takes the
-        // target down to the minimum.
+        // No bottleneck, but every 5th packet lost (20 %): the loss-based limit cuts by half
+        // the loss (10 %) per evaluated window (100 packets, about a second here): from the
+        // 2.4 Mbit/s the start probe found (before any loss was counted) to about
+        // 2.4 M x 0.9^24 = 190 kbit/s in 25 s, and no later probe pushes it back up.
         BandwidthEstimatorConfig config;
         config.startBitrateBps = 1'000'000;
         CcScenario lossy(50'000'000, config);
         lossy.run(
-            15s, [](double) { return 50'000'000; }, 5);
+            25s, [](double) { return 50'000'000; }, 5);
         printTrace(lossy.samples);
-        QVERIFY2(lossy.estimator().targetBitrateBps() < 200'000,
+        QVERIFY2(lossy.estimator().targetBitrateBps() < 300'000,
                  qPrintable(QString::number(lossy.estimator().targetBitrateBps())));
         QVERIFY(lossy.estimator().estimate().lossFraction > 0.15);
+        QCOMPARE(lossy.estimator().estimate().probesSucceeded, std::uint64_t{1}); // the start
         // 1 % loss is normal on a wireless link: no cut; the rate climbs to the maximum.
         CcScenario light(50'000'000, config);
         light.run(

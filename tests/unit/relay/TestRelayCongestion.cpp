@@ -294,6 +294,134 @@ private slots:
             std::optional(wire::ErrorCode::NotJoined));
     }
 
+    void weakDownlinkGetsTheLowerTemporalLayersRenumbered() {
+        // Ann sends 30 frames a second in three temporal layers (TL0 TL2 TL1 TL2, one 600-byte
+        // packet each: about 38, 75 and 151 kbit/s cumulatively). Bob's downlink is a 120
+        // kbit/s bottleneck, simulated in his feedback: the queue grows, the relay's estimate
+        // falls under the capacity, and once Ann's audio is reserved there is no room for TL2.
+        // Bob then gets the lower layers, numbered without gaps (TL0 never stops); his NACK
+        // for one of them is answered with the right packet.
+        Harness h;
+        auto created = h.create(addr(9));
+        QVERIFY(created);
+        QVERIFY(joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo));
+        QVERIFY(h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        constexpr double kBottleneckBps = 120'000;
+        std::int64_t linkFreeUs = 0;
+        wire::TransportFeedbackBuilder fb;
+        bool fbOpen = false;
+        std::uint8_t fbCount = 0;
+        struct Got {
+            std::uint16_t rtpSequence;
+            std::uint8_t tid;
+            std::vector<std::uint8_t> bytes;
+        };
+        std::vector<Got> got;
+        // Bob's copies queue behind each other at the bottleneck; his feedback reports when
+        // each got out of it.
+        const auto throughBottleneck = [&](const Sent& s) {
+            if (s.to != kBob || wire::classify(s.bytes) != wire::PacketKind::Rtp)
+                return true;
+            wire::RtpPacketView rtp;
+            wire::RtpExtensions e;
+            if (wire::parseRtp(s.bytes, rtp) != wire::ParseError::None ||
+                wire::parseRtpExtensions(rtp, s.bytes, e) != wire::ParseError::None ||
+                !e.transportSequence)
+                return false;
+            if (rtp.payloadType == wire::kVp8PayloadType)
+                got.push_back({rtp.sequence, e.frameMarking->temporalId, s.bytes});
+            const std::int64_t nowUs = h.clock.now().time_since_epoch().count();
+            linkFreeUs = std::max(linkFreeUs, nowUs) +
+                         static_cast<std::int64_t>(static_cast<double>(s.bytes.size() + 28) * 8e6 /
+                                                   kBottleneckBps);
+            if (!fbOpen) {
+                fb.begin(kBobAudio, 0, *e.transportSequence, linkFreeUs, fbCount++);
+                fbOpen = true;
+            }
+            return fb.add(*e.transportSequence, linkFreeUs);
+        };
+        const std::uint8_t pattern[] = {0, 2, 1, 2};
+        std::uint16_t in = 1000;
+        for (int frame = 0; frame < 30 * 12; ++frame) {
+            const std::uint8_t tid = pattern[frame % 4];
+            wire::RtpHeaderFields hdr;
+            hdr.payloadType = wire::kVp8PayloadType;
+            hdr.sequence = in++;
+            hdr.timestamp = static_cast<std::uint32_t>(3000 * frame);
+            hdr.ssrc = kAnnVideo;
+            hdr.marker = true;
+            hdr.extensions.transportSequence = static_cast<std::uint16_t>(frame);
+            wire::FrameMarking m;
+            m.startOfFrame = m.endOfFrame = true;
+            m.independent = frame == 0;
+            m.temporalId = tid;
+            m.baseLayerSync = tid != 0 && frame % 4 != 3;
+            m.discardable = tid == 2;
+            m.hasLayers = true;
+            hdr.extensions.frameMarking = m;
+            std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
+            const std::vector<std::uint8_t> payload(600 - 12 - 12, 0x33);
+            const auto packet = wire::writeRtp(hdr, payload, buffer);
+            for (const Sent& s : h.deliver(kAnn, packet))
+                QVERIFY(throughBottleneck(s));
+            h.clock.advance(std::chrono::microseconds(33'333));
+            if (frame % 3 == 2) { // feedback every 100 ms, and the relay's tick
+                if (fbOpen) {
+                    std::array<std::uint8_t, 1200> fbBuffer{};
+                    (void)h.deliver(kBob, fb.write(fbBuffer));
+                    fbOpen = false;
+                }
+                h.sink.sent.clear();
+                h.core.onTimer(h.clock.now(), h.sink);
+                for (const Sent& s : h.sink.sent) // probes go through it too
+                    QVERIFY(throughBottleneck(s));
+                for (const auto& r : reportsTo(h.sink.sent, kBob))
+                    qInfo("t=%d s: downlink %u bit/s, Ann's video state %d up to layer %d",
+                          frame / 30, r.downlinkBps, int(entryFor(r, 1)->state),
+                          int(entryFor(r, 1)->temporalLayer));
+                h.sink.sent.clear();
+            }
+        }
+        // The last frames: no TL2, TL0 all along, consecutive numbers.
+        const std::size_t tail = got.size() - std::min<std::size_t>(got.size(), 20);
+        std::size_t tl2 = 0;
+        std::size_t tl0 = 0;
+        for (std::size_t i = tail; i < got.size(); ++i) {
+            tl2 += got[i].tid == 2;
+            tl0 += got[i].tid == 0;
+            if (i > tail)
+                QCOMPARE(got[i].rtpSequence,
+                         static_cast<std::uint16_t>(got[i - 1].rtpSequence + 1));
+        }
+        QCOMPARE(tl2, std::size_t{0});
+        QVERIFY(tl0 >= 10);
+        for (std::size_t i = 1; i < got.size(); ++i) // and never a gap from the start
+            QCOMPARE(got[i].rtpSequence, static_cast<std::uint16_t>(got[i - 1].rtpSequence + 1));
+        QVERIFY(h.core.stats().videoLayerDropped > 50);
+        // Bob asks for one he got: the relay answers with that very packet under that number.
+        const Got& asked = got[got.size() - 3];
+        std::array<std::uint8_t, 64> nackBuffer{};
+        std::size_t covered = 0;
+        const std::uint16_t lost[] = {asked.rtpSequence};
+        const auto nack = wire::writeNack(kBobAudio, kAnnVideo, lost, nackBuffer, covered);
+        const auto answer = h.deliver(kBob, nack);
+        QCOMPARE(answer.size(), std::size_t{1});
+        wire::RtpPacketView original;
+        wire::RtpPacketView resent;
+        QVERIFY(wire::parseRtp(asked.bytes, original) == wire::ParseError::None);
+        QVERIFY(wire::parseRtp(answer[0].bytes, resent) == wire::ParseError::None);
+        QCOMPARE(resent.sequence, asked.rtpSequence);
+        QCOMPARE(resent.timestamp, original.timestamp);
+        // His report: Ann's video forwarded up to temporal layer 1.
+        const auto reports = reportsTo(h.advance(std::chrono::milliseconds(1000)), kBob);
+        QVERIFY(!reports.empty());
+        const auto* entry = entryFor(reports.back(), 1);
+        QVERIFY(entry);
+        QCOMPARE(entry->state, wire::ReceiveState::Forwarding);
+        QVERIFY(entry->temporalLayer <= 1);
+        QVERIFY(reports.back().downlinkBps < 120'000);
+    }
+
     void numberedForwardingAllocatesNothing() {
         Harness h;
         auto created = h.create(addr(9));

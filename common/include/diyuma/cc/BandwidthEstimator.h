@@ -6,7 +6,8 @@
 //   target = min(delay-based, loss-based), within [min, max]
 //   - delay-based: DelayBasedEstimator.h (GCC trendline + AIMD), fed with the throughput the
 //     receiver acknowledged over the last 500 ms;
-//   - loss-based: more than 10 % loss over at least 20 packets cuts the rate by half the loss
+//   - loss-based: more than 10 % loss over at least 100 packets (or a second) cuts the rate by half
+//   the loss
 //     fraction (at most once per 300 ms + RTT); under 2 % for a second lifts the limit;
 //   - standing queue: when the one-way delay stays over 150 ms above its minimum of the last
 //     5..10 s (a deep buffer filled at a capacity drop, which the trend does not see once it

@@ -8,12 +8,16 @@
 #include "diyuma/cc/BandwidthEstimator.h"
 #include "diyuma/cc/TransportFeedbackGenerator.h"
 #include "diyuma/crypto/Hmac.h"
+#include "diyuma/relay/LayerSelector.h"
+#include "diyuma/relay/SequenceRewriter.h"
 #include "diyuma/relay/SocketAddress.h"
 #include "diyuma/relay/TokenBucket.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/video/RtpPacketCache.h"
 #include "diyuma/wire/Control.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -38,6 +42,54 @@ struct RosterChange {
     wire::StreamList streams;
 };
 
+/// What a stream sends per temporal layer, from the bytes of the last 1 to 2 s (two windows:
+/// a base layer has only a few frames a second), by the layer its frame marking names (layer
+/// 0 without one).
+class LayerRateMeter {
+public:
+    static constexpr auto kWindow = std::chrono::seconds(1);
+    void add(std::uint8_t temporalId, std::size_t bytes, core::Clock::TimePoint now) {
+        rotate(now);
+        const std::size_t t = std::min<std::size_t>(temporalId, 2);
+        m_current[t] += bytes;
+        m_layers = std::max<std::uint8_t>(m_layers, static_cast<std::uint8_t>(t + 1));
+    }
+    [[nodiscard]] LayerRates rates(core::Clock::TimePoint now) {
+        rotate(now);
+        LayerRates out;
+        out.layers = m_layers;
+        const double seconds = static_cast<double>((now - m_windowStart + kWindow).count()) / 1e6;
+        double sum = 0;
+        for (std::size_t t = 0; t < 3; ++t) {
+            sum += static_cast<double>(m_previous[t] + m_current[t]) * 8.0;
+            out.cumulativeBps[t] = static_cast<int>(sum / std::max(seconds, 0.001));
+        }
+        return out;
+    }
+
+private:
+    void rotate(core::Clock::TimePoint now) {
+        if (!m_started) {
+            m_started = true;
+            m_windowStart = now;
+        }
+        while (now - m_windowStart >= kWindow) {
+            m_previous = m_current;
+            m_current = {};
+            m_windowStart += kWindow;
+            if (now - m_windowStart >= kWindow) { // idle for a while: start over
+                m_previous = {};
+                m_windowStart = now;
+            }
+        }
+    }
+    std::array<std::uint64_t, 3> m_current{};
+    std::array<std::uint64_t, 3> m_previous{};
+    core::Clock::TimePoint m_windowStart{};
+    bool m_started = false;
+    std::uint8_t m_layers = 1;
+};
+
 /// One announced video stream of a participant, with what the relay keeps for it.
 struct VideoStream {
     std::uint32_t ssrc = 0;
@@ -54,12 +106,25 @@ struct VideoStream {
     /// given to anyone the switch let in (RelayCore::kSwitchMarkHorizon after the switch).
     std::optional<std::uint16_t> switchMark;
     core::Clock::TimePoint switchedAt{};
+    LayerRateMeter rates;
     /// True if `sequence` was forwarded under the rule before the last switch.
     [[nodiscard]] bool beforeSwitch(std::uint16_t sequence, core::Clock::TimePoint now,
                                     core::Clock::Duration horizon) const {
         return switchMark && now - switchedAt < horizon &&
                static_cast<std::int16_t>(sequence - *switchMark) <= 0;
     }
+};
+
+/// One receiver's view of one sender's video stream: which temporal layers it gets (by its
+/// share of its downlink) and the renumbering that hides what was left out.
+struct ReceivedVideo {
+    std::uint32_t senderId = 0;
+    std::uint32_t ssrc = 0;
+    LayerSelector selector;
+    SequenceRewriter rewriter;
+    std::uint32_t frameTimestamp = 0; ///< the newest frame decided about
+    bool frameKnown = false;
+    bool frameForwarded = false;
 };
 
 struct Participant {
@@ -90,6 +155,15 @@ struct Participant {
     /// Its Subscribe: the largest picture height wanted per sender (replaced by each one).
     std::vector<wire::SubscriptionEntry> subscriptions;
     TokenBucket subscribes; ///< RelayCore::kSubscribeRate
+    /// As a receiver: every other participant's video streams (kept in step with joins and
+    /// leaves, so forwarding allocates nothing).
+    std::vector<std::unique_ptr<ReceivedVideo>> receivedVideo;
+    [[nodiscard]] ReceivedVideo* receivedVideoFor(std::uint32_t ssrc) const {
+        for (const auto& r : receivedVideo)
+            if (r->ssrc == ssrc)
+                return r.get();
+        return nullptr;
+    }
     /// The height limit this receiver set for `senderId` (kNoHeightLimit if none).
     static constexpr std::uint16_t kNoHeightLimit = 0xFFFF;
     [[nodiscard]] std::uint16_t maxHeightFrom(std::uint32_t senderId) const {

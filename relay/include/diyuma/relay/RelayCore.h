@@ -28,6 +28,7 @@
 #include "diyuma/wire/Control.h"
 #include "diyuma/wire/Limits.h"
 #include "diyuma/wire/RtcpFeedback.h"
+#include "diyuma/wire/RtpExtensions.h"
 
 #include <array>
 #include <chrono>
@@ -138,15 +139,26 @@ private:
                       PacketSink& out, std::size_t transportSequenceOffset = 0);
     /// Video RTP: cached for NACKs, sent to those private view and their subscription allow.
     void forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
-                      std::span<const std::uint8_t> bytes, std::size_t transportSequenceOffset,
+                      std::span<const std::uint8_t> bytes, const wire::RtpExtensions& extensions,
                       TimePoint now, PacketSink& out);
+    /// Every tick: each video stream's temporal layers for this receiver (LayerSelector),
+    /// from its downlink estimate less the audio it receives, shared by the streams.
+    void selectLayers(Participant& receiver, TimePoint now, PacketSink& out);
+    /// Reserved per audio stream a receiver gets (Opus at up to 64 kbit/s with headers is
+    /// about 80; typical speech at 32 kbit/s about 45).
+    static constexpr int kAudioReserveBps = 48'000;
     /// One RTP packet to one receiver: as it is without a transport-wide sequence number,
     /// else a copy with the receiver's next downlink number, told to its estimator.
+    /// `sequence`: the RTP sequence number this receiver knows the packet by (renumbered
+    /// around what it does not get); the packet's own if unset.
     void sendRtp(Participant& receiver, std::span<const std::uint8_t> bytes,
-                 std::size_t transportSequenceOffset, PacketSink& out);
-    /// The copy with the receiver's next downlink number (the offset must not be 0).
+                 std::size_t transportSequenceOffset, PacketSink& out,
+                 std::optional<std::uint16_t> sequence = std::nullopt);
+    /// Always a copy: renumbered if `sequence` is set, with the receiver's next downlink number
+    /// if the packet has the field (offset not 0).
     void sendNumbered(Participant& receiver, std::span<const std::uint8_t> bytes,
-                      std::size_t transportSequenceOffset, PacketSink& out);
+                      std::size_t transportSequenceOffset, PacketSink& out,
+                      std::optional<std::uint16_t> sequence = std::nullopt);
     /// The probe cluster a receiver's downlink estimator asked for, sent at once.
     void sendProbe(Participant& receiver, const core::cc::ProbeRequest& probe, PacketSink& out);
     /// What `receiver` gets from each other participant, and its downlink estimate.
@@ -175,9 +187,11 @@ private:
     static constexpr std::uint32_t kRelaySsrc = 0;
     /// Shorter than the timer tick (50 ms): a feedback goes out at every tick with news.
     static constexpr auto kTransportFeedbackInterval = std::chrono::milliseconds(20);
-    /// Each receiver's downlink estimator: it starts at 1 Mbit/s and probes up to 8.
+    /// Each receiver's downlink estimator: it starts at 2.5 Mbit/s (a 720p stream and audio
+    /// fit from the first frame; a weaker link shows in the first second of feedback) and
+    /// probes up to 8.
     static constexpr core::cc::BandwidthEstimatorConfig kDownlinkEstimator{50'000, 8'000'000,
-                                                                           1'000'000, true};
+                                                                           2'500'000, true};
     /// How long after a private-view switch packets of before it are kept from the newly
     /// allowed (longer than any receiver keeps asking for a packet).
     static constexpr auto kSwitchMarkHorizon = std::chrono::seconds(10);
