@@ -108,6 +108,15 @@ private slots:
         m_system = std::move(system.value());
     }
 
+    /// The daemon is the test's instrument: if it died between two tests (it should not;
+    /// its log says why), the next test gets a new one instead of failing on it.
+    void init() {
+        if (m_server.running())
+            return;
+        qWarning("the PulseAudio daemon is gone; its log:\n%s", qPrintable(m_server.log()));
+        QVERIFY2(m_server.start(), qPrintable("PulseAudio did not start: " + m_server.error()));
+    }
+
     void cleanupTestCase() {
         m_system.reset();
         m_server.stopHelpers();
