@@ -9,6 +9,7 @@
 #include "diyuma/wire/RtpExtensions.h"
 #include "diyuma/wire/TransportFeedback.h"
 
+#include "CapturingTransport.h"
 #include "FakeClock.h"
 
 #include <QtTest/QtTest>
@@ -19,14 +20,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class Capture final : public PacketTransport {
-public:
-    SendStatus send(std::span<const std::uint8_t> datagram) override {
-        sent.emplace_back(datagram.begin(), datagram.end());
-        return SendStatus::Sent;
-    }
-    std::vector<std::vector<std::uint8_t>> sent;
-};
+using Capture = diyuma::test::CapturingTransport;
 
 std::vector<std::uint8_t> rtp(bool reserve, std::uint16_t sequence) {
     wire::RtpHeaderFields h;

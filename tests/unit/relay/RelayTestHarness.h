@@ -204,6 +204,22 @@ struct Harness {
         return join;
     }
 
+    /// Hello + Join announcing an audio and a video stream; true if Joined came back.
+    bool joinWithVideo(const SocketAddress& from, std::uint64_t conferenceId,
+                       const std::string& name, std::uint32_t audioSsrc, std::uint32_t videoSsrc,
+                       const std::optional<wire::AdminSecret>& secret = std::nullopt) {
+        auto cookie = cookieFor(from);
+        if (!cookie)
+            return false;
+        auto join = joinMessage(*cookie, conferenceId, name, audioSsrc, secret);
+        join.streams.items[1] = wire::StreamInfo{videoSsrc, wire::MediaKind::Video, 0};
+        join.streams.count = 2;
+        for (const auto& s : deliver(from, wire::ControlMessage{2, join}))
+            if (s.to == from && s.as<wire::JoinedMsg>())
+                return true;
+        return false;
+    }
+
     /// Hello + Join; returns everything the core sent (to anyone) in answer to the Join.
     std::vector<Sent> joinRaw(const SocketAddress& from, std::uint64_t conferenceId,
                               const std::string& name, std::uint32_t ssrc = 0,

@@ -30,21 +30,6 @@ constexpr std::uint32_t kAnnVideo = 0xA1;
 constexpr std::uint32_t kBobAudio = 0xB0;
 constexpr std::uint32_t kCyAudio = 0xC0;
 
-bool joinWithVideo(Harness& h, const SocketAddress& from, std::uint64_t conferenceId,
-                   const std::string& name, std::uint32_t audioSsrc, std::uint32_t videoSsrc,
-                   const std::optional<wire::AdminSecret>& secret = std::nullopt) {
-    auto cookie = h.cookieFor(from);
-    if (!cookie)
-        return false;
-    auto join = h.joinMessage(*cookie, conferenceId, name, audioSsrc, secret);
-    join.streams.items[1] = wire::StreamInfo{videoSsrc, wire::MediaKind::Video, 0};
-    join.streams.count = 2;
-    for (const auto& s : h.deliver(from, wire::ControlMessage{2, join}))
-        if (s.to == from && s.as<wire::JoinedMsg>())
-            return true;
-    return false;
-}
-
 std::optional<std::uint16_t> transportSequenceOf(const std::vector<std::uint8_t>& bytes) {
     wire::RtpPacketView rtp;
     wire::RtpExtensions e;
@@ -242,9 +227,9 @@ private slots:
         auto created =
             h.create(addr(9), 1, static_cast<std::uint32_t>(wire::ConferenceFlags::PrivateView));
         QVERIFY(created);
-        QVERIFY(joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
-                              created->adminSecret));
-        QVERIFY(joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, 0xB1));
+        QVERIFY(h.joinWithVideo(kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
+                                created->adminSecret));
+        QVERIFY(h.joinWithVideo(kBob, created->conferenceId, "Bob", kBobAudio, 0xB1));
         QVERIFY(h.join(kCy, created->conferenceId, "Cy", kCyAudio));
         (void)h.advance(std::chrono::milliseconds(300)); // the joins' key-frame requests pass
         // Ann's video, numbered; 300 ms later Cy's downlink estimator wants a probe cluster.
@@ -304,7 +289,7 @@ private slots:
         Harness h;
         auto created = h.create(addr(9));
         QVERIFY(created);
-        QVERIFY(joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo));
+        QVERIFY(h.joinWithVideo(kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo));
         QVERIFY(h.join(kBob, created->conferenceId, "Bob", kBobAudio));
         constexpr double kBottleneckBps = 120'000;
         std::int64_t linkFreeUs = 0;
@@ -426,7 +411,7 @@ private slots:
         Harness h;
         auto created = h.create(addr(9));
         QVERIFY(created);
-        QVERIFY(joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo));
+        QVERIFY(h.joinWithVideo(kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo));
         QVERIFY(h.join(kBob, created->conferenceId, "Bob", kBobAudio));
         QVERIFY(h.join(kCy, created->conferenceId, "Cy", kCyAudio));
         std::vector<std::vector<std::uint8_t>> packets;

@@ -87,33 +87,15 @@ constexpr std::uint32_t kBobVideo = 0xB1;
 constexpr std::uint32_t kCyAudio = 0xC0;
 constexpr std::uint32_t kCyVideo = 0xC1;
 
-/// Hello + Join announcing an audio and a video stream; true if Joined came back.
-bool joinWithVideo(Harness& h, const SocketAddress& from, std::uint64_t conferenceId,
-                   const std::string& name, std::uint32_t audioSsrc, std::uint32_t videoSsrc,
-                   const std::optional<wire::AdminSecret>& secret = std::nullopt) {
-    auto cookie = h.cookieFor(from);
-    if (!cookie)
-        return false;
-    auto join = h.joinMessage(*cookie, conferenceId, name, audioSsrc, secret);
-    join.streams.items[1] = wire::StreamInfo{videoSsrc, wire::MediaKind::Video, 0};
-    join.streams.count = 2;
-    for (const auto& s : h.deliver(from, wire::ControlMessage{2, join})) {
-        if (s.to == from && s.as<wire::JoinedMsg>())
-            return true;
-    }
-    return false;
-}
-
 /// A conference with `flags` that Ann (with the admin proof), Bob and Cy join in that order.
 /// Afterwards the PLI windows of the relay's own key-frame requests at the joins are over.
 bool joinTrio(Harness& h, std::uint32_t flags) {
     auto created = h.create(addr(9), 1, flags);
-    const bool joined =
-        created && created->flags == flags &&
-        joinWithVideo(h, kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
-                      created->adminSecret) &&
-        joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo) &&
-        joinWithVideo(h, kCy, created->conferenceId, "Cy", kCyAudio, kCyVideo);
+    const bool joined = created && created->flags == flags &&
+                        h.joinWithVideo(kAnn, created->conferenceId, "Ann", kAnnAudio, kAnnVideo,
+                                        created->adminSecret) &&
+                        h.joinWithVideo(kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo) &&
+                        h.joinWithVideo(kCy, created->conferenceId, "Cy", kCyAudio, kCyVideo);
     (void)h.advance(kPliCoalesce);
     return joined;
 }
@@ -762,7 +744,7 @@ private slots:
         Harness h;
         auto created = h.create(addr(9), 1, kPrivateView);
         QVERIFY(created);
-        QVERIFY(joinWithVideo(h, kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo));
+        QVERIFY(h.joinWithVideo(kBob, created->conferenceId, "Bob", kBobAudio, kBobVideo));
         // The admin joins: it may see Bob, so Bob is asked for a key frame at once.
         auto cookie = h.cookieFor(kAnn);
         QVERIFY(cookie);
@@ -1134,9 +1116,9 @@ private slots:
             people.push_back(addr(static_cast<std::uint8_t>(i + 1)));
             const auto secret =
                 i == 0 ? std::optional(created->adminSecret) : std::optional<wire::AdminSecret>();
-            QVERIFY(joinWithVideo(h, people[i], created->conferenceId, "P" + std::to_string(i),
-                                  0x100 + static_cast<std::uint32_t>(i),
-                                  0x200 + static_cast<std::uint32_t>(i), secret));
+            QVERIFY(h.joinWithVideo(people[i], created->conferenceId, "P" + std::to_string(i),
+                                    0x100 + static_cast<std::uint32_t>(i),
+                                    0x200 + static_cast<std::uint32_t>(i), secret));
             for (std::uint16_t seq = 0; seq < kSeqs; ++seq)
                 packets[i].push_back(videoRtp(0x200 + static_cast<std::uint32_t>(i), seq, 1000));
         }

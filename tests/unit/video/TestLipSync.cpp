@@ -12,6 +12,7 @@
 #include "diyuma/wire/RtpExtensions.h"
 #include "diyuma/wire/Vp8Payload.h"
 
+#include "CapturingTransport.h"
 #include "FakeClock.h"
 
 #include <QtTest/QtTest>
@@ -25,14 +26,7 @@ namespace {
 
 constexpr std::int64_t kT0 = 1'764'806'400'000;
 
-class Capture final : public PacketTransport {
-public:
-    SendStatus send(std::span<const std::uint8_t> datagram) override {
-        sent.emplace_back(datagram.begin(), datagram.end());
-        return SendStatus::Sent;
-    }
-    std::vector<std::vector<std::uint8_t>> sent;
-};
+using Capture = diyuma::test::CapturingTransport;
 
 class Shown final : public VideoFrameSink {
 public:

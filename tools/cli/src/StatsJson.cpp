@@ -17,6 +17,17 @@ struct Aggregate {
     std::vector<std::uint32_t> ids;
     bool any = false;
 };
+/// [ms since sending started (or since the first sample), bit/s] per sample.
+nlohmann::json historyJson(const std::vector<core::EstimateSample>& history,
+                           std::optional<std::int64_t> sendStartUnixMs) {
+    nlohmann::json out = nlohmann::json::array();
+    const std::int64_t origin =
+        sendStartUnixMs.value_or(history.empty() ? 0 : history.front().unixMs);
+    for (const core::EstimateSample& sample : history)
+        out.push_back({sample.unixMs - origin, sample.bitrateBps});
+    return out;
+}
+
 } // namespace
 
 std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& labels,
@@ -56,11 +67,6 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
     {
         const core::UplinkStats& u = stats.uplink;
         const core::cc::BandwidthEstimate& e = u.estimate;
-        nlohmann::json history = nlohmann::json::array();
-        const std::int64_t origin =
-            stats.sendStartUnixMs.value_or(u.history.empty() ? 0 : u.history.front().unixMs);
-        for (const core::EstimateSample& sample : u.history)
-            history.push_back({sample.unixMs - origin, sample.bitrateBps});
         root["uplink"] = {
             {"estimate_bps", e.targetBps},
             {"delay_based_bps", e.delayBasedBps},
@@ -81,15 +87,10 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
             {"feedback_received", u.transport.feedbackReceived},
             {"feedback_malformed", u.transport.feedbackMalformed},
             // [ms since sending started, estimate in bit/s], once a second
-            {"history", std::move(history)}};
+            {"history", historyJson(u.history, stats.sendStartUnixMs)}};
     }
     {
         const core::DownlinkStats& d = stats.downlink;
-        nlohmann::json history = nlohmann::json::array();
-        const std::int64_t origin =
-            stats.sendStartUnixMs.value_or(d.history.empty() ? 0 : d.history.front().unixMs);
-        for (const core::EstimateSample& sample : d.history)
-            history.push_back({sample.unixMs - origin, sample.bitrateBps});
         root["downlink"] = {
             {"estimate_bps", d.estimateBps ? nlohmann::json(*d.estimateBps) : nlohmann::json()},
             {"reports", d.reports},
@@ -97,7 +98,7 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
             {"packets_numbered", stats.uplink.transport.downlinkPackets},
             {"feedback_sent", stats.uplink.transport.feedbackSent},
             // [ms since sending started, the relay's estimate in bit/s], once a second
-            {"history", std::move(history)}};
+            {"history", historyJson(d.history, stats.sendStartUnixMs)}};
     }
     root["received"] = {{"datagrams", stats.datagramsReceived},
                         {"rtp_malformed", stats.rtpMalformed},
