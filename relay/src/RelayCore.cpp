@@ -980,15 +980,19 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));
     // Each receiver's view of each sender's video, made now (forwarding allocates nothing).
+    const auto viewOf = [](std::uint32_t senderId, std::uint32_t ssrc) {
+        auto view = std::make_unique<ReceivedVideo>();
+        view->senderId = senderId;
+        view->ssrc = ssrc;
+        return view;
+    };
     for (const auto& other : conference.participants) {
         if (other.get() == &ref)
             continue;
         for (const VideoStream& v : other->videoStreams)
-            ref.receivedVideo.push_back(std::make_unique<ReceivedVideo>(
-                ReceivedVideo{other->id, v.ssrc, {}, {}, 0, false, false}));
+            ref.receivedVideo.push_back(viewOf(other->id, v.ssrc));
         for (const VideoStream& v : ref.videoStreams)
-            other->receivedVideo.push_back(std::make_unique<ReceivedVideo>(
-                ReceivedVideo{ref.id, v.ssrc, {}, {}, 0, false, false}));
+            other->receivedVideo.push_back(viewOf(ref.id, v.ssrc));
     }
     conference.lastActiveUnixMs = m_clock.unixMs();
     m_byAddress[from] = &ref;

@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const LayerRates kRates{{100'000, 150'000, 300'000}, 3};
+const LayerRates kRates{{100'000, 150'000, 300'000}};
 
 LayerSelector::TimePoint at(int ms) {
     return LayerSelector::TimePoint(std::chrono::milliseconds(1'000'000 + ms));
@@ -40,13 +40,13 @@ private slots:
         QVERIFY(s.paused()); // TL0 over 1.2 x the share: not even it fits
         // One layer only: all or nothing.
         LayerSelector single;
-        single.update(80'000, LayerRates{{100'000, 100'000, 100'000}, 1}, at(0));
+        single.update(80'000, LayerRates{{100'000, 100'000, 100'000}}, at(0));
         QVERIFY(single.paused());
         LayerSelector singleFits;
-        singleFits.update(200'000, LayerRates{{100'000, 0, 0}, 1}, at(0)); // as a meter says it
-        QCOMPARE(singleFits.target().value_or(9), std::uint8_t{2});        // everything it sends
+        singleFits.update(200'000, LayerRates{{100'000, 0, 0}}, at(0)); // as a meter says it
+        QCOMPARE(singleFits.target().value_or(9), std::uint8_t{2});     // everything it sends
         LayerSelector singleShort;
-        singleShort.update(80'000, LayerRates{{100'000, 0, 0}, 1}, at(0));
+        singleShort.update(80'000, LayerRates{{100'000, 0, 0}}, at(0));
         QVERIFY(singleShort.paused());
     }
 

@@ -13,7 +13,7 @@
 //     5..10 s (a deep buffer filled at a capacity drop, which the trend does not see once it
 //     stops growing), the rate is held at 0.75 x the throughput until it is under 50 ms;
 //   - probing: when the target has been steady for a while below the maximum, or at the
-//     start, the estimator asks for a probe cluster (padding packets, about 20 ms at twice the
+//     start, the estimator asks for a probe cluster (padding packets, about 30 ms at twice the
 //     target). The caller sends it through onPacketSent() with the cluster's ID; the rate the
 //     receiver got the cluster at, when higher than the target, becomes the new delay-based
 //     estimate. Probes that show nothing more back off (1 s, 2 s, at most 3 s apart); a probe that

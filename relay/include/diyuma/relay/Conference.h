@@ -52,12 +52,10 @@ public:
         rotate(now);
         const std::size_t t = std::min<std::size_t>(temporalId, 2);
         m_current[t] += bytes;
-        m_layers = std::max<std::uint8_t>(m_layers, static_cast<std::uint8_t>(t + 1));
     }
     [[nodiscard]] LayerRates rates(core::Clock::TimePoint now) {
         rotate(now);
         LayerRates out;
-        out.layers = m_layers;
         const double seconds = static_cast<double>((now - m_windowStart + kWindow).count()) / 1e6;
         double sum = 0;
         for (std::size_t t = 0; t < 3; ++t) {
@@ -87,7 +85,6 @@ private:
     std::array<std::uint64_t, 3> m_previous{};
     core::Clock::TimePoint m_windowStart{};
     bool m_started = false;
-    std::uint8_t m_layers = 1;
 };
 
 /// One announced video stream of a participant, with what the relay keeps for it.

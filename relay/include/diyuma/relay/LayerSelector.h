@@ -28,7 +28,6 @@ namespace diyuma::relay {
 /// layer the stream does not send costs nothing more than the ones below it.
 struct LayerRates {
     std::array<int, 3> cumulativeBps{};
-    std::uint8_t layers = 1; ///< how many it was seen to send (1..3)
 };
 
 class LayerSelector {
