@@ -58,6 +58,7 @@ bool isRelayToClientType(std::uint8_t type) {
     case wire::MessageType::Pong:
     case wire::MessageType::Error:
     case wire::MessageType::ReceiveReport:
+    case wire::MessageType::LayersWanted:
         return true;
     default:
         return false;

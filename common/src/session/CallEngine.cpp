@@ -116,7 +116,8 @@ Status CallEngine::join(std::uint64_t conferenceId, std::optional<wire::AdminSec
         params.streams.push_back(wire::StreamInfo{m_ssrc, wire::MediaKind::Audio, 0});
     if (m_videoSender)
         params.streams.push_back(
-            wire::StreamInfo{m_videoSender->ssrc(), wire::MediaKind::Video, 0});
+            wire::StreamInfo{m_videoSender->ssrc(), wire::MediaKind::Video, 0,
+                             static_cast<std::uint16_t>(m_videoSender->height())});
     return m_session.startJoin(std::move(params));
 }
 

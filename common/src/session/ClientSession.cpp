@@ -262,6 +262,11 @@ void ClientSession::handleControl(std::span<const std::uint8_t> datagram) {
                 } else {
                     ++m_counters.controlIgnored;
                 }
+            } else if constexpr (std::is_same_v<T, wire::LayersWantedMsg>) {
+                if (m_state == SessionState::Joined)
+                    m_layersWanted = body.layers;
+                else
+                    ++m_counters.controlIgnored;
             } else
                 ++m_counters.controlIgnored; // client-to-relay types: not for us
         },

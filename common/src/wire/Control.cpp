@@ -23,7 +23,7 @@ constexpr std::uint8_t kKnownParticipantFlags =
     static_cast<std::uint8_t>(ParticipantFlags::MutedByAdmin) |
     static_cast<std::uint8_t>(ParticipantFlags::UnmuteLocked);
 constexpr std::uint64_t kConferenceIdLimit = std::uint64_t{1} << 60;
-constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::ReceiveReport);
+constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::LayersWanted);
 constexpr std::size_t kErrorFixedBytes = kControlHeaderBytes + 4;
 
 bool validConferenceFlags(std::uint32_t flags) {
@@ -70,11 +70,12 @@ void readArray(ByteReader& r, std::array<std::uint8_t, N>& out) {
 
 // A stream list as it appears in Join and Roster:
 //
-//   +--------------+------------------------------------------+
-//   | count (u8)   | count x { ssrc u32 | kind u8 | layer u8 } |
-//   +--------------+------------------------------------------+
+//   +--------------+-------------------------------------------------------+
+//   | count (u8)   | count x { ssrc u32 | kind u8 | layer u8 | height u16 } |
+//   +--------------+-------------------------------------------------------+
 //
-// kind: 0 audio, 1 video; layer: simulcast layer, 0 = lowest/only (any value is carried).
+// kind: 0 audio, 1 video; layer: simulcast layer, 0 = lowest/only (any value is carried);
+// height: a video layer's picture height (0: audio, or not known).
 ParseError readStreams(ByteReader& r, StreamList& out) {
     const std::uint8_t count = r.u8();
     if (!r.ok())
@@ -87,6 +88,7 @@ ParseError readStreams(ByteReader& r, StreamList& out) {
         s.ssrc = r.u32();
         const std::uint8_t kind = r.u8();
         s.layer = r.u8();
+        s.height = r.u16();
         if (!r.ok())
             return ParseError::Truncated;
         if (kind > static_cast<std::uint8_t>(MediaKind::Video))
@@ -106,6 +108,7 @@ void writeStreams(ByteWriter& w, const StreamList& streams) {
         w.u32(s.ssrc);
         w.u8(static_cast<std::uint8_t>(s.kind));
         w.u8(s.layer);
+        w.u16(s.height);
     }
 }
 
@@ -161,7 +164,7 @@ ParseError parseCreatedBody(ByteReader& r, CreatedMsg& m) {
     return validConferenceFlags(m.flags) ? ParseError::None : ParseError::BadField;
 }
 
-// Join (5), 63 + nameLen + 6 * streamCount bytes:
+// Join (5), 63 + nameLen + 8 * streamCount bytes:
 //   0            20                 28          29           61         62
 //   +------------+------------------+-----------+------------+----------+------+---------+
 //   | cookie[20] | conferenceId u64 | proofFlag | proof[32]  | nameLen  | name | streams |
@@ -216,7 +219,7 @@ ParseError parseJoinedBody(ByteReader& r, JoinedMsg& m) {
     return ParseError::None;
 }
 
-// Roster (7), 12 + nameLen + 6 * streamCount bytes:
+// Roster (7), 12 + nameLen + 8 * streamCount bytes:
 //   0         4       5                   9        10        11
 //   +---------+-------+-------------------+--------+---------+------+---------+
 //   | seq u32 | op u8 | participantId u32 | flags  | nameLen | name | streams |
@@ -371,6 +374,12 @@ ParseError parseReceiveReportBody(ByteReader& r, ReceiveReportMsg& m) {
     return valid ? ParseError::None : ParseError::BadField;
 }
 
+// LayersWanted (19), 1 byte: | layers u8 (bit k: simulcast layer k) |
+ParseError parseLayersWantedBody(ByteReader& r, LayersWantedMsg& m) {
+    m.layers = r.u8();
+    return r.ok() ? ParseError::None : ParseError::Truncated;
+}
+
 ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     switch (type) {
     case MessageType::Hello:
@@ -411,6 +420,8 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
         return parseSubscribeBody(r, body.emplace<SubscribeMsg>());
     case MessageType::ReceiveReport:
         return parseReceiveReportBody(r, body.emplace<ReceiveReportMsg>());
+    case MessageType::LayersWanted:
+        return parseLayersWantedBody(r, body.emplace<LayersWantedMsg>());
     }
     return ParseError::UnknownType;
 }
@@ -566,6 +577,11 @@ bool writeBody(ByteWriter& w, const ReceiveReportMsg& m) {
     return true;
 }
 
+bool writeBody(ByteWriter& w, const LayersWantedMsg& m) {
+    w.u8(m.layers);
+    return true;
+}
+
 // typeOf relies on the variant listing the bodies in MessageType order.
 template <typename M>
 constexpr std::size_t indexOf() {
@@ -594,6 +610,8 @@ static_assert(indexOf<MuteParticipantMsg>() + 1 ==
 static_assert(indexOf<SubscribeMsg>() + 1 == static_cast<std::size_t>(MessageType::Subscribe));
 static_assert(indexOf<ReceiveReportMsg>() + 1 ==
               static_cast<std::size_t>(MessageType::ReceiveReport));
+static_assert(indexOf<LayersWantedMsg>() + 1 ==
+              static_cast<std::size_t>(MessageType::LayersWanted));
 
 } // namespace
 

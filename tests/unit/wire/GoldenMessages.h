@@ -58,8 +58,8 @@ inline constexpr std::uint64_t kConferenceId = 0x0FEDCBA987654321ull;
 
 inline StreamList twoStreams() {
     StreamList s;
-    s.items[0] = {0x11223344u, MediaKind::Audio, 0};
-    s.items[1] = {0x55667788u, MediaKind::Video, 2};
+    s.items[0] = {0x11223344u, MediaKind::Audio, 0, 0};
+    s.items[1] = {0x55667788u, MediaKind::Video, 2, 720};
     s.count = 2;
     return s;
 }
@@ -96,7 +96,7 @@ inline std::vector<Golden> messages() {
                  fromHex("0D 01 05 00 | 00000003 |" + cookie +
                          "| 0FEDCBA987654321 | 01 |"
                          "40414243 44454647 48494A4B 4C4D4E4F 50515253 54555657 58595A5B 5C5D5E5F"
-                         "| 04 5A6FC3AB | 02 | 11223344 00 00 | 55667788 01 02"),
+                         "| 04 5A6FC3AB | 02 | 11223344 00 00 0000 | 55667788 01 02 02D0"),
                  {3, adminJoin}});
 
     JoinMsg memberJoin;
@@ -107,7 +107,7 @@ inline std::vector<Golden> messages() {
     memberJoin.streams.count = 1;
     g.push_back({"join_member",
                  fromHex("0D 01 05 00 | 00000004 |" + cookie + "| 000000000000002A | 00 |" +
-                         std::string(64, '0') + "| 03 426F62 | 01 | 0A0B0C0D 00 00"),
+                         std::string(64, '0') + "| 03 426F62 | 01 | 0A0B0C0D 00 00 0000"),
                  {4, memberJoin}});
 
     g.push_back({"joined",
@@ -123,7 +123,7 @@ inline std::vector<Golden> messages() {
     upsert.streams = twoStreams();
     g.push_back({"roster_upsert",
                  fromHex("0D 01 07 00 | 00000010 | 00000001 | 01 | 00000007 | 03 | 04 5A6FC3AB |"
-                         "02 | 11223344 00 00 | 55667788 01 02"),
+                         "02 | 11223344 00 00 0000 | 55667788 01 02 02D0"),
                  {0x10, upsert}});
 
     RosterMsg remove;
@@ -178,6 +178,7 @@ inline std::vector<Golden> messages() {
                  fromHex("0D 01 12 00 | 00000000 | 0016E360 | 02 | 00000002 00 01 02 | "
                          "00000005 01 FF FF"),
                  {0, report}});
+    g.push_back({"layers_wanted", fromHex("0D 01 13 00 | 00000000 | 05"), {0, LayersWantedMsg{5}}});
     RosterMsg conference;
     conference.seq = 3;
     conference.op = RosterOp::Conference;
@@ -238,6 +239,8 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
             } else if constexpr (std::is_same_v<T, ReceiveReportMsg>) {
                 return x.downlinkBps == y.downlinkBps && x.count == y.count &&
                        std::equal(x.view().begin(), x.view().end(), y.view().begin());
+            } else if constexpr (std::is_same_v<T, LayersWantedMsg>) {
+                return x == y;
             } else {
                 static_assert(std::is_same_v<T, ErrorMsg>);
                 return x.code == y.code && x.requestType == y.requestType && x.reason == y.reason;

@@ -139,6 +139,9 @@ public:
         return m_receiveReport;
     }
     [[nodiscard]] std::uint64_t receiveReports() const { return m_receiveReports; }
+    /// The relay's latest LayersWanted: which of our simulcast layers anyone receives (bit k:
+    /// layer k); nothing until the first one (then every layer is wanted).
+    [[nodiscard]] std::optional<std::uint8_t> layersWanted() const { return m_layersWanted; }
 
 private:
     enum class Operation { None, Create, Join };
@@ -204,6 +207,7 @@ private:
     std::optional<double> m_srttMs;
     std::optional<wire::ReceiveReportMsg> m_receiveReport;
     std::uint64_t m_receiveReports = 0;
+    std::optional<std::uint8_t> m_layersWanted;
     std::optional<double> m_lastRttMs;
     SessionCounters m_counters;
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_buffer{};

@@ -57,7 +57,8 @@ enum class MessageType : std::uint8_t {
     MuteParticipant = 16,   ///< admin -> relay: mute a participant, or let them unmute again
     Subscribe = 17,         ///< client -> relay: the largest picture wanted from each sender
     ReceiveReport = 18,     ///< relay -> client: its downlink estimate, what it gets from whom
-    // Reserved (docs/PROTOCOL.md section 14): 19..31 further quality and admin messages.
+    LayersWanted = 19,      ///< relay -> client: which of its simulcast layers anyone receives
+    // Reserved (docs/PROTOCOL.md section 14): 20..31 further quality and admin messages.
 };
 
 /// Error codes carried by an Error message. Append-only.
@@ -106,11 +107,14 @@ using AdminProof = std::array<std::uint8_t, kAdminProofBytes>;
 
 enum class MediaKind : std::uint8_t { Audio = 0, Video = 1 };
 
-/// One announced media stream: its SSRC, kind and simulcast layer (0 = lowest/only).
+/// One announced media stream: its SSRC, kind, simulcast layer (0 = lowest/only) and, for
+/// video, the picture height the layer is sent at (what a Subscribe's maxHeight compares
+/// with; 0 for audio or when unknown).
 struct StreamInfo {
     std::uint32_t ssrc = 0;
     MediaKind kind = MediaKind::Audio;
     std::uint8_t layer = 0;
+    std::uint16_t height = 0;
     bool operator==(const StreamInfo&) const = default;
 };
 
@@ -247,16 +251,25 @@ struct ReceiveReportMsg {
     [[nodiscard]] std::span<const ReceiveEntry> view() const { return {entries.data(), count}; }
 };
 
+/// Which simulcast layers of the client's video at least one receiver gets now or is being
+/// switched to (bit k: layer k). The client encodes only these; until the first one arrives,
+/// all. Sent when it changes and with every ReceiveReport period (not acknowledged).
+struct LayersWantedMsg {
+    std::uint8_t layers = 0;
+    bool operator==(const LayersWantedMsg&) const = default;
+};
+
 struct ErrorMsg {
     ErrorCode code = ErrorCode::Malformed;
     MessageType requestType = MessageType::Error; ///< the type of the request that failed
     std::string_view reason;                      ///< UTF-8, at most kMaxReasonBytes
 };
 
-using ControlBody = std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg,
-                                 RosterMsg, RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg,
-                                 SelfStateMsg, SetPrivateViewMsg, RemoveParticipantMsg,
-                                 MuteParticipantMsg, SubscribeMsg, ReceiveReportMsg>;
+using ControlBody =
+    std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg, RosterMsg,
+                 RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg, SelfStateMsg,
+                 SetPrivateViewMsg, RemoveParticipantMsg, MuteParticipantMsg, SubscribeMsg,
+                 ReceiveReportMsg, LayersWantedMsg>;
 
 struct ControlMessage {
     std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply
