@@ -4,7 +4,8 @@
 
 namespace diyuma::relay {
 
-void LayerSelector::update(int shareBps, const LayerRates& rates, TimePoint now) {
+void LayerSelector::update(int shareBps, const LayerRates& rates, TimePoint now,
+                           std::uint8_t maxLayer) {
     // The highest layer that fits, and the highest that fits with the margin. Layers a
     // stream does not send (yet) cost what the ones below cost: target 2 means "all".
     // The base layer gets a tolerance both ways: it is paused only when clearly over the
@@ -21,6 +22,10 @@ void LayerSelector::update(int shareBps, const LayerRates& rates, TimePoint now)
         if (rate <= shareBps * (base ? 1.0 : kUpMargin))
             fitsWithMargin = static_cast<std::uint8_t>(t);
     }
+    if (fits && *fits > maxLayer)
+        fits = maxLayer;
+    if (fitsWithMargin && *fitsWithMargin > maxLayer)
+        fitsWithMargin = maxLayer;
     if (!fits || (m_target && *fits < *m_target) || (!m_target && !fits)) {
         m_target = fits; // down (or paused) at once
         m_candidate.reset();

@@ -218,24 +218,28 @@ void RelayCore::forwardMedia(const Participant& sender, std::span<const std::uin
 }
 
 void RelayCore::sendRtp(Participant& receiver, std::span<const std::uint8_t> bytes,
-                        std::size_t transportSequenceOffset, PacketSink& out,
-                        std::optional<std::uint16_t> sequence) {
+                        std::size_t transportSequenceOffset, PacketSink& out, Rewrite rewrite) {
     ++m_stats.forwardedPackets;
     m_stats.forwardedBytes += bytes.size();
-    const bool renumbered = sequence && *sequence != core::be::load16(bytes.subspan(2).first<2>());
-    if (transportSequenceOffset == 0 && !renumbered)
+    const bool renumbered =
+        rewrite.sequence && *rewrite.sequence != core::be::load16(bytes.subspan(2).first<2>());
+    const bool otherSsrc =
+        rewrite.ssrc && *rewrite.ssrc != core::be::load32(bytes.subspan(8).first<4>());
+    if (transportSequenceOffset == 0 && !renumbered && !otherSsrc)
         out.forward(receiver.address, bytes);
     else
-        sendNumbered(receiver, bytes, transportSequenceOffset, out, sequence);
+        sendNumbered(receiver, bytes, transportSequenceOffset, out, rewrite);
 }
 
 void RelayCore::sendNumbered(Participant& receiver, std::span<const std::uint8_t> bytes,
                              std::size_t transportSequenceOffset, PacketSink& out,
-                             std::optional<std::uint16_t> sequence) {
+                             Rewrite rewrite) {
     const std::span<std::uint8_t> copy(m_mediaScratch.data(), bytes.size());
     std::copy(bytes.begin(), bytes.end(), copy.begin());
-    if (sequence)
-        core::be::store16(copy.subspan(2).first<2>(), *sequence);
+    if (rewrite.sequence)
+        core::be::store16(copy.subspan(2).first<2>(), *rewrite.sequence);
+    if (rewrite.ssrc)
+        core::be::store32(copy.subspan(8).first<4>(), *rewrite.ssrc);
     if (transportSequenceOffset != 0) {
         const std::uint16_t number = receiver.nextDownlinkSequence++;
         (void)wire::patchTransportSequence(copy, transportSequenceOffset, number);
@@ -279,17 +283,17 @@ void RelayCore::sendReceiveReport(const Participant& receiver, PacketSink& out) 
         else if (receiver.maxHeightFrom(sender->id) == 0)
             e.state = wire::ReceiveState::NotSubscribed;
         else {
-            // One spatial layer per sender in this version; its temporal layers as selected.
-            const ReceivedVideo* view =
-                receiver.receivedVideoFor(sender->videoStreams.front().ssrc);
-            const auto current =
-                view != nullptr ? view->selector.current() : std::optional<std::uint8_t>{2};
-            if (!current) {
+            const ReceivedVideo* view = receiver.receivedVideoFrom(sender->id);
+            const auto stream = view != nullptr ? view->forwarder.current() : std::nullopt;
+            if (view != nullptr && view->forwarder.paused()) {
                 e.state = wire::ReceiveState::PausedBandwidth;
             } else {
+                // Forwarding, or about to (the first key frame is on its way: no layers yet).
                 e.state = wire::ReceiveState::Forwarding;
-                e.spatialLayer = 0;
-                e.temporalLayer = *current;
+                if (stream) {
+                    e.spatialLayer = sender->videoStreams[*stream].layer;
+                    e.temporalLayer = view->forwarder.temporalLayer().value_or(wire::kNoLayer);
+                }
             }
         }
     }
@@ -322,13 +326,18 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
         stream.anyForwarded = true;
     }
     // What the frame is, from the frame marking (VP8 is not parsed): its temporal layer,
-    // whether it is a key frame or a layer's sync frame.
+    // whether it is a key frame or a layer's sync frame, whether this packet starts it.
     const auto& marking = extensions.frameMarking;
-    const std::uint8_t temporalId = marking && marking->hasLayers ? marking->temporalId : 0;
-    const bool keyFrame = marking && marking->independent;
-    const bool layerSync = marking && marking->baseLayerSync;
+    FrameInfo frame;
+    if (marking) {
+        frame.temporalId = marking->hasLayers ? marking->temporalId : 0;
+        frame.layerSync = marking->baseLayerSync;
+        frame.keyFrame = marking->independent;
+        frame.startOfFrame = marking->startOfFrame;
+    }
     const std::uint32_t timestamp = core::be::load32(bytes.subspan(4).first<4>());
-    stream.rates.add(temporalId, bytes.size() + wire::kUdpIpOverheadBytes, now);
+    stream.rates.add(frame.temporalId, bytes.size() + wire::kUdpIpOverheadBytes, now);
+    const auto index = static_cast<std::size_t>(&stream - sender.videoStreams.data());
     for (const auto& receiver : conference.participants) {
         if (receiver.get() == &sender)
             continue;
@@ -340,65 +349,86 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
             ++m_stats.videoNotSubscribed;
             continue;
         }
-        ReceivedVideo* view = receiver->receivedVideoFor(stream.ssrc);
+        ReceivedVideo* view = receiver->receivedVideoFrom(sender.id);
         if (view == nullptr) { // cannot happen (made at join); forwarded as it is if it does
             sendRtp(*receiver, bytes, extensions.transportSequenceOffset, out);
             continue;
         }
-        // One decision per frame (its packets share the RTP timestamp); a late packet of an
-        // older frame goes by its layer.
-        bool forward = false;
-        if (!view->frameKnown || static_cast<std::int32_t>(timestamp - view->frameTimestamp) > 0) {
-            view->frameForwarded = view->selector.onFrame(temporalId, layerSync, keyFrame);
-            view->frameTimestamp = timestamp;
-            view->frameKnown = true;
-            forward = view->frameForwarded;
-        } else if (timestamp == view->frameTimestamp) {
-            forward = view->frameForwarded;
-        } else {
-            const auto current = view->selector.current();
-            forward = current && temporalId <= *current;
-        }
-        const auto renumbered = view->rewriter.onPacket(sequence, forward);
+        const std::uint64_t switches = view->forwarder.spatialSwitches();
+        const auto renumbered = view->forwarder.onPacket(index, sequence, timestamp, frame);
+        m_stats.videoStreamSwitches += view->forwarder.spatialSwitches() - switches;
         if (!renumbered) {
             ++m_stats.videoLayerDropped;
             continue;
         }
-        sendRtp(*receiver, bytes, extensions.transportSequenceOffset, out, *renumbered);
+        sendRtp(*receiver, bytes, extensions.transportSequenceOffset, out,
+                Rewrite{*renumbered, view->visibleSsrc});
     }
 }
 
 void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& out) {
     // Audio is reserved first; what is left of the receiver's downlink is shared equally by
-    // the video streams it receives. Without feedback from it there is no estimate: no limit.
+    // the senders whose video it receives. Without feedback from it there is no estimate: no
+    // limit.
     const core::cc::BandwidthEstimate estimate = receiver.downlink->estimate();
     const Conference& conference = *receiver.conference;
     int audioSenders = 0;
-    int videoStreams = 0;
+    int videoSenders = 0;
     for (const auto& sender : conference.participants) {
         if (sender.get() == &receiver)
             continue;
         for (const auto& s : sender->streams.view())
             audioSenders += s.kind == wire::MediaKind::Audio ? 1 : 0;
-        if (conference.mayReceiveVideo(*sender, receiver) &&
+        if (!sender->videoStreams.empty() && conference.mayReceiveVideo(*sender, receiver) &&
             receiver.maxHeightFrom(sender->id) != 0)
-            videoStreams += static_cast<int>(sender->videoStreams.size());
+            ++videoSenders;
     }
     const int budget = estimate.feedbacks > 0 ? estimate.targetBps - audioSenders * kAudioReserveBps
                                               : std::numeric_limits<int>::max() / 2;
-    const int share = std::max(0, budget) / std::max(1, videoStreams);
+    const int share = std::max(0, budget) / std::max(1, videoSenders);
+    std::array<StreamRate, wire::kMaxSsrcsPerParticipant> rates{};
     for (const auto& view : receiver.receivedVideo) {
         Participant* sender = conference.find(view->senderId);
-        VideoStream* stream = sender != nullptr ? sender->findVideo(view->ssrc) : nullptr;
-        if (stream == nullptr)
+        const std::uint16_t maxHeight = receiver.maxHeightFrom(view->senderId);
+        if (sender == nullptr || sender->videoStreams.empty() || maxHeight == 0 ||
+            !conference.mayReceiveVideo(*sender, receiver))
             continue;
-        view->selector.update(share, stream->rates.rates(now), now);
-        // Back from a pause, the stream restarts at a key frame: ask for one (coalesced with
-        // everyone else's requests for this stream).
-        if (view->selector.wantsKeyFrame() &&
-            (!stream->lastPliAt || now - *stream->lastPliAt >= kPliCoalesce))
-            requestKeyFrame(*sender, *stream, now, out);
+        auto& streams = sender->videoStreams;
+        for (std::size_t i = 0; i < streams.size(); ++i)
+            rates[i] = StreamRate{streams[i].height, streams[i].rates.rates(now)};
+        VideoForwarder& forwarder = view->forwarder;
+        forwarder.update(share, std::span(rates).first(streams.size()), maxHeight, now);
+        // Starting, switching, or back from a pause: the stream starts at a key frame. Asked
+        // for again while it does not come (coalesced with everyone else's requests).
+        if (forwarder.wantsKeyFrame()) {
+            VideoStream& stream = streams[*forwarder.target()];
+            if (!stream.lastPliAt || now - *stream.lastPliAt >= kKeyFrameRetry)
+                requestKeyFrame(*sender, stream, now, out);
+        }
     }
+}
+
+void RelayCore::sendLayersWanted(Participant& sender, TimePoint now, PacketSink& out) {
+    if (sender.videoStreams.empty())
+        return;
+    std::uint8_t layers = 0;
+    for (const auto& receiver : sender.conference->participants) {
+        const ReceivedVideo* view =
+            receiver.get() == &sender ? nullptr : receiver->receivedVideoFrom(sender.id);
+        if (view == nullptr || receiver->maxHeightFrom(sender.id) == 0 ||
+            !sender.conference->mayReceiveVideo(sender, *receiver))
+            continue;
+        for (const auto stream : {view->forwarder.current(), view->forwarder.target()})
+            if (stream)
+                layers |=
+                    static_cast<std::uint8_t>(1U << (sender.videoStreams[*stream].layer & 7U));
+    }
+    if (layers == sender.layersWantedSent && now < sender.nextLayersWantedAt)
+        return;
+    sendControl(sender.address, wire::ControlMessage{0, wire::LayersWantedMsg{layers}}, out);
+    ++m_stats.layersWantedSent;
+    sender.layersWantedSent = layers;
+    sender.nextLayersWantedAt = now + kReceiveReportInterval;
 }
 
 void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> bytes, TimePoint now,
@@ -436,20 +466,33 @@ void RelayCore::routeRtcp(Participant& sender, std::span<const std::uint8_t> byt
             (void)sender.downlink->onFeedback(packet);
             continue;
         }
-        // A report on a video stream goes where the stream goes; the rest to everyone.
-        const Participant* policySender = nullptr;
-        if (packet.packetType == wire::kRtcpSenderReport && packet.body.size() >= 4) {
-            const wire::StreamInfo* stream =
-                sender.findStream(core::be::load32(packet.body.first<4>()));
-            if (stream != nullptr && stream->kind == wire::MediaKind::Video)
-                policySender = &sender;
-        }
+        // A report on a video stream goes where the stream goes, as the stream the receiver
+        // knows (its SSRC), and only while that receiver gets this stream; the rest to
+        // everyone.
+        const VideoStream* video = nullptr;
+        if (packet.packetType == wire::kRtcpSenderReport && packet.body.size() >= 4)
+            video = sender.findVideo(core::be::load32(packet.body.first<4>()));
         for (const auto& receiver : conference.participants) {
             if (receiver.get() == &sender)
                 continue;
-            if (policySender != nullptr && !conference.mayReceiveVideo(sender, *receiver)) {
+            if (video != nullptr && !conference.mayReceiveVideo(sender, *receiver)) {
                 ++m_stats.videoWithheld;
                 continue;
+            }
+            if (video != nullptr) {
+                const ReceivedVideo* view = receiver->receivedVideoFrom(sender.id);
+                const auto index = static_cast<std::size_t>(video - sender.videoStreams.data());
+                if (view == nullptr || view->forwarder.current() != index)
+                    continue; // not the stream this receiver gets now
+                if (view->visibleSsrc != video->ssrc) {
+                    const std::span<std::uint8_t> copy(m_mediaScratch.data(), packet.raw.size());
+                    std::copy(packet.raw.begin(), packet.raw.end(), copy.begin());
+                    core::be::store32(copy.subspan(4).first<4>(), view->visibleSsrc);
+                    out.send(receiver->address, copy);
+                    ++m_stats.forwardedPackets;
+                    m_stats.forwardedBytes += copy.size();
+                    continue;
+                }
             }
             out.forward(receiver->address, packet.raw);
             ++m_stats.forwardedPackets;
@@ -465,68 +508,95 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
     Participant* owner = nullptr;
     if (wire::parseFeedbackSsrcs(packet, ssrcs))
         owner = from.conference->ownerOf(ssrcs.media);
-    VideoStream* stream = owner != nullptr ? owner->findVideo(ssrcs.media) : nullptr;
+    VideoStream* named = owner != nullptr ? owner->findVideo(ssrcs.media) : nullptr;
     // Feedback is for video streams the asker may see, from someone else.
-    if (stream == nullptr || owner == &from || !from.conference->mayReceiveVideo(*owner, from)) {
+    if (named == nullptr || owner == &from || !from.conference->mayReceiveVideo(*owner, from)) {
         drop(DropReason::FeedbackUnroutable, from.address, now);
         return;
     }
+    // The asker knows a simulcast sender as one stream (its lowest layer's SSRC); which of
+    // the sender's streams that is now, and what each number it names stands for, is in its
+    // view.
+    const ReceivedVideo* view = from.receivedVideoFrom(owner->id);
     if (wire::isPli(packet)) {
-        if (stream->lastPliAt && now - *stream->lastPliAt < kPliCoalesce) {
+        const auto target = view != nullptr ? view->forwarder.target() : std::nullopt;
+        VideoStream& stream = target ? owner->videoStreams[*target] : *named;
+        if (stream.lastPliAt && now - *stream.lastPliAt < kPliCoalesce) {
             ++m_stats.plisCoalesced;
             return;
         }
-        stream->lastPliAt = now;
-        out.forward(owner->address, packetBytes);
+        stream.lastPliAt = now;
+        if (&stream == named)
+            out.forward(owner->address, packetBytes);
+        else
+            out.send(owner->address, wire::writePli(ssrcs.sender, stream.ssrc, m_scratch));
         ++m_stats.plisForwarded;
         return;
     }
-    // NACK: answer what the cache has; pass on only the rest.
-    std::array<std::uint16_t, 256> missing{};
+    // NACK: answer what the cache has; pass on only the rest, to the stream each is of.
+    struct Missing {
+        std::size_t stream = 0;
+        std::uint16_t sequence = 0;
+    };
+    std::array<Missing, 256> missing{};
     std::size_t missingCount = 0;
     std::array<std::uint16_t, kMaxNackAnswers> answered{};
     std::size_t answeredCount = 0; // in this NACK packet, to answer each sequence once
-    const ReceivedVideo* view = from.receivedVideoFor(ssrcs.media);
+    const auto namedIndex = static_cast<std::size_t>(named - owner->videoStreams.data());
     (void)wire::forEachNackedSequence(packet, [&](std::uint16_t asked) {
         ++m_stats.nacksReceived;
         // The asker names the numbers it saw; the cache and the sender know the stream's own.
-        const std::optional<std::uint16_t> input =
-            view != nullptr ? view->rewriter.toInput(asked) : std::optional(asked);
+        const auto input = view != nullptr
+                               ? view->forwarder.toInput(asked)
+                               : std::optional(VideoForwarder::Input{namedIndex, asked});
         if (!input) {
             ++m_stats.nacksUntranslatable; // never sent to it (left out, or too old)
             return;
         }
-        const std::uint16_t sequence = *input;
+        VideoStream& stream = owner->videoStreams[input->stream];
+        const std::uint16_t sequence = input->sequence;
         // Forwarded under the rule before the last switch: this asker may not have been
         // allowed then. Neither answered nor passed on (the sender would resend it).
-        if (stream->beforeSwitch(sequence, now, kSwitchMarkHorizon))
+        if (stream.beforeSwitch(sequence, now, kSwitchMarkHorizon))
             return;
-        if (auto cached = stream->cache->find(sequence)) {
+        if (auto cached = stream.cache->find(sequence)) {
             const auto end = answered.begin() + static_cast<std::ptrdiff_t>(answeredCount);
-            if (answers == kMaxNackAnswers || std::find(answered.begin(), end, sequence) != end)
+            if (answers == kMaxNackAnswers || std::find(answered.begin(), end, asked) != end)
                 return; // at most kMaxNackAnswers per datagram, each packet once
-            answered[answeredCount++] = sequence;
+            answered[answeredCount++] = asked;
             ++answers;
             if (!from.retransmissions.take(kRetransmissionRate, 1.0, now)) {
                 ++m_stats.retransmissionsLimited; // neither answered nor passed on
                 return;
             }
-            // Copied (the cache slot may be reused before the batch leaves), with the number
-            // the asker knows it by.
-            sendNumbered(from, *cached, transportSequenceOffsetOf(*cached), out, asked);
+            // Copied (the cache slot may be reused before the batch leaves), as the asker
+            // knows it: its number, and the SSRC it names.
+            sendNumbered(from, *cached, transportSequenceOffsetOf(*cached), out,
+                         Rewrite{asked, ssrcs.media});
             ++m_stats.retransmissionsSent;
         } else if (missingCount < missing.size()) {
-            missing[missingCount++] = sequence;
+            missing[missingCount++] = Missing{input->stream, sequence};
         }
     });
-    if (missingCount == 0)
-        return;
-    std::size_t covered = 0;
-    const auto nack = wire::writeNack(ssrcs.sender, ssrcs.media,
-                                      std::span(missing).first(missingCount), m_scratch, covered);
-    if (!nack.empty()) {
-        out.send(owner->address, nack);
-        m_stats.nacksForwarded += covered;
+    // One NACK per stream with missing packets (the current one, perhaps the one before a
+    // switch), naming the stream's own SSRC and numbers.
+    std::array<std::uint16_t, 256> sequences{};
+    for (std::size_t first = 0; first < missingCount; ++first) {
+        const std::size_t stream = missing[first].stream;
+        if (std::any_of(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(first),
+                        [stream](const Missing& m) { return m.stream == stream; }))
+            continue; // that stream's NACK went already
+        std::size_t count = 0;
+        for (std::size_t i = first; i < missingCount; ++i)
+            if (missing[i].stream == stream)
+                sequences[count++] = missing[i].sequence;
+        std::size_t covered = 0;
+        const auto nack = wire::writeNack(ssrcs.sender, owner->videoStreams[stream].ssrc,
+                                          std::span(sequences).first(count), m_scratch, covered);
+        if (!nack.empty()) {
+            out.send(owner->address, nack);
+            m_stats.nacksForwarded += covered;
+        }
     }
 }
 
@@ -937,12 +1007,13 @@ void RelayCore::onJoin(const SocketAddress& from, Participant* sender, std::uint
     for (const auto& other : conference.participants)
         queueRoster(participant, other->rosterUpsert(), now, out);
     // Key frame on join: the newcomer can show a stream only from a key frame, so ask every
-    // sender it may watch for one now rather than after its own PLI's round trip.
+    // sender it may watch for one now rather than after its own PLI's round trip. (Of a
+    // simulcast sender, the stream it will get is chosen at the next tick, which asks.)
     for (const auto& other : conference.participants) {
-        if (other.get() == &participant || !conference.mayReceiveVideo(*other, participant))
+        if (other.get() == &participant || !conference.mayReceiveVideo(*other, participant) ||
+            other->videoStreams.size() != 1)
             continue;
-        for (auto& video : other->videoStreams)
-            requestKeyFrame(*other, video, now, out);
+        requestKeyFrame(*other, other->videoStreams.front(), now, out);
     }
     for (const auto& other : conference.participants) {
         if (other.get() != &participant)
@@ -970,9 +1041,13 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
             continue;
         VideoStream video;
         video.ssrc = stream.ssrc;
+        video.layer = stream.layer;
+        video.height = stream.height;
         video.cache = std::make_unique<core::RtpPacketCache>(kRelayCachePackets);
         participant->videoStreams.push_back(std::move(video));
     }
+    std::stable_sort(participant->videoStreams.begin(), participant->videoStreams.end(),
+                     [](const VideoStream& a, const VideoStream& b) { return a.layer < b.layer; });
     participant->uplinkFeedback = std::make_unique<core::cc::TransportFeedbackGenerator>(
         kRelaySsrc, kTransportFeedbackInterval);
     participant->downlink =
@@ -981,19 +1056,17 @@ Participant& RelayCore::addParticipant(Conference& conference, const SocketAddre
     participant->lastHeard = now;
     Participant& ref = conference.add(std::move(participant));
     // Each receiver's view of each sender's video, made now (forwarding allocates nothing).
-    const auto viewOf = [](std::uint32_t senderId, std::uint32_t ssrc) {
-        auto view = std::make_unique<ReceivedVideo>();
-        view->senderId = senderId;
-        view->ssrc = ssrc;
-        return view;
+    const auto viewOf = [](const Participant& sender) {
+        return std::make_unique<ReceivedVideo>(sender.id, sender.videoStreams.front().ssrc,
+                                               sender.videoStreams.size());
     };
     for (const auto& other : conference.participants) {
         if (other.get() == &ref)
             continue;
-        for (const VideoStream& v : other->videoStreams)
-            ref.receivedVideo.push_back(viewOf(other->id, v.ssrc));
-        for (const VideoStream& v : ref.videoStreams)
-            other->receivedVideo.push_back(viewOf(ref.id, v.ssrc));
+        if (!other->videoStreams.empty())
+            ref.receivedVideo.push_back(viewOf(*other));
+        if (!ref.videoStreams.empty())
+            other->receivedVideo.push_back(viewOf(ref));
     }
     conference.lastActiveUnixMs = m_clock.unixMs();
     m_byAddress[from] = &ref;
@@ -1116,6 +1189,7 @@ void RelayCore::onTimer(TimePoint now, PacketSink& out) {
             if (auto probe = p->downlink->takeProbeRequest())
                 sendProbe(*p, *probe, out);
             selectLayers(*p, now, out);
+            sendLayersWanted(*p, now, out);
             if (now >= p->nextReceiveReportAt) {
                 sendReceiveReport(*p, out);
                 p->nextReceiveReportAt = now + kReceiveReportInterval;

@@ -68,7 +68,9 @@ Bytes streamBytes(std::size_t count, std::uint8_t kind = 0) {
         auto entry = fromHex("01020300");
         entry.back() = static_cast<std::uint8_t>(i);
         entry.push_back(kind);
-        entry.push_back(0);
+        entry.push_back(0); // layer
+        entry.push_back(0); // height (u16)
+        entry.push_back(kind == 1 ? 180 : 0);
         out.insert(out.end(), entry.begin(), entry.end());
     }
     return out;
@@ -223,7 +225,7 @@ private slots:
             b[3] = 1; // and before the flags
             QCOMPARE_WIRE(parse(b), ParseError::UnsupportedVersion);
         }
-        for (std::uint8_t type : U8s{0, 19, 31, 255}) {
+        for (std::uint8_t type : U8s{0, 20, 31, 255}) {
             auto b = ping;
             b[2] = type;
             QCOMPARE_WIRE(parse(b), ParseError::UnknownType);
@@ -299,12 +301,16 @@ private slots:
                       ParseError::BadField);
         QCOMPARE_WIRE(parse(rosterWith("a", streamBytes(2, 2))), ParseError::BadField);
         // A count that promises more entries than there are bytes is truncation.
-        QCOMPARE_WIRE(parse(joinWith("a", fromHex("02 01020304 00 00"))), ParseError::Truncated);
-        // Any layer value is carried.
+        QCOMPARE_WIRE(parse(joinWith("a", fromHex("02 01020304 00 00 0000"))),
+                      ParseError::Truncated);
+        // An entry without its height (the 6-byte entries before simulcast) is truncation.
+        QCOMPARE_WIRE(parse(joinWith("a", fromHex("01 01020304 01 00"))), ParseError::Truncated);
+        // Any layer and height value is carried.
         ControlMessage m;
-        QCOMPARE_WIRE(parseControl(joinWith("a", fromHex("01 01020304 01 FF")), m),
+        QCOMPARE_WIRE(parseControl(joinWith("a", fromHex("01 01020304 01 FF FFFF")), m),
                       ParseError::None);
         QCOMPARE(std::get<JoinMsg>(m.body).streams.view()[0].layer, 255);
+        QCOMPARE(std::get<JoinMsg>(m.body).streams.view()[0].height, 65535);
     }
 
     void conferenceIdsHave60Bits() {
@@ -380,7 +386,7 @@ private slots:
             parse(fromHex("0D 01 07 00 | 00000011 | 00000002 | 02 | 00000009 | 00 | 01 61 | 00")),
             ParseError::BadField);
         QCOMPARE_WIRE(parse(fromHex("0D 01 07 00 | 00000011 | 00000002 | 02 | 00000009 | 00 | 00 |"
-                                    "01 01020304 00 00")),
+                                    "01 01020304 00 00 0000")),
                       ParseError::BadField);
         // Error: code 0; reason longer than 200; unknown codes and request types are carried.
         QCOMPARE_WIRE(with(13, 9, 0), ParseError::BadField);

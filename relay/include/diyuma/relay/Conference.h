@@ -9,9 +9,9 @@
 #include "diyuma/cc/TransportFeedbackGenerator.h"
 #include "diyuma/crypto/Hmac.h"
 #include "diyuma/relay/LayerSelector.h"
-#include "diyuma/relay/SequenceRewriter.h"
 #include "diyuma/relay/SocketAddress.h"
 #include "diyuma/relay/TokenBucket.h"
+#include "diyuma/relay/VideoForwarder.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/video/RtpPacketCache.h"
 #include "diyuma/wire/Control.h"
@@ -90,6 +90,8 @@ private:
 /// One announced video stream of a participant, with what the relay keeps for it.
 struct VideoStream {
     std::uint32_t ssrc = 0;
+    std::uint8_t layer = 0;   ///< simulcast layer as announced (0 lowest)
+    std::uint16_t height = 0; ///< as announced
     /// The last packets, to answer receivers' NACKs without loading the sender's uplink.
     std::unique_ptr<core::RtpPacketCache> cache;
     /// When a PLI for this stream last went to the sender (PLIs within kPliCoalesce of it
@@ -112,16 +114,15 @@ struct VideoStream {
     }
 };
 
-/// One receiver's view of one sender's video stream: which temporal layers it gets (by its
-/// share of its downlink) and the renumbering that hides what was left out.
+/// One receiver's view of one sender's video: which simulcast stream and temporal layers it
+/// gets (by its share of its downlink and its subscription), all sent as one stream with the
+/// SSRC of the sender's lowest layer.
 struct ReceivedVideo {
+    ReceivedVideo(std::uint32_t sender, std::uint32_t ssrc, std::size_t streams)
+        : senderId(sender), visibleSsrc(ssrc), forwarder(streams) {}
     std::uint32_t senderId = 0;
-    std::uint32_t ssrc = 0;
-    LayerSelector selector;
-    SequenceRewriter rewriter;
-    std::uint32_t frameTimestamp = 0; ///< the newest frame decided about
-    bool frameKnown = false;
-    bool frameForwarded = false;
+    std::uint32_t visibleSsrc = 0;
+    VideoForwarder forwarder;
 };
 
 struct Participant {
@@ -131,8 +132,12 @@ struct Participant {
     wire::Role role = wire::Role::Member;
     std::string name;
     wire::StreamList streams;
-    std::vector<VideoStream> videoStreams; ///< the video entries of `streams`
-    std::uint8_t selfFlags = 0;            ///< set by the participant (SelfState): AudioMuted
+    /// The video entries of `streams`, lowest simulcast layer first.
+    std::vector<VideoStream> videoStreams;
+    /// The last LayersWanted sent to this participant, and when the next is due.
+    std::optional<std::uint8_t> layersWantedSent;
+    core::Clock::TimePoint nextLayersWantedAt{};
+    std::uint8_t selfFlags = 0; ///< set by the participant (SelfState): AudioMuted
     /// Set by the admin (MuteParticipant): MutedByAdmin, UnmuteLocked.
     std::uint8_t adminFlags = 0;
     core::Clock::TimePoint lastHeard{};
@@ -155,9 +160,9 @@ struct Participant {
     /// As a receiver: every other participant's video streams (kept in step with joins and
     /// leaves, so forwarding allocates nothing).
     std::vector<std::unique_ptr<ReceivedVideo>> receivedVideo;
-    [[nodiscard]] ReceivedVideo* receivedVideoFor(std::uint32_t ssrc) const {
+    [[nodiscard]] ReceivedVideo* receivedVideoFrom(std::uint32_t senderId) const {
         for (const auto& r : receivedVideo)
-            if (r->ssrc == ssrc)
+            if (r->senderId == senderId)
                 return r.get();
         return nullptr;
     }

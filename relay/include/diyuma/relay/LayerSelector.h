@@ -38,8 +38,16 @@ public:
     /// The base layer is paused only when its rate is over 1.2 x the share.
     static constexpr double kBaseTolerance = 1.2;
 
-    /// New budget for this stream (bit/s of the receiver's downlink) and what it sends now.
-    void update(int shareBps, const LayerRates& rates, TimePoint now);
+    /// New budget for this stream (bit/s of the receiver's downlink) and what it sends now;
+    /// `maxLayer` caps the target (a simulcast switch down holds the old stream at its base
+    /// layer until the new one starts).
+    void update(int shareBps, const LayerRates& rates, TimePoint now, std::uint8_t maxLayer = 2);
+    /// Back to the start: every layer, from the next frame (a new simulcast stream begins at
+    /// its key frame).
+    void reset() {
+        m_target = m_current = std::uint8_t{2};
+        m_candidate.reset();
+    }
     /// One frame (all its packets get the same answer: call it once per frame).
     [[nodiscard]] bool onFrame(std::uint8_t temporalId, bool layerSync, bool keyFrame);
 

@@ -141,24 +141,34 @@ private:
     void forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
                       std::span<const std::uint8_t> bytes, const wire::RtpExtensions& extensions,
                       TimePoint now, PacketSink& out);
-    /// Every tick: each video stream's temporal layers for this receiver (LayerSelector),
-    /// from its downlink estimate less the audio it receives, shared by the streams.
+    /// Every tick: each sender's stream and temporal layers for this receiver
+    /// (VideoForwarder), from its downlink estimate less the audio it receives, shared by the
+    /// senders it gets video from; key frame requests for the streams it waits for.
     void selectLayers(Participant& receiver, TimePoint now, PacketSink& out);
+    /// Every tick: tells each video sender which of its layers anyone receives (LayersWanted),
+    /// when that changed and every kReceiveReportInterval.
+    void sendLayersWanted(Participant& sender, TimePoint now, PacketSink& out);
+    /// While a receiver waits for a stream's key frame (a switch, a start), the relay asks
+    /// again this often: a 720p key frame takes a few hundred milliseconds to arrive.
+    static constexpr auto kKeyFrameRetry = std::chrono::milliseconds(500);
     /// Reserved per audio stream a receiver gets (Opus at up to 64 kbit/s with headers is
     /// about 80; typical speech at 32 kbit/s about 45).
     static constexpr int kAudioReserveBps = 48'000;
-    /// One RTP packet to one receiver: as it is without a transport-wide sequence number,
-    /// else a copy with the receiver's next downlink number, told to its estimator.
-    /// `sequence`: the RTP sequence number this receiver knows the packet by (renumbered
-    /// around what it does not get); the packet's own if unset.
+    /// How a receiver knows a forwarded RTP packet: its sequence number (renumbered around
+    /// what it does not get) and SSRC (a simulcast sender's streams all arrive as its lowest
+    /// layer's); the packet's own where unset.
+    struct Rewrite {
+        std::optional<std::uint16_t> sequence;
+        std::optional<std::uint32_t> ssrc;
+    };
+    /// One RTP packet to one receiver: as it is without a transport-wide sequence number or
+    /// rewrite, else a copy with the receiver's next downlink number (told to its estimator).
     void sendRtp(Participant& receiver, std::span<const std::uint8_t> bytes,
-                 std::size_t transportSequenceOffset, PacketSink& out,
-                 std::optional<std::uint16_t> sequence = std::nullopt);
-    /// Always a copy: renumbered if `sequence` is set, with the receiver's next downlink number
+                 std::size_t transportSequenceOffset, PacketSink& out, Rewrite rewrite = {});
+    /// Always a copy: rewritten as `rewrite` says, with the receiver's next downlink number
     /// if the packet has the field (offset not 0).
     void sendNumbered(Participant& receiver, std::span<const std::uint8_t> bytes,
-                      std::size_t transportSequenceOffset, PacketSink& out,
-                      std::optional<std::uint16_t> sequence = std::nullopt);
+                      std::size_t transportSequenceOffset, PacketSink& out, Rewrite rewrite = {});
     /// The probe cluster a receiver's downlink estimator asked for, sent at once.
     void sendProbe(Participant& receiver, const core::cc::ProbeRequest& probe, PacketSink& out);
     /// What `receiver` gets from each other participant, and its downlink estimate.

@@ -80,6 +80,9 @@ struct RelayStats {
     std::uint64_t probesReceived = 0;            ///< probe packets (PT 127): counted, dropped
     std::uint64_t probesSent = 0;                ///< probe packets to receivers (downlink)
     std::uint64_t receiveReportsSent = 0;
+    std::uint64_t layersWantedSent = 0; ///< LayersWanted messages to simulcast senders
+    /// A receiver's video changed from one simulcast stream of a sender to another.
+    std::uint64_t videoStreamSwitches = 0;
     std::uint64_t videoNotSubscribed = 0;  ///< copies not sent: the receiver asked for none
     std::uint64_t videoLayerDropped = 0;   ///< copies not sent: a layer over the receiver's share
     std::uint64_t nacksUntranslatable = 0; ///< NACKed numbers the relay never sent the asker

@@ -17,6 +17,12 @@
 // dropped, its number stays a hole the receiver gives up on). Numbers wrap at 2^16. The last
 // kHistory decisions are remembered; a packet older than that is dropped.
 //
+// Simulcast switches (VideoForwarder): the receiver's numbers go on across a change of the
+// stream they come from. continueAfter() starts a rewriter on a new stream whose first packet
+// gets the number after the newest one the receiver has; the rewriter of the old stream is
+// frozen (it still places late packets into the gaps it left and translates NACKs for the
+// numbers it gave out, but takes nothing newer).
+//
 // Pure and allocation-free (a fixed ring). Thread: the relay's I/O thread.
 
 #include <array>
@@ -39,6 +45,16 @@ public:
     /// Packets dropped so far (the difference between in and out numbers now).
     [[nodiscard]] std::uint16_t offset() const { return m_offset; }
 
+    /// Starts over on a new stream: input `firstIn` will be numbered `lastOut + 1`, and
+    /// nothing older than `firstIn` is placed (the numbers up to `lastOut` belong to what the
+    /// receiver had before; toInput() of them gives nothing).
+    void continueAfter(std::uint16_t lastOut, std::uint16_t firstIn);
+    /// The stream is no longer forwarded: only packets up to the newest seen are placed
+    /// (into the gaps they left), nothing past it; toInput() gives nothing past it either.
+    void freeze() { m_frozen = true; }
+    /// The number of the newest input seen so far (what the next new one follows), if any.
+    [[nodiscard]] std::optional<std::uint16_t> newestOut() const;
+
 private:
     struct Entry {
         bool used = false;
@@ -52,6 +68,11 @@ private:
 
     std::array<Entry, kHistory> m_entries{};
     bool m_started = false;
+    bool m_frozen = false;
+    /// Set by continueAfter(): the first input of this stream (older ones are not placed) and
+    /// the first number it gives (older numbers are not this rewriter's).
+    std::optional<std::uint16_t> m_firstIn;
+    std::uint16_t m_firstOut = 0;
     std::uint16_t m_highestIn = 0;
     std::uint16_t m_offset = 0; ///< in - out after the highest input seen
 };

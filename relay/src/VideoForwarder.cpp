@@ -1,0 +1,149 @@
+#include "diyuma/relay/VideoForwarder.h"
+
+#include "diyuma/video/Vp8Codec.h"
+
+#include <algorithm>
+
+namespace diyuma::relay {
+
+namespace {
+/// What a stream sends at full frame rate: measured, or (sending nothing now) the nominal
+/// rate of a 16:9 picture of its height with ~6 % of packet headers.
+int fullRate(const StreamRate& s) {
+    if (s.rates.cumulativeBps[2] > 0)
+        return s.rates.cumulativeBps[2];
+    const int height = s.height != 0 ? s.height : 360;
+    return core::defaultVideoBitrateBps(height * 16 / 9, height) * 106 / 100;
+}
+int halfRate(const StreamRate& s) {
+    if (s.rates.cumulativeBps[2] > 0)
+        return std::max(s.rates.cumulativeBps[1], s.rates.cumulativeBps[0]);
+    return static_cast<int>(fullRate(s) * VideoForwarder::kHalfRateShare);
+}
+} // namespace
+
+VideoForwarder::VideoForwarder(std::size_t streamCount)
+    : m_streamCount(std::max<std::size_t>(1, streamCount)) {
+    if (m_streamCount == 1) { // nothing to choose: forwarded from the first packet
+        m_current = 0;
+        m_target = 0;
+    }
+}
+
+void VideoForwarder::update(int shareBps, std::span<const StreamRate> streams,
+                            std::uint16_t maxHeight, TimePoint now) {
+    if (streams.size() != m_streamCount)
+        return;
+    if (m_streamCount > 1)
+        chooseStream(shareBps, streams, maxHeight, now);
+    if (!m_current)
+        return;
+    const StreamRate& current = streams[*m_current];
+    // Only the lowest stream is ever paused; a higher one keeps its base layer while the
+    // switch down waits for the lower stream's key frame.
+    const int share =
+        *m_current == 0 ? shareBps : std::max(shareBps, current.rates.cumulativeBps[0]);
+    const bool switchingDown = m_target && *m_target < *m_current;
+    m_temporal.update(share, current.rates, now, switchingDown ? 0 : 2);
+}
+
+void VideoForwarder::chooseStream(int shareBps, std::span<const StreamRate> streams,
+                                  std::uint16_t maxHeight, TimePoint now) {
+    std::size_t allowedTop = 0; // the lowest stream is always allowed (height limits > 0)
+    for (std::size_t i = 0; i < streams.size(); ++i)
+        if (streams[i].height <= maxHeight)
+            allowedTop = i;
+    std::size_t fits = 0;
+    std::optional<std::size_t> fitsWithMargin;
+    for (std::size_t i = 0; i <= allowedTop; ++i) {
+        const int rate = fullRate(streams[i]);
+        if (rate <= shareBps)
+            fits = i;
+        if (rate <= shareBps * kUpMargin)
+            fitsWithMargin = i;
+    }
+    if (!m_target) { // the first choice: at once
+        m_target = fits;
+        return;
+    }
+    const std::size_t target = *m_target;
+    // Down at once: over the height limit, a pending switch up that no longer fits, or not
+    // even the target's half frame rate fits.
+    const bool overLimit = target > allowedTop;
+    const bool pendingUp = m_current && target > *m_current;
+    const bool tooHigh = fits < target && (pendingUp || halfRate(streams[target]) > shareBps);
+    if (overLimit || tooHigh) {
+        m_target = std::min(fits, allowedTop);
+        m_candidate.reset();
+        return;
+    }
+    // Up after a held margin.
+    if (!fitsWithMargin || *fitsWithMargin <= target) {
+        m_candidate.reset();
+        return;
+    }
+    if (!m_candidate || *m_candidate != *fitsWithMargin) {
+        m_candidate = fitsWithMargin;
+        m_candidateSince = now;
+        return;
+    }
+    if (now - m_candidateSince >= kUpHold) {
+        m_target = m_candidate;
+        m_candidate.reset();
+    }
+}
+
+void VideoForwarder::switchTo(std::size_t stream, std::uint16_t sequence) {
+    if (const auto newest = active().newestOut()) {
+        active().freeze();
+        m_previous = m_current;
+        m_active ^= 1U;
+        active().continueAfter(*newest, sequence);
+        ++m_spatialSwitches;
+    }
+    m_current = stream;
+    m_temporal.reset();
+    m_frameKnown = false;
+}
+
+std::optional<std::uint16_t> VideoForwarder::onPacket(std::size_t stream, std::uint16_t sequence,
+                                                      std::uint32_t timestamp,
+                                                      const FrameInfo& frame) {
+    if (m_target && stream == *m_target && m_current != m_target && frame.keyFrame &&
+        frame.startOfFrame)
+        switchTo(stream, sequence);
+    if (m_current && stream == *m_current) {
+        // One decision per frame (its packets share the RTP timestamp); a late packet of an
+        // older frame goes by its layer.
+        bool forward = false;
+        if (!m_frameKnown || static_cast<std::int32_t>(timestamp - m_frameTimestamp) > 0) {
+            m_frameForwarded =
+                m_temporal.onFrame(frame.temporalId, frame.layerSync, frame.keyFrame);
+            m_frameTimestamp = timestamp;
+            m_frameKnown = true;
+            forward = m_frameForwarded;
+        } else if (timestamp == m_frameTimestamp) {
+            forward = m_frameForwarded;
+        } else {
+            const auto layer = m_temporal.current();
+            forward = layer && frame.temporalId <= *layer;
+        }
+        return active().onPacket(sequence, forward);
+    }
+    if (m_previous && stream == *m_previous) // late packets into the gaps the old stream left
+        return m_rewriters[m_active ^ 1U].onPacket(sequence, true);
+    return std::nullopt;
+}
+
+std::optional<VideoForwarder::Input> VideoForwarder::toInput(std::uint16_t out) const {
+    if (!m_current)
+        return std::nullopt;
+    if (const auto in = m_rewriters[m_active].toInput(out))
+        return Input{*m_current, *in};
+    if (m_previous)
+        if (const auto in = m_rewriters[m_active ^ 1U].toInput(out))
+            return Input{*m_previous, *in};
+    return std::nullopt;
+}
+
+} // namespace diyuma::relay
