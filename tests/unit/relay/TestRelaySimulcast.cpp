@@ -10,6 +10,7 @@
 #include "diyuma/wire/RtpExtensions.h"
 #include "diyuma/wire/TransportFeedback.h"
 
+#include "AllocationCounter.h"
 #include "RelayTestHarness.h"
 
 #include <QtTest/QtTest>
@@ -342,6 +343,91 @@ private slots:
         }
         // Nobody gets 720p: Ann is told to send layers 0..1 only (1 here).
         QCOMPARE(call.layersWanted.back(), std::uint8_t{0b010});
+    }
+
+    void switchingAllocatesNothing() {
+        // Bob's subscription flips between 180 and 720 lines every two seconds: the relay
+        // switches his stream down at once and up after its hold, at key frames (every half
+        // second on every stream here), with NACK translation and sender reports on the way.
+        Call call;
+        auto created = call.h.create(addr(9));
+        QVERIFY(created);
+        QVERIFY(call.joinAnn(created->conferenceId));
+        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        QVERIFY(call.h.join(kCy, created->conferenceId, "Cy", kCyAudio));
+        std::vector<std::vector<std::uint8_t>> pictures; // 4 s of packets, made beforehand
+        std::vector<std::size_t> pictureEnds;
+        for (int f = 0; f < 120; ++f) {
+            if (f % 15 == 0)
+                call.ann.keyWanted = {true, true, true};
+            for (auto& p : call.ann.picture())
+                pictures.push_back(std::move(p));
+            pictureEnds.push_back(pictures.size());
+        }
+        std::array<wire::ControlMessage, 2> subscriptions;
+        for (std::size_t i = 0; i < 2; ++i) {
+            wire::SubscribeMsg sub;
+            sub.entries[0] = {1, i == 0 ? std::uint16_t{180} : std::uint16_t{720}};
+            sub.count = 1;
+            subscriptions[i] = wire::ControlMessage{7, sub};
+        }
+        std::array<std::vector<std::uint8_t>, 2> subscribeBytes{encode(subscriptions[0]),
+                                                                encode(subscriptions[1])};
+        std::array<std::uint8_t, 64> rtcp{};
+        std::size_t covered = 0;
+        const std::uint16_t asked[] = {1, 2, 3};
+        const auto nackSpan = wire::writeNack(kBobAudio, kAnnVideo[0], asked, rtcp, covered);
+        const std::vector<std::uint8_t> nack(nackSpan.begin(), nackSpan.end());
+        const wire::SenderReport sr{kAnnVideo[1], 1, 2, 3, 4};
+        const auto srSpan = wire::writeSenderReport(sr, rtcp);
+        const std::vector<std::uint8_t> report(srSpan.begin(), srSpan.end());
+        const std::vector<std::uint8_t> ping = encode(wire::ControlMessage{8, wire::PingMsg{1}});
+        std::array<std::uint16_t, 3> perStream{};
+        for (const auto& packet : pictures)
+            ++perStream[core::be::load32(std::span(packet).subspan(8).first<4>()) - kAnnVideo[0]];
+        std::uint16_t transport = 0;
+        CountingSink sink;
+        const auto play = [&](int rounds) {
+            for (int round = 0; round < rounds; ++round) {
+                (void)call.h.core.onDatagram(kBob, subscribeBytes[round % 2], call.h.clock.now(),
+                                             sink);
+                std::size_t begin = 0;
+                for (std::size_t f = 0; f < pictureEnds.size(); ++f) {
+                    for (std::size_t i = begin; i < pictureEnds[f]; ++i) {
+                        // The same pictures again, numbered and stamped as the next ones.
+                        auto& packet = pictures[i];
+                        const std::uint32_t ssrc =
+                            core::be::load32(std::span(packet).subspan(8).first<4>());
+                        const std::size_t stream = ssrc - kAnnVideo[0];
+                        const auto seq = core::be::load16(std::span(packet).subspan(2).first<2>());
+                        core::be::store16(std::span(packet).subspan(2).first<2>(),
+                                          static_cast<std::uint16_t>(seq + perStream[stream]));
+                        const auto ts = core::be::load32(std::span(packet).subspan(4).first<4>());
+                        core::be::store32(std::span(packet).subspan(4).first<4>(), ts + 120 * 3000);
+                        (void)wire::patchTransportSequence(packet, wire::kTransportSequenceOffset,
+                                                           transport++);
+                        call.h.core.onDatagram(kAnn, packet, call.h.clock.now(), sink);
+                    }
+                    begin = pictureEnds[f];
+                    call.h.clock.advance(std::chrono::microseconds(33'333));
+                    if (f % 3 == 0) {
+                        call.h.core.onDatagram(kBob, nack, call.h.clock.now(), sink);
+                        call.h.core.onDatagram(kCy, ping, call.h.clock.now(), sink); // alive
+                        call.h.core.onDatagram(kAnn, report, call.h.clock.now(), sink);
+                        call.h.core.onTimer(call.h.clock.now(), sink);
+                    }
+                }
+            }
+        };
+        play(2); // warm up: every buffer at its size
+        const std::uint64_t switchesBefore = call.h.core.stats().videoStreamSwitches;
+        g_allocations = 0;
+        g_countAllocations = true;
+        play(6);
+        g_countAllocations = false;
+        QCOMPARE(g_allocations.load(), std::uint64_t{0});
+        QVERIFY(call.h.core.stats().videoStreamSwitches - switchesBefore >= 6);
+        QVERIFY(call.h.core.stats().nacksReceived > 0);
     }
 };
 

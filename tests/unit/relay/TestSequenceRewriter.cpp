@@ -124,6 +124,50 @@ private slots:
         }
         QVERIFY(inToOut.size() > 4000);
     }
+
+    void continuesOnANewStreamAcrossTheWrap() {
+        // A simulcast switch: stream A (numbers near 65500) up to a point, then stream B
+        // (numbers near 30000): the receiver's numbers run on without a gap or a repeat, and
+        // each side maps its own numbers back. Late packets of A fill A's gaps only.
+        SequenceRewriter a;
+        std::vector<std::uint16_t> out;
+        for (std::uint16_t in = 65500; in != 20; ++in) // across the wrap; 65510 missing yet
+            if (in != 65510)
+                out.push_back(a.onPacket(in, true).value_or(0));
+        const auto newest = a.newestOut();
+        QVERIFY(newest);
+        QCOMPARE(*newest, out.back());
+        a.freeze();
+        SequenceRewriter b;
+        b.continueAfter(*newest, 30000);
+        QCOMPARE(b.toInput(static_cast<std::uint16_t>(*newest + 1)).value_or(0),
+                 std::uint16_t{30000}); // asked for before it arrived: B's first
+        for (std::uint16_t in = 30000; in < 30100; ++in) {
+            const auto o = b.onPacket(in, in % 4 != 3); // B thinned too
+            if (o)
+                out.push_back(*o);
+        }
+        for (std::size_t i = 1; i < out.size(); ++i) {
+            const auto expected = static_cast<std::uint16_t>(out[i - 1] + 1);
+            if (i == 10) { // the gap A's missing packet left
+                QCOMPARE(out[i], static_cast<std::uint16_t>(expected + 1));
+                continue;
+            }
+            QCOMPARE(out[i], expected);
+        }
+        // Each maps its own numbers, and only those.
+        QCOMPARE(b.toInput(out.back()).value_or(0), std::uint16_t{30098});
+        QVERIFY(!b.toInput(*newest));
+        QCOMPARE(a.toInput(*newest).value_or(0), std::uint16_t{19});
+        QVERIFY(!a.toInput(static_cast<std::uint16_t>(*newest + 1))); // frozen: nothing past
+        // A's late packet takes its gap's number; nothing newer of A passes; nothing older
+        // than B's start passes B.
+        QCOMPARE(a.onPacket(65510, true).value_or(0), static_cast<std::uint16_t>(out[9] + 1));
+        QVERIFY(!a.onPacket(21, true));
+        QVERIFY(!b.onPacket(29999, true));
+        // A duplicate of B's newest gets the same number again.
+        QCOMPARE(b.onPacket(30098, true).value_or(0), out.back());
+    }
 };
 
 QTEST_APPLESS_MAIN(TestSequenceRewriter)
