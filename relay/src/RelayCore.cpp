@@ -77,6 +77,8 @@ RelayCore::RelayCore(RelayConfig config, const core::Clock& clock, core::LogSink
       m_helloLimiter(config.helloRate, config.maxRateLimitEntries),
       m_requestLimiter(config.requestRate, config.maxRateLimitEntries) {
     m_doomed.reserve(64);
+    m_shareRequests.reserve(m_config.maxParticipantsPerConference);
+    m_shares.reserve(m_config.maxParticipantsPerConference);
 }
 
 RelayCore::~RelayCore() = default;
@@ -174,6 +176,8 @@ void RelayCore::onDatagram(const SocketAddress& from, std::span<const std::uint8
             return;
         }
         ++m_stats.rtpForwarded;
+        if (stream->kind == wire::MediaKind::Audio)
+            sender->speech.onAudioPacket(now);
         if (stream->kind == wire::MediaKind::Video) {
             if (VideoStream* video = sender->findVideo(ssrc)) {
                 forwardVideo(*sender, *video, core::be::load16(bytes.subspan(2).first<2>()), bytes,
@@ -367,41 +371,61 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
 }
 
 void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& out) {
-    // Audio is reserved first; what is left of the receiver's downlink is shared equally by
-    // the senders whose video it receives. Without feedback from it there is no estimate: no
-    // limit.
+    // Audio is reserved first; what is left of the receiver's downlink goes to the senders
+    // whose video it receives. Without feedback from it there is no estimate: no limit.
     const core::cc::BandwidthEstimate estimate = receiver.downlink->estimate();
     const Conference& conference = *receiver.conference;
     int audioSenders = 0;
-    int videoSenders = 0;
     for (const auto& sender : conference.participants) {
         if (sender.get() == &receiver)
             continue;
         for (const auto& s : sender->streams.view())
             audioSenders += s.kind == wire::MediaKind::Audio ? 1 : 0;
-        if (!sender->videoStreams.empty() && conference.mayReceiveVideo(*sender, receiver) &&
-            receiver.maxHeightFrom(sender->id) != 0)
-            ++videoSenders;
     }
     const int budget = estimate.feedbacks > 0 ? estimate.targetBps - audioSenders * kAudioReserveBps
                                               : std::numeric_limits<int>::max() / 2;
-    const int share = std::max(0, budget) / std::max(1, videoSenders);
-    std::array<StreamRate, wire::kMaxSsrcsPerParticipant> rates{};
-    for (const auto& view : receiver.receivedVideo) {
-        Participant* sender = conference.find(view->senderId);
-        const std::uint16_t maxHeight = receiver.maxHeightFrom(view->senderId);
-        if (sender == nullptr || sender->videoStreams.empty() || maxHeight == 0 ||
-            !conference.mayReceiveVideo(*sender, receiver))
-            continue;
-        auto& streams = sender->videoStreams;
+    // The budget is shared by demand (what the best stream the receiver wants of each sender
+    // sends) with the speaker weighing twice (VideoForwarder.h, allocateShares).
+    const auto views = std::span(receiver.receivedVideo);
+    const auto ratesOf = [&](Participant& sender,
+                             std::array<StreamRate, wire::kMaxSsrcsPerParticipant>& rates) {
+        auto& streams = sender.videoStreams;
         for (std::size_t i = 0; i < streams.size(); ++i)
             rates[i] = StreamRate{streams[i].height, streams[i].rates.rates(now)};
-        VideoForwarder& forwarder = view->forwarder;
-        forwarder.update(share, std::span(rates).first(streams.size()), maxHeight, now);
+        return std::span(rates).first(streams.size());
+    };
+    const auto watched = [&](const ReceivedVideo& view) -> Participant* {
+        Participant* sender = conference.find(view.senderId);
+        if (sender == nullptr || sender->videoStreams.empty() ||
+            receiver.maxHeightFrom(view.senderId) == 0 ||
+            !conference.mayReceiveVideo(*sender, receiver))
+            return nullptr;
+        return sender;
+    };
+    std::array<StreamRate, wire::kMaxSsrcsPerParticipant> rates{};
+    m_shareRequests.resize(views.size()); // within the capacity reserved for a conference
+    m_shares.resize(views.size());
+    for (std::size_t v = 0; v < views.size(); ++v) {
+        Participant* sender = watched(*views[v]);
+        m_shareRequests[v] =
+            sender == nullptr
+                ? ShareRequest{}
+                : ShareRequest{VideoForwarder::demandBps(ratesOf(*sender, rates),
+                                                         receiver.maxHeightFrom(sender->id)),
+                               sender->speech.speaking(now)};
+    }
+    allocateShares(std::max(0, budget), m_shareRequests, m_shares);
+    for (std::size_t v = 0; v < views.size(); ++v) {
+        Participant* sender = watched(*views[v]);
+        if (sender == nullptr)
+            continue;
+        VideoForwarder& forwarder = views[v]->forwarder;
+        forwarder.update(m_shares[v], ratesOf(*sender, rates), receiver.maxHeightFrom(sender->id),
+                         now);
         // Starting, switching, or back from a pause: the stream starts at a key frame. Asked
         // for again while it does not come (coalesced with everyone else's requests).
         if (forwarder.wantsKeyFrame()) {
-            VideoStream& stream = streams[*forwarder.target()];
+            VideoStream& stream = sender->videoStreams[*forwarder.target()];
             if (!stream.lastPliAt || now - *stream.lastPliAt >= kKeyFrameRetry)
                 requestKeyFrame(*sender, stream, now, out);
         }
@@ -1297,6 +1321,8 @@ void RelayCore::log(core::LogLevel level, std::string_view text) {
 void RelayCore::reconfigure(const RelayConfig& config) {
     m_config.maxConferences = config.maxConferences;
     m_config.maxParticipantsPerConference = config.maxParticipantsPerConference;
+    m_shareRequests.reserve(m_config.maxParticipantsPerConference);
+    m_shares.reserve(m_config.maxParticipantsPerConference);
     m_config.emptyTtl = config.emptyTtl;
     m_config.unusedTtl = config.unusedTtl;
     m_config.participantTimeout = config.participantTimeout;

@@ -22,6 +22,60 @@ int halfRate(const StreamRate& s) {
 }
 } // namespace
 
+void allocateShares(int budgetBps, std::span<const ShareRequest> requests, std::span<int> shares) {
+    // Water-filling: each round gives everyone still short the same fraction of its weighted
+    // demand; whoever that would give more than it needs gets its demand, and the rest is
+    // shared again. At most one round per sender.
+    const std::size_t n = std::min(requests.size(), shares.size());
+    const auto weight = [&](std::size_t i) {
+        return static_cast<double>(std::max(1, requests[i].demandBps)) *
+               (requests[i].speaking ? 2.0 : 1.0);
+    };
+    for (std::size_t i = 0; i < n; ++i)
+        shares[i] = -1; // not settled
+    double left = std::max(0, budgetBps);
+    for (std::size_t round = 0; round < n; ++round) {
+        double weights = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (shares[i] < 0)
+                weights += weight(i);
+        if (weights <= 0)
+            break;
+        bool settled = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (shares[i] < 0 && left * weight(i) / weights >= requests[i].demandBps) {
+                shares[i] = requests[i].demandBps;
+                left -= requests[i].demandBps;
+                settled = true;
+            }
+        }
+        if (!settled) { // nobody is satisfied: the rest in proportion
+            for (std::size_t i = 0; i < n; ++i)
+                if (shares[i] < 0)
+                    shares[i] = static_cast<int>(left * weight(i) / weights);
+            return;
+        }
+    }
+    // Everyone got its demand: what is left over goes to all alike (room to step up to).
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        count += shares[i] >= 0 ? 1 : 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (shares[i] >= 0)
+            shares[i] +=
+                static_cast<int>(left / static_cast<double>(std::max<std::size_t>(1, count)));
+}
+
+int VideoForwarder::demandBps(std::span<const StreamRate> streams, std::uint16_t maxHeight) {
+    if (streams.empty())
+        return 0;
+    std::size_t top = 0;
+    for (std::size_t i = 0; i < streams.size(); ++i)
+        if (streams[i].height <= maxHeight)
+            top = i;
+    return fullRate(streams[top]);
+}
+
 VideoForwarder::VideoForwarder(std::size_t streamCount)
     : m_streamCount(std::max<std::size_t>(1, streamCount)) {
     if (m_streamCount == 1) { // nothing to choose: forwarded from the first packet

@@ -300,6 +300,47 @@ private slots:
         QVERIFY(!f.onPacket(2, sim.next[2]++, sim.timestamp, FrameInfo{0, false, true, true}));
     }
 
+    void sharesFollowDemandAndTheSpeaker() {
+        using diyuma::relay::ShareRequest;
+        std::array<int, 4> shares{};
+        // Room for all: everyone gets its demand, the rest alike.
+        const std::array<ShareRequest, 4> thumbnails{
+            ShareRequest{160'000, false}, ShareRequest{160'000, false},
+            ShareRequest{160'000, false}, ShareRequest{1'600'000, false}};
+        diyuma::relay::allocateShares(4'000'000, thumbnails, shares);
+        for (std::size_t i = 0; i < 3; ++i)
+            QCOMPARE(shares[i], 160'000 + 480'000);
+        QCOMPARE(shares[3], 1'600'000 + 480'000);
+        // Short: in proportion to demand (each the same fraction of it).
+        diyuma::relay::allocateShares(1'040'000, thumbnails, shares);
+        QCOMPARE(shares[0], 80'000);
+        QCOMPARE(shares[3], 800'000);
+        // The speaker weighs twice; what the small ones do not need goes to the big one.
+        auto speaking = thumbnails;
+        speaking[3].speaking = true;
+        diyuma::relay::allocateShares(1'040'000, speaking, shares);
+        QCOMPARE(shares[0], 1'040'000 * 160 / 3680);
+        QCOMPARE(shares[3], static_cast<int>(1'040'000LL * 3200 / 3680));
+        auto quietSmall = thumbnails;
+        quietSmall[0].speaking = true; // a speaker that needs little: gets all it needs
+        diyuma::relay::allocateShares(1'200'000, quietSmall, shares);
+        QCOMPARE(shares[0], 160'000);
+        QCOMPARE(shares[1], shares[2]);
+        QVERIFY(std::abs(shares[1] + shares[2] + shares[3] - 1'040'000) <= 2);
+        QCOMPARE(shares[3], static_cast<int>(1'040'000LL * 1600 / 1920));
+        // Nothing to share.
+        diyuma::relay::allocateShares(0, thumbnails, shares);
+        for (int share : shares)
+            QCOMPARE(share, 0);
+        // The demand: the best stream within the height limit, measured or nominal.
+        QCOMPARE(VideoForwarder::demandBps(kStreams, 0xFFFF), 1'600'000);
+        QCOMPARE(VideoForwarder::demandBps(kStreams, 400), 530'000);
+        QCOMPARE(VideoForwarder::demandBps(kStreams, 10), 160'000);
+        std::array<StreamRate, 3> idle = kStreams;
+        idle[2].rates = LayerRates{};
+        QCOMPARE(VideoForwarder::demandBps(idle, 720), 1'500'000 * 106 / 100);
+    }
+
     void singleStreamIsForwardedAtOnce() {
         VideoForwarder f(1);
         QCOMPARE(f.current().value_or(9), std::size_t{0});

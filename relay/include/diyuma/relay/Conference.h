@@ -87,6 +87,35 @@ private:
     bool m_started = false;
 };
 
+/// Whether a participant speaks now, from the rate of its audio packets: Opus with DTX sends
+/// 50 a second in speech and one every 400 ms in silence (a muted one sends none). Speaking:
+/// at least half the speech rate in the last full 500 ms window, or already in this one.
+class SpeechDetector {
+public:
+    static constexpr auto kWindow = std::chrono::milliseconds(500);
+    static constexpr int kSpeechPackets = 12; ///< of 25 in a window
+    void onAudioPacket(core::Clock::TimePoint now) {
+        rotate(now);
+        ++m_current;
+    }
+    [[nodiscard]] bool speaking(core::Clock::TimePoint now) {
+        rotate(now);
+        return m_previous >= kSpeechPackets || m_current >= kSpeechPackets;
+    }
+
+private:
+    void rotate(core::Clock::TimePoint now) {
+        if (now - m_windowStart < kWindow)
+            return;
+        m_previous = now - m_windowStart < 2 * kWindow ? m_current : 0;
+        m_current = 0;
+        m_windowStart = now;
+    }
+    int m_current = 0;
+    int m_previous = 0;
+    core::Clock::TimePoint m_windowStart{};
+};
+
 /// One announced video stream of a participant, with what the relay keeps for it.
 struct VideoStream {
     std::uint32_t ssrc = 0;
@@ -141,6 +170,7 @@ struct Participant {
     /// Set by the admin (MuteParticipant): MutedByAdmin, UnmuteLocked.
     std::uint8_t adminFlags = 0;
     core::Clock::TimePoint lastHeard{};
+    SpeechDetector speech;       ///< from its audio packets (weighs its video for receivers)
     TokenBucket mediaPackets;    ///< RelayConfig::mediaPacketRate
     TokenBucket mediaBytes;      ///< RelayConfig::mediaByteRate
     TokenBucket selfStates;      ///< kSelfStateRate: each change is announced to everyone

@@ -279,6 +279,9 @@ private:
     /// Per-receiver copies of forwarded RTP (sendRtp), apart from m_scratch.
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_mediaScratch{};
     std::vector<Participant*> m_doomed; ///< reused by onTimer (no allocation per tick)
+    /// selectLayers' per-sender shares, reserved for the largest conference.
+    std::vector<ShareRequest> m_shareRequests;
+    std::vector<int> m_shares;
     TimePoint m_nextPruneAt{};
     std::array<TimePoint, kDropReasonCount> m_lastDropLog{};
 };

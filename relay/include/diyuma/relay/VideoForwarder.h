@@ -53,6 +53,17 @@ struct FrameInfo {
     bool startOfFrame = false;
 };
 
+/// One sender's claim on a receiver's video budget.
+struct ShareRequest {
+    int demandBps = 0;     ///< what its best allowed stream sends (VideoForwarder::demandBps)
+    bool speaking = false; ///< speaking now: weighs twice
+};
+
+/// Shares `budgetBps` among senders (PROTOCOL.md 6.11): in proportion to demand, the speaker's
+/// weighing twice, nobody getting more than its demand (what one does not need goes to the
+/// others). `shares` has the size of `requests`. Pure, allocation-free.
+void allocateShares(int budgetBps, std::span<const ShareRequest> requests, std::span<int> shares);
+
 class VideoForwarder {
 public:
     using TimePoint = core::Clock::TimePoint;
@@ -60,6 +71,11 @@ public:
     static constexpr double kUpMargin = 0.85;
     /// TL0+TL1 of a stream of three temporal layers is 60 % of its rate (Vp8Codec's split).
     static constexpr double kHalfRateShare = 0.6;
+
+    /// What the highest stream within `maxHeight` sends at full frame rate (measured, or the
+    /// nominal rate for its height when it sends nothing now): a sender's demand.
+    [[nodiscard]] static int demandBps(std::span<const StreamRate> streams,
+                                       std::uint16_t maxHeight);
 
     /// `streamCount` simulcast streams, lowest first (at least 1).
     explicit VideoForwarder(std::size_t streamCount);
