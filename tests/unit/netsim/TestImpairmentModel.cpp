@@ -316,6 +316,43 @@ private slots:
         }
     }
 
+    void rateScheduleStepsTheCapacity() {
+        // 2 Mbit/s from the start, 300 kbit/s from 10 s, no limit from 20 s; offered 1 Mbit/s
+        // (1250-byte datagrams every 10 ms): nothing waits before the cut, the link carries
+        // ~300 kbit/s during it (the rest tail-dropped), and all passes again after it.
+        ImpairmentConfig config;
+        config.rateBitsPerSecond = 2'000'000;
+        config.queueLimit = 100ms;
+        FakeClock clock;
+        config.scheduleOrigin = clock.now();
+        config.rateSchedule = {{10s, 300'000}, {20s, 0}};
+        QVERIFY(config.impairs());
+        QCOMPARE(config.rateAt(clock.now() + 9s), std::uint64_t{2'000'000});
+        QCOMPARE(config.rateAt(clock.now() + 15s), std::uint64_t{300'000});
+        QCOMPARE(config.rateAt(clock.now() + 25s), std::uint64_t{0});
+        ImpairmentModel model(clock, 1, config);
+        const auto start = clock.now();
+        const auto offers = run(model, clock, 3000, 10ms, 1250);
+        std::array<double, 3> deliveredBits{};
+        std::array<int, 3> dropped{};
+        for (const auto& o : offers) {
+            const auto phase = static_cast<std::size_t>(
+                std::min<std::int64_t>(2, (o.sentAt - start) / Clock::Duration(10s)));
+            if (o.verdict.dropped()) {
+                ++dropped[phase];
+                continue;
+            }
+            deliveredBits[phase] += 10'000;
+            // (What queued during the cut drains in the first 100 ms after it.)
+            if (phase == 0 || o.sentAt - start >= 20s + 100ms)
+                QCOMPARE(o.verdict.queueDelay, Clock::Duration(0));
+        }
+        QCOMPARE(dropped[0], 0);
+        QCOMPARE(dropped[2], 0);
+        const double cutBps = deliveredBits[1] / 10.0;
+        QVERIFY2(cutBps > 280'000 && cutBps < 330'000, qPrintable(QString::number(cutBps)));
+    }
+
     void fullQueueDropsTheTail() {
         // 100 datagrams of 1000 bytes at once into 80 kbit/s (100 ms per datagram) with a
         // 250 ms queue: the bucket (1500 bytes) sends the first at once, the next two wait

@@ -291,6 +291,18 @@ private slots:
         QVERIFY(!c.down.impairs()); // --direction up leaves the replies alone
         QCOMPARE(describe(c.down), std::string("none"));
 
+        auto stepped = parseCommandLine(
+            {"--target", "127.0.0.1:9", "--rate-at", "30:0", "--rate-at", "10:300.5"});
+        QVERIFY(std::holds_alternative<ProxyConfig>(stepped));
+        const auto& steps = std::get<ProxyConfig>(stepped).down.rateSchedule;
+        QCOMPARE(steps.size(), std::size_t{2}); // sorted by time
+        QCOMPARE(steps[0].at, Clock::Duration(10s));
+        QCOMPARE(steps[0].bitsPerSecond, std::uint64_t{300'500});
+        QCOMPARE(steps[1].at, Clock::Duration(30s));
+        QCOMPARE(steps[1].bitsPerSecond, std::uint64_t{0});
+        QVERIFY(describe(std::get<ProxyConfig>(stepped).down).find("300.5 kbit/s from 10 s") !=
+                std::string::npos);
+
         auto both = parseCommandLine({"--target", "[::1]:5", "--loss", "1"});
         QVERIFY(std::holds_alternative<ProxyConfig>(both));
         QVERIFY(std::get<ProxyConfig>(both).up.impairs());
@@ -315,6 +327,12 @@ private slots:
         QTest::newRow("queue without rate")
             << QStringList{"--target", "127.0.0.1:1", "--queue", "50"} << "--queue";
         QTest::newRow("target without port") << QStringList{"--target", "127.0.0.1"} << "--target";
+        QTest::newRow("rate-at without colon")
+            << QStringList{"--target", "127.0.0.1:1", "--rate-at", "10"} << "--rate-at";
+        QTest::newRow("rate-at negative")
+            << QStringList{"--target", "127.0.0.1:1", "--rate-at", "-1:300"} << "--rate-at";
+        QTest::newRow("rate-at junk")
+            << QStringList{"--target", "127.0.0.1:1", "--rate-at", "10:3x"} << "--rate-at";
         QTest::newRow("target port 0") << QStringList{"--target", "127.0.0.1:0"} << "--target";
         QTest::newRow("listen not an address")
             << QStringList{"--target", "127.0.0.1:1", "--listen", "::1:5"} << "--listen";
@@ -338,9 +356,9 @@ private slots:
     void helpNamesEveryOption() {
         const EarlyExit e = parseError({"--help"});
         QCOMPARE(e.exitCode, 0);
-        for (const char* option :
-             {"--listen", "--target", "--seed", "--loss", "--burst-loss", "--delay", "--jitter",
-              "--reorder", "--reorder-delay", "--rate", "--queue", "--duplicate", "--direction"})
+        for (const char* option : {"--listen", "--target", "--seed", "--loss", "--burst-loss",
+                                   "--delay", "--jitter", "--reorder", "--reorder-delay", "--rate",
+                                   "--rate-at", "--queue", "--duplicate", "--direction"})
             QVERIFY2(e.out.find(option) != std::string::npos, option);
         QVERIFY(e.out.find("Gilbert-Elliott") != std::string::npos);
     }

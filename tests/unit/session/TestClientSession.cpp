@@ -133,7 +133,7 @@ private slots:
         QCOMPARE(f.transport.sent.size(), std::size_t{2});
         const Bytes& join = f.transport.sent[1];
         // Golden layout (protocol_flow.md): header, cookie[20], conferenceId u64, proofFlag,
-        // proof[32], nameLen, name, streamCount, {ssrc u32, kind u8, layer u8}.
+        // proof[32], nameLen, name, streamCount, {ssrc u32, kind u8, layer u8, height u16}.
         Bytes expected = {0x0D, 1, 5, 0};
         for (int shift = 24; shift >= 0; shift -= 8)
             expected.push_back(static_cast<std::uint8_t>(requestId >> shift));
@@ -145,7 +145,7 @@ private slots:
         const std::string name = "Zoë";
         expected.push_back(static_cast<std::uint8_t>(name.size()));
         expected.insert(expected.end(), name.begin(), name.end());
-        expected.insert(expected.end(), {1, 0x11, 0x22, 0x33, 0x44, 0, 0});
+        expected.insert(expected.end(), {1, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0});
         QCOMPARE(join, expected);
         QCOMPARE(f.last().requestId, requestId); // same id through the whole operation
     }

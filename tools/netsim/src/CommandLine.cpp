@@ -52,7 +52,8 @@ client's number and the direction. Stages, in this order, for each datagram:
   loss         --burst-loss (Gilbert-Elliott: a burst starts with ENTER% per datagram and
                ends with LEAVE%; every datagram in a burst is lost; long-run loss
                ENTER/(ENTER+LEAVE), mean burst 100/LEAVE datagrams), then --loss (Bernoulli)
-  rate         token bucket of --rate kbit/s (UDP payload), 1500 bytes deep; a datagram that
+  rate         token bucket of --rate kbit/s (UDP payload; --rate-at changes it over time),
+               1500 bytes deep; a datagram that
                would wait longer than --queue ms is dropped (tail drop)
   delay        --delay plus a uniform draw in [-jitter, +jitter] ms (floored at 0); order is
                kept, so jitter alone never reorders
@@ -77,6 +78,10 @@ std::string describe(const ImpairmentConfig& c) {
         parts.push_back(fmt::format("rate {:g} kbit/s (queue {})",
                                     static_cast<double>(c.rateBitsPerSecond) / 1000.0,
                                     ms(c.queueLimit)));
+    for (const auto& step : c.rateSchedule)
+        parts.push_back(fmt::format("rate {:g} kbit/s from {:g} s",
+                                    static_cast<double>(step.bitsPerSecond) / 1000.0,
+                                    std::chrono::duration<double>(step.at).count()));
     if (c.delay.count() > 0 || c.jitter.count() > 0)
         parts.push_back("delay " + ms(c.delay) + " +- " + ms(c.jitter));
     if (c.reorderProbability > 0)
@@ -110,6 +115,7 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     double reorder = 0;
     double reorderDelay = 30;
     double rate = 0;
+    std::vector<std::string> rateSteps;
     double queue = 200;
     double duplicate = 0;
     std::size_t maxClients = 1024;
@@ -163,6 +169,11 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
         ->type_name("KBIT")
         ->default_str("0")
         ->check(CLI::Range(0.0, kMaxKbit));
+    app.add_option("--rate-at", rateSteps,
+                   "From SECONDS after the start on, the rate limit is KBIT kbit/s (0 = none); "
+                   "repeatable, e.g. --rate-at 10:300 --rate-at 30:0 for a capacity step")
+        ->type_name("SECONDS:KBIT")
+        ->take_all();
     auto* queueOption =
         app.add_option("--queue", queue,
                        "Most time a datagram may wait for the rate limit, ms; more is dropped")
@@ -236,8 +247,37 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     impairment.rateBitsPerSecond = static_cast<std::uint64_t>(std::llround(rate * 1000.0));
     impairment.queueLimit = fromMs(queue);
     impairment.duplicateProbability = duplicate / 100.0;
-    if (queueOption->count() > 0 && impairment.rateBitsPerSecond == 0)
-        return usageError("--queue only applies with --rate");
+    for (const std::string& step : rateSteps) {
+        const auto colon = step.find(':');
+        double seconds = -1;
+        double kbit = -1;
+        if (colon != std::string::npos) {
+            try {
+                std::size_t used = 0;
+                seconds = std::stod(step.substr(0, colon), &used);
+                if (used != colon)
+                    seconds = -1;
+                const std::string rest = step.substr(colon + 1);
+                kbit = std::stod(rest, &used);
+                if (used != rest.size())
+                    kbit = -1;
+            } catch (const std::exception&) {
+                seconds = kbit = -1;
+            }
+        }
+        if (!(seconds >= 0 && seconds <= 86400 && kbit >= 0 && kbit <= kMaxKbit))
+            return usageError(fmt::format("--rate-at {}: want SECONDS:KBIT (0..86400 s, "
+                                          "0..{} kbit/s), e.g. 10:300",
+                                          step, kMaxKbit));
+        impairment.rateSchedule.push_back(
+            {std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(seconds)),
+             static_cast<std::uint64_t>(std::llround(kbit * 1000.0))});
+    }
+    std::stable_sort(impairment.rateSchedule.begin(), impairment.rateSchedule.end(),
+                     [](const auto& a, const auto& b) { return a.at < b.at; });
+    if (queueOption->count() > 0 && impairment.rateBitsPerSecond == 0 &&
+        impairment.rateSchedule.empty())
+        return usageError("--queue only applies with --rate or --rate-at");
     if (reorderDelayOption->count() > 0 && impairment.reorderProbability <= 0)
         return usageError("--reorder-delay only applies with --reorder");
 

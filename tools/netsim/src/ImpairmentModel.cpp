@@ -8,7 +8,15 @@ namespace diyuma::netsim {
 bool ImpairmentConfig::impairs() const {
     return lossProbability > 0 || (burstLoss && burstLoss->goodToBad > 0) || delay.count() > 0 ||
            jitter.count() > 0 || reorderProbability > 0 || rateBitsPerSecond > 0 ||
-           duplicateProbability > 0;
+           !rateSchedule.empty() || duplicateProbability > 0;
+}
+
+std::uint64_t ImpairmentConfig::rateAt(Clock::TimePoint now) const {
+    std::uint64_t rate = rateBitsPerSecond;
+    for (const RateStep& step : rateSchedule)
+        if (now - scheduleOrigin >= step.at)
+            rate = step.bitsPerSecond;
+    return rate;
 }
 
 std::uint64_t deriveSeed(std::uint64_t seed, std::uint64_t stream) {
@@ -33,9 +41,12 @@ double ImpairmentModel::draw() {
 
 std::optional<Clock::TimePoint> ImpairmentModel::rateLimit(Clock::TimePoint now,
                                                            std::size_t sizeBytes) {
-    if (m_config.rateBitsPerSecond == 0)
-        return now;
-    const double rate = static_cast<double>(m_config.rateBitsPerSecond);
+    const std::uint64_t bitsPerSecond = m_config.rateAt(now);
+    if (bitsPerSecond == 0) {
+        m_bucketStarted = false; // unlimited now: what waited has left by the time it matters
+        return std::max(now, m_bucketTime);
+    }
+    const double rate = static_cast<double>(bitsPerSecond);
     const double capacityBits = static_cast<double>(kBucketBytes) * 8.0;
     if (!m_bucketStarted) {
         m_bucketStarted = true;

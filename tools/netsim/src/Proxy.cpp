@@ -79,6 +79,9 @@ struct Proxy::Client {
 Proxy::Proxy(const ProxyConfig& config, const Clock& clock)
     : m_config(config), m_clock(clock), m_receiveBuffer(kReceiveBufferBytes) {
     m_stats.seed = config.seed;
+    // Rate schedules count from the proxy's start, for every client alike.
+    m_config.up.scheduleOrigin = clock.now();
+    m_config.down.scheduleOrigin = clock.now();
 }
 
 Proxy::~Proxy() {

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <vector>
 
 namespace diyuma::netsim {
 
@@ -62,6 +63,16 @@ struct ImpairmentConfig {
     double reorderProbability = 0;
     Clock::Duration reorderDelay{std::chrono::milliseconds(30)};
     std::uint64_t rateBitsPerSecond = 0; ///< 0: no rate limit
+    /// Rate changes: from `at` after `scheduleOrigin` on, the rate is `bitsPerSecond` (0: no
+    /// limit), in order of `at`; before the first, rateBitsPerSecond. A capacity step.
+    struct RateStep {
+        Clock::Duration at{0};
+        std::uint64_t bitsPerSecond = 0;
+    };
+    std::vector<RateStep> rateSchedule;
+    Clock::TimePoint scheduleOrigin{}; ///< set by the proxy when it starts
+    /// The rate limit in force at `now` (0: none).
+    [[nodiscard]] std::uint64_t rateAt(Clock::TimePoint now) const;
     Clock::Duration queueLimit{std::chrono::milliseconds(200)};
     double duplicateProbability = 0;
 
