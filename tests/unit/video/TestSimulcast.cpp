@@ -165,6 +165,71 @@ frameStarts(const std::vector<Packet>& packets) {
     return out;
 }
 
+/// A call engine sending the test pattern at 1280x720, joined by hand (Hello, Cookie, Join,
+/// Joined answered here); `video` are the SSRCs it announced, lowest layer first.
+struct EngineRig {
+    class Pattern final : public VideoSource {
+    public:
+        explicit Pattern(const FakeClock& clock) : m_clock(clock) {}
+        bool readFrame(VideoFrame& out) override {
+            out.resize(1280, 720);
+            renderTestPattern(out, PatternStamp{m_n++, m_clock.unixMs()});
+            out.captureUnixMs = m_clock.unixMs();
+            return true;
+        }
+
+    private:
+        const FakeClock& m_clock;
+        std::uint32_t m_n = 0;
+    };
+
+    EngineRig() : source(clock) {
+        CallEngineConfig config;
+        config.name = "Sim";
+        Vp8EncoderConfig encoder;
+        encoder.width = 1280;
+        encoder.height = 720;
+        encoder.bitrateBps = 1'500'000;
+        config.sendVideo = encoder;
+        auto made = CallEngine::create(clock, wire, nullptr, nullptr, nullptr, std::move(config));
+        if (!made)
+            qFatal("%s", made.error().message.c_str());
+        engine = std::move(made.value());
+        if (!engine->join(0x0123456789ABCDEull).ok())
+            qFatal("join");
+        wire::ControlMessage hello;
+        if (wire::parseControl(wire.sent.at(0), hello) != wire::ParseError::None)
+            qFatal("no hello");
+        receive(wire::ControlMessage{hello.requestId, wire::CookieMsg{}});
+        wire::ControlMessage join;
+        if (wire::parseControl(wire.sent.at(1), join) != wire::ParseError::None)
+            qFatal("no join");
+        for (const auto& s : std::get<wire::JoinMsg>(join.body).streams.view())
+            if (s.kind == wire::MediaKind::Video)
+                video.push_back(s.ssrc);
+        receive(wire::ControlMessage{join.requestId, wire::JoinedMsg{7}});
+        if (!engine->joined())
+            qFatal("not joined");
+        engine->setVideoSource(&source);
+        wire.sent.clear();
+    }
+    void receive(const wire::ControlMessage& message) {
+        std::array<std::uint8_t, wire::kMaxDatagramBytes> buffer{};
+        engine->onDatagram(wire::encodeControl(message, buffer));
+    }
+    void run(int ms) {
+        for (int i = 0; i < ms; ++i) {
+            engine->processVideo();
+            clock.advance(1ms);
+        }
+    }
+    FakeClock clock;
+    CapturingTransport wire;
+    Pattern source;
+    std::unique_ptr<CallEngine> engine;
+    std::vector<std::uint32_t> video;
+};
+
 } // namespace
 
 class TestSimulcast : public QObject {
@@ -562,6 +627,46 @@ private slots:
         g_countAllocations = false;
         QCOMPARE(g_allocations.load(), std::uint64_t{0});
         QVERIFY(rig.sender->stats().packetsSent > 20);
+    }
+    void engineFollowsLayersWantedAndRoutesPliByLayer() {
+        EngineRig rig;
+        QCOMPARE(rig.video.size(), std::size_t{3});
+        rig.run(200); // until the first LayersWanted: every layer
+        std::set<std::uint32_t> seen;
+        for (const Packet& p : rtpOf(rig.wire.sent))
+            seen.insert(p.ssrc);
+        QCOMPARE(seen, std::set<std::uint32_t>(rig.video.begin(), rig.video.end()));
+        rig.receive(wire::ControlMessage{0, wire::LayersWantedMsg{0b001}});
+        rig.run(100); // what was queued leaves
+        rig.wire.sent.clear();
+        rig.run(300);
+        auto packets = rtpOf(rig.wire.sent);
+        QVERIFY(!packets.empty());
+        for (const Packet& p : packets)
+            QCOMPARE(p.ssrc, rig.video[0]);
+        // Layer 1 again, and a PLI for it (as the relay sends one, sender SSRC 0).
+        rig.receive(wire::ControlMessage{0, wire::LayersWantedMsg{0b011}});
+        rig.run(300);
+        rig.wire.sent.clear();
+        std::array<std::uint8_t, 64> pli{};
+        rig.engine->onDatagram(wire::writePli(0, rig.video[1], pli));
+        rig.run(300);
+        packets = rtpOf(rig.wire.sent);
+        QVERIFY(ofSsrc(packets, rig.video[2]).empty());
+        int keys1 = 0;
+        int keys0 = 0;
+        for (const Packet& p : packets) {
+            if (p.descriptor.startsFrame() && p.marking.independent)
+                ++(p.ssrc == rig.video[1] ? keys1 : keys0);
+        }
+        QCOMPARE(keys1, 1);
+        QCOMPARE(keys0, 0);
+        const auto stats = rig.engine->stats();
+        QVERIFY(stats.videoSent.has_value());
+        QCOMPARE(stats.videoSent->layers.size(), std::size_t{3});
+        QVERIFY(stats.videoSent->layers[1].active);
+        QVERIFY(!stats.videoSent->layers[2].active);
+        QCOMPARE(stats.videoSent->layers[1].plisReceived, std::uint64_t{1});
     }
 };
 
