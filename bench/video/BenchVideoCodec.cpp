@@ -4,8 +4,15 @@
 //   taskset -c 1 bench_video_codec --frames 600
 // Time is thread CPU time (CLOCK_THREAD_CPUTIME_ID) and wall time of the codec calls only
 // (drawing the pattern is left out); both are printed.
+// A last line: simulcast at 1280x720 (VideoSender with the three layers the call engine
+// sends, 720p/360p/180p, temporal layers as configured there): scaling and encoding all
+// three per picture, as the media thread does it.
 
+#include "diyuma/net/PacketTransport.h"
+#include "diyuma/util/Clock.h"
+#include "diyuma/video/SimulcastLayers.h"
 #include "diyuma/video/TestPattern.h"
+#include "diyuma/video/VideoSender.h"
 #include "diyuma/video/Vp8Codec.h"
 
 #include <fmt/format.h>
@@ -44,6 +51,75 @@ double percentile(std::vector<double> v, double p) {
         return 0;
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+/// The picture's packets go nowhere: only the encoding is measured.
+class NullTransport final : public PacketTransport {
+public:
+    SendStatus send(std::span<const std::uint8_t> /*datagram*/) override {
+        return SendStatus::Sent;
+    }
+};
+
+/// Time as the bench steps it, so the pacer drains each picture (1 ms steps).
+class StepClock final : public Clock {
+public:
+    [[nodiscard]] TimePoint now() const override { return m_now; }
+    [[nodiscard]] std::int64_t unixMs() const override {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(m_now.time_since_epoch())
+            .count();
+    }
+    void advance(Duration d) { m_now += d; }
+
+private:
+    TimePoint m_now{std::chrono::seconds(1)};
+};
+
+int simulcast(int frames, int fps) {
+    VideoSenderConfig config;
+    config.encoder.width = 1280;
+    config.encoder.height = 720;
+    config.encoder.frameRate = fps;
+    config.encoder.bitrateBps = 1'500'000;
+    config.encoder.temporalLayers = 3;
+    std::uint32_t ssrc = 1;
+    for (const auto& layer : simulcastLayersFor(1280, 720, config.encoder.bitrateBps))
+        config.layers.push_back({ssrc++, layer.width, layer.height, layer.bitrateBps});
+    StepClock clock;
+    auto sender = VideoSender::create(clock, config);
+    if (!sender) {
+        fmt::print(stderr, "cannot create the sender: {}\n", sender.error().message);
+        return 1;
+    }
+    NullTransport null;
+    VideoFrame picture(1280, 720);
+    std::vector<double> wall;
+    double cpu = 0;
+    for (int n = 0; n < frames; ++n) {
+        const std::int64_t pts = static_cast<std::int64_t>(n) * 1000 / fps;
+        renderTestPattern(picture, PatternStamp{static_cast<std::uint32_t>(n), pts});
+        picture.captureUnixMs = pts;
+        const double c0 = threadCpuMs();
+        const double w0 = wallMs();
+        sender.value()->sendFrame(picture);
+        wall.push_back(wallMs() - w0);
+        cpu += threadCpuMs() - c0;
+        for (int ms = 0; ms < 1000 / fps; ++ms) {
+            sender.value()->flush(null);
+            clock.advance(std::chrono::milliseconds(1));
+        }
+    }
+    const double n = static_cast<double>(wall.size());
+    double wallSum = 0;
+    for (double w : wall)
+        wallSum += w;
+    const auto& stats = sender.value()->stats();
+    fmt::print("simulcast 1280x720 + 640x360 + 320x180 (3 temporal layers), {} pictures: scale + "
+               "encode ms/picture cpu mean {:.2f}, wall mean {:.2f}, wall p95 {:.2f}; {:.1f} % "
+               "of one core at {} fps; key frames {}\n",
+               frames, cpu / n, wallSum / n, percentile(wall, 0.95),
+               100.0 * cpu / n / (1000.0 / fps), fps, stats.keyFrames);
+    return 0;
 }
 
 } // namespace
@@ -117,5 +193,5 @@ int main(int argc, char** argv) {
                    static_cast<double>(bytes) * 8.0 / (n / fps) / 1000.0,
                    100.0 * (encodeCpu + decodeCpu) / n / frameMs);
     }
-    return 0;
+    return simulcast(frames, fps);
 }

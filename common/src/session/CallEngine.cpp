@@ -72,11 +72,23 @@ CallEngine::create(const Clock& clock, PacketTransport& transport, AudioCaptureS
     std::unique_ptr<VideoSender> videoSender;
     if (config.sendVideo) {
         VideoSenderConfig video;
-        do
-            video.ssrc = randomU32();
-        while (video.ssrc == 0);
         video.encoder = *config.sendVideo;
         video.encoder.temporalLayers = config.temporalLayers;
+        // Simulcast: the picture in up to three sizes, each its own stream with a random
+        // SSRC of its own (the audio SSRC is then chosen apart from them all).
+        for (const SimulcastLayerSize& size :
+             simulcastLayersFor(video.encoder.width, video.encoder.height, video.encoder.bitrateBps,
+                                config.simulcastLayers)) {
+            VideoLayerConfig layer{0, size.width, size.height, size.bitrateBps};
+            const auto taken = [&video](std::uint32_t ssrc) {
+                return std::any_of(video.layers.begin(), video.layers.end(),
+                                   [ssrc](const VideoLayerConfig& l) { return l.ssrc == ssrc; });
+            };
+            do
+                layer.ssrc = randomU32();
+            while (layer.ssrc == 0 || taken(layer.ssrc));
+            video.layers.push_back(layer);
+        }
         auto sender = VideoSender::create(clock, video);
         if (!sender)
             return sender.error();
@@ -99,7 +111,7 @@ CallEngine::CallEngine(const Clock& clock, PacketTransport& transport, AudioCapt
     // makes known-plaintext attacks on later encryption harder and keeps SSRCs apart.
     do
         m_ssrc = randomU32();
-    while (m_ssrc == 0 || (m_videoSender && m_ssrc == m_videoSender->ssrc()));
+    while (m_ssrc == 0 || (m_videoSender && m_videoSender->hasSsrc(m_ssrc)));
     m_rtpSequence = static_cast<std::uint16_t>(randomU32());
     m_rtpTimestamp = randomU32();
     m_transport.setFeedbackSsrc(m_ssrc);
@@ -114,10 +126,15 @@ Status CallEngine::join(std::uint64_t conferenceId, std::optional<wire::AdminSec
     params.name = m_config.name;
     if (m_capture != nullptr)
         params.streams.push_back(wire::StreamInfo{m_ssrc, wire::MediaKind::Audio, 0});
-    if (m_videoSender)
-        params.streams.push_back(
-            wire::StreamInfo{m_videoSender->ssrc(), wire::MediaKind::Video, 0,
-                             static_cast<std::uint16_t>(m_videoSender->height())});
+    if (m_videoSender) {
+        // Every simulcast layer, lowest first, with its layer number and picture height.
+        for (std::size_t k = 0; k < m_videoSender->layerCount(); ++k) {
+            const VideoLayerConfig& layer = m_videoSender->layer(k);
+            params.streams.push_back(wire::StreamInfo{layer.ssrc, wire::MediaKind::Video,
+                                                      static_cast<std::uint8_t>(k),
+                                                      static_cast<std::uint16_t>(layer.height)});
+        }
+    }
     return m_session.startJoin(std::move(params));
 }
 
@@ -239,13 +256,15 @@ void CallEngine::handleRtcp(std::span<const std::uint8_t> datagram) {
             continue; // feedback for others' streams (the relay passes it on to everyone)
         wire::FeedbackSsrcs ssrcs;
         if (!(wire::isNack(packet) || wire::isPli(packet)) ||
-            !wire::parseFeedbackSsrcs(packet, ssrcs) || ssrcs.media != m_videoSender->ssrc())
+            !wire::parseFeedbackSsrcs(packet, ssrcs) || !m_videoSender->hasSsrc(ssrcs.media))
             continue; // the relay passes on feedback meant for others' streams too
+        // The media SSRC names the simulcast layer: its key frame, its cache.
         if (wire::isPli(packet))
-            m_videoSender->onPli();
+            (void)m_videoSender->onPli(ssrcs.media);
         else
-            (void)wire::forEachNackedSequence(
-                packet, [this](std::uint16_t sequence) { m_videoSender->onNack(sequence); });
+            (void)wire::forEachNackedSequence(packet, [this, &ssrcs](std::uint16_t sequence) {
+                (void)m_videoSender->onNack(ssrcs.media, sequence);
+            });
     }
 }
 
@@ -270,6 +289,9 @@ void CallEngine::processVideo() {
     if (!m_session.joined())
         return;
     const auto now = m_clock.now();
+    // The layers anyone receives (the relay's LayersWanted; all until the first one).
+    if (m_videoSender)
+        m_videoSender->setLayersWanted(m_session.layersWanted().value_or(0xFF));
     if (m_videoSender && m_videoSource != nullptr) {
         const auto interval = std::chrono::duration_cast<Clock::Duration>(
             std::chrono::duration<double>(1.0 / std::max(1, m_config.sendVideo->frameRate)));
@@ -347,14 +369,14 @@ void CallEngine::adaptToUplink(Clock::TimePoint now) {
             m_expectedLossPercent = expectedLoss;
     }
     // Video gets the rest (RTCP and headers are in the estimate; keep a little for them),
-    // never more than it was configured for and never under 50 kbit/s.
+    // never more than its layers' nominal rates together and never under 50 kbit/s. The
+    // sender shares it among its simulcast layers bottom-up and switches the top ones off
+    // and on (with a hold) as it shrinks and grows: it is told at every step.
     if (m_videoSender) {
         constexpr int kHeadroomBps = 20'000;
         const int video =
-            std::clamp(e.targetBps - audio - kHeadroomBps, 50'000, m_config.sendVideo->bitrateBps);
-        const int current = m_videoSender->bitrateBps();
-        if (std::abs(video - current) * 20 > current) // changes under 5 % are not worth it
-            (void)m_videoSender->setBitrate(video);
+            std::clamp(e.targetBps - audio - kHeadroomBps, 50'000, m_videoSender->maxBitrateBps());
+        (void)m_videoSender->setBitrate(video);
     }
 }
 
@@ -611,7 +633,7 @@ void CallEngine::rebuildSsrcMap() {
     }
     m_videoSsrcToParticipant.clear();
     for (const auto& [id, remote] : m_remotes) {
-        if (remote.video && (!m_videoSender || remote.video->remoteSsrc() != m_videoSender->ssrc()))
+        if (remote.video && (!m_videoSender || !m_videoSender->hasSsrc(remote.video->remoteSsrc())))
             m_videoSsrcToParticipant[remote.video->remoteSsrc()] = id;
     }
 }

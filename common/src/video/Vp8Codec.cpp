@@ -204,8 +204,19 @@ Result<Vp8Encoder> Vp8Encoder::create(const Vp8EncoderConfig& config) {
     return Vp8Encoder(std::move(handle));
 }
 
+std::size_t temporalPatternLength(int temporalLayers) {
+    return std::max<std::size_t>(1, temporalPattern(temporalLayers).size());
+}
+
 Result<std::optional<EncodedVideoFrame>>
 Vp8Encoder::encode(const VideoFrame& frame, std::int64_t ptsMs, bool forceKeyFrame) {
+    // A key frame starts the pattern again (it is a TL0 frame).
+    return encode(frame, ptsMs, forceKeyFrame, forceKeyFrame ? 0 : m_handle->patternIndex);
+}
+
+Result<std::optional<EncodedVideoFrame>> Vp8Encoder::encode(const VideoFrame& frame,
+                                                            std::int64_t ptsMs, bool forceKeyFrame,
+                                                            std::size_t patternPosition) {
     Handle& h = *m_handle;
     if (frame.width() != h.config.width || frame.height() != h.config.height)
         return Error{static_cast<int>(VideoErrorCode::Encode),
@@ -221,9 +232,8 @@ Vp8Encoder::encode(const VideoFrame& frame, std::int64_t ptsMs, bool forceKeyFra
     const auto pattern = temporalPattern(h.config.temporalLayers);
     TemporalFrame temporal;
     if (!pattern.empty()) {
-        if (forceKeyFrame)
-            h.patternIndex = 0; // a key frame starts the pattern again (it is a TL0 frame)
-        temporal = pattern[h.patternIndex % pattern.size()];
+        h.patternIndex = patternPosition % pattern.size();
+        temporal = pattern[h.patternIndex];
         if (!forceKeyFrame)
             flags |= temporal.flags;
         if (auto err = vpx_codec_control(&h.ctx, VP8E_SET_TEMPORAL_LAYER_ID,

@@ -63,6 +63,21 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
         root["sent"]["video_encode_failures"] = v.encodeFailures;
         root["sent"]["video_encode_ms_per_frame"] =
             v.framesEncoded > 0 ? v.encodeMsTotal / static_cast<double>(v.framesEncoded) : 0.0;
+        // Simulcast: each layer, lowest first (frames: pictures that layer encoded).
+        nlohmann::json layers = nlohmann::json::array();
+        for (const core::VideoLayerSendStats& l : v.layers)
+            layers.push_back({{"ssrc", l.ssrc},
+                              {"width", l.width},
+                              {"height", l.height},
+                              {"active", l.active},
+                              {"bitrate_bps", l.bitrateBps},
+                              {"frames", l.framesEncoded},
+                              {"key_frames", l.keyFrames},
+                              {"packets", l.packetsSent},
+                              {"bytes", l.bytesSent},
+                              {"retransmissions", l.retransmissions},
+                              {"plis_received", l.plisReceived}});
+        root["sent"]["video_layers"] = std::move(layers);
     }
     {
         const core::UplinkStats& u = stats.uplink;

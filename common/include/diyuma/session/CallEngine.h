@@ -14,9 +14,11 @@
 //   processAudioBlock: pull 10 ms from every remote participant's jitter buffer ─► Mixer ─►
 //   AudioPlaybackSink (per-participant blocks and the mix)
 //
-// Video (processVideo, see there): picture ─► VideoSender (VP8, RTP PT 96, pacer) ─►
-// PacketTransport; RTP PT 96 by video SSRC ─► that participant's VideoReceiver ─►
-// VideoFrameSink; RTCP NACK/PLI naming our video SSRC ─► our VideoSender.
+// Video (processVideo, see there): picture ─► VideoSender (simulcast: up to three VP8 layers
+// of one picture, each its own SSRC announced in the Join with its layer and height; only the
+// layers in the relay's LayersWanted that the uplink carries; one pacer) ─► PacketTransport;
+// RTP PT 96 by video SSRC ─► that participant's VideoReceiver ─► VideoFrameSink; RTCP
+// NACK/PLI naming one of our video SSRCs ─► that layer of our VideoSender.
 //
 // There is no queue between stages: a captured block is encoded and sent in the same call,
 // and a received packet goes straight into its jitter buffer, which alone decides the
@@ -68,6 +70,11 @@ struct CallEngineConfig {
     /// Temporal layers of the video we send (Vp8EncoderConfig::temporalLayers): with 3 the
     /// relay can halve or quarter the frame rate for a receiver without a key frame.
     int temporalLayers = 3;
+    /// Simulcast layers of the video we send, at most (1..3; simulcastLayersFor: each half
+    /// the size of the one above, down to about 180 lines): 1280x720 goes as 720p, 360p and
+    /// 180p. Encoded are only those the relay says anyone receives (LayersWanted) and the
+    /// uplink carries. 1: one stream.
+    int simulcastLayers = 3;
     /// The uplink bandwidth estimator (transport-wide congestion control with the relay).
     cc::BandwidthEstimatorConfig uplink;
 };

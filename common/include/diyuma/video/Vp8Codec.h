@@ -14,6 +14,7 @@
 #include "diyuma/util/Result.h"
 #include "diyuma/video/VideoFrame.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,10 @@ struct Vp8EncoderConfig {
 /// at least 150 kbit/s (about 320x180).
 [[nodiscard]] int defaultVideoBitrateBps(int width, int height);
 
+/// Frames in one period of the temporal-layer pattern (Vp8EncoderConfig::temporalLayers): 4
+/// with 3 layers, 2 with 2, 1 without layers. Position 0 is always a TL0 frame.
+[[nodiscard]] std::size_t temporalPatternLength(int temporalLayers);
+
 /// One encoded VP8 frame; `data` points into the encoder and is valid until the next call.
 struct EncodedVideoFrame {
     std::span<const std::uint8_t> data;
@@ -74,8 +79,19 @@ public:
     /// `ptsMs` (milliseconds, increasing). Nothing if the encoder produced no frame (it does
     /// not drop frames as configured, so that is a rare event); an Error with
     /// VideoErrorCode::Encode on failure or a frame of the wrong size.
+    /// With temporal layers the encoder walks its own pattern (restarting at each key frame).
     [[nodiscard]] Result<std::optional<EncodedVideoFrame>>
     encode(const VideoFrame& frame, std::int64_t ptsMs, bool forceKeyFrame);
+    /// The same, at position `patternPosition` (taken modulo temporalPatternLength()) of the
+    /// temporal pattern, which the caller keeps: simulcast drives all its encoders from one
+    /// position, so that the same picture has the same TID and TL0PICIDX in every layer. A
+    /// position-0 (TL0) delta frame refers only to LAST, the previous TL0, so the caller may
+    /// restart the pattern at 0 at any picture (it does when another layer takes a key frame).
+    /// The encoder's own position moves on from the one given.
+    [[nodiscard]] Result<std::optional<EncodedVideoFrame>> encode(const VideoFrame& frame,
+                                                                  std::int64_t ptsMs,
+                                                                  bool forceKeyFrame,
+                                                                  std::size_t patternPosition);
     /// New target bitrate (bps, 10 kbit/s .. 20 Mbit/s); false if libvpx refused.
     bool setBitrate(int bitrateBps);
     [[nodiscard]] const Vp8EncoderConfig& config() const;

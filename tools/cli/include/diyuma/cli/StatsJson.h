@@ -19,7 +19,10 @@
 //                          "freezes", "longest_freeze_ms", "width", "height", ... } } }
 // }
 // With --send-video, "sent" also has "video_frames", "video_key_frames", "video_packets",
-// "video_bytes", "video_retransmissions", "video_nacks_received", "video_plis_received".
+// "video_bytes", "video_retransmissions", "video_nacks_received", "video_plis_received"
+// (totals over the simulcast layers; video_frames counts pictures encoded by any layer) and
+// "video_layers": [ { "ssrc", "width", "height", "active", "bitrate_bps", "frames",
+// "key_frames", "packets", "bytes", "retransmissions", "plis_received" } ], lowest first.
 //
 // send.start_unix_ms and record.start_unix_ms come from the same Clock in the same engine
 // tick, so (record position / 48000 + record.start) - send.start is mouth-to-ear delay.
