@@ -92,6 +92,11 @@ public:
         const std::lock_guard lock(m_commandMutex);
         m_adminCommands.push_back({participantId, mute});
     }
+    void setSubscription(VideoSubscription subscription) {
+        const std::lock_guard lock(m_commandMutex);
+        m_subscription = std::move(subscription);
+        m_subscriptionChanged = true;
+    }
     void setVolume(std::uint32_t participantId, float gain) {
         const std::lock_guard lock(m_commandMutex);
         m_volumes[participantId] = std::clamp(gain, 0.0F, 4.0F);
@@ -153,6 +158,8 @@ private:
     bool m_volumesChanged = false;            ///< guarded by m_commandMutex
     /// Remove (no mode) or mute requests, guarded by m_commandMutex.
     std::vector<std::pair<std::uint32_t, std::optional<wire::AdminMute>>> m_adminCommands;
+    std::optional<VideoSubscription> m_subscription; ///< guarded by m_commandMutex
+    bool m_subscriptionChanged = false;              ///< guarded by m_commandMutex
 
     mutable std::mutex m_snapshotMutex;
     CallSnapshot m_snapshot; ///< guarded by m_snapshotMutex
@@ -309,6 +316,10 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
     m_mutedApplied = m_mutedWanted;
     m_engine->setMuted(m_mutedApplied);
     m_volumesApplied.clear();
+    {
+        const std::lock_guard lock(m_commandMutex);
+        m_subscriptionChanged = m_subscription.has_value(); // a new engine knows none
+    }
     applyCommands();
     if (auto started = m_engine->join(m_conferenceId, m_adminSecret); !started) {
         m_observer.onFailed(
@@ -441,6 +452,10 @@ void CallRunner::Impl::applyCommands() {
                 m_engine->removeParticipant(id);
         }
         m_adminCommands.clear();
+    }
+    if (m_subscriptionChanged && m_subscription) {
+        m_engine->setVideoSubscription(*m_subscription);
+        m_subscriptionChanged = false;
     }
     if (!m_volumesChanged && !m_volumesApplied.empty())
         return;
@@ -584,6 +599,10 @@ void CallRunner::removeParticipant(std::uint32_t participantId) {
 
 void CallRunner::muteParticipant(std::uint32_t participantId, wire::AdminMute mode) {
     m_impl->queueAdmin(participantId, mode);
+}
+
+void CallRunner::setVideoSubscription(VideoSubscription subscription) {
+    m_impl->setSubscription(std::move(subscription));
 }
 
 CallSnapshot CallRunner::snapshot() const {

@@ -204,6 +204,12 @@ void ClientSession::sendPrivateViewIfPending(Clock::TimePoint now, bool force) {
     m_nextPrivateViewAt = now + m_timing.retransmitInterval;
 }
 
+void ClientSession::setVideoSubscription(VideoSubscription subscription) {
+    // Sent from tick(), so that a burst of changes (tile resizes, roster changes arriving
+    // together) goes out as one message.
+    m_subscribe.set(std::move(subscription));
+}
+
 bool ClientSession::selfStatePending() const {
     const auto self = m_roster.find(m_joinInfo.participantId);
     const auto mutedFlag = static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted);
@@ -311,6 +317,7 @@ void ClientSession::onJoinedMsg(const wire::ControlMessage& message,
     m_nextPingAt = m_clock.now() + std::chrono::milliseconds(m_joinInfo.keepaliveIntervalMs);
     m_nextSelfStateAt = m_clock.now(); // a mute chosen before joining goes out at once
     m_nextPrivateViewAt = m_clock.now();
+    m_subscribe.joined(m_clock.now());
     m_conferenceFlags = joined.flags;
     log(LogLevel::Info,
         fmt::format("joined {} as participant {}", ConferenceId(m_join.conferenceId).toString(),
@@ -366,6 +373,8 @@ void ClientSession::onRoster(const wire::RosterMsg& roster) {
             return r.target == applied.entry.participantId &&
                    (!r.removal || applied.op == wire::RosterOp::Remove);
         });
+        if (!applied.entry.isSelf)
+            m_subscribe.rosterChanged(); // someone new to list, or one fewer
         change = std::move(applied);
     } else if (roster.seq <= m_rosterSeq) {
         ++m_counters.rosterDuplicates;
@@ -476,6 +485,10 @@ void ClientSession::tick() {
         sendSelfStateIfPending(now, false);
         sendPrivateViewIfPending(now, false);
         sendAdminRequests(now);
+        if (auto subscribe = m_subscribe.due(now, m_roster)) {
+            ++m_counters.subscribesSent;
+            sendMessage(m_nextMessageId++, *subscribe);
+        }
         if (now >= m_nextPingAt) {
             sendPing();
             // Scheduled on absolute times so pings do not drift with tick granularity.
@@ -503,7 +516,7 @@ Clock::TimePoint ClientSession::nextTimerAt() const {
             at = std::min(at, m_nextPrivateViewAt);
         for (const auto& request : m_adminRequests)
             at = std::min(at, request.nextAt);
-        return at;
+        return std::min(at, m_subscribe.nextAt());
     }
     default:
         return Clock::TimePoint::max();

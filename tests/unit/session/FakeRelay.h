@@ -2,8 +2,9 @@
 // Test doubles for the session and engine tests:
 // - RecordingTransport: a PacketTransport that keeps what was sent.
 // - FakeRelay: a tiny in-memory relay following protocol_flow.md closely enough for engine
-//   tests (cookie, join, roster with acks, ping/pong, RTP forwarding, leave). Datagrams are
-//   queued and delivered by deliver(), so nothing re-enters an engine from inside send().
+//   tests (cookie, join, roster with acks, ping/pong, RTP forwarding, leave; Subscribe is
+//   recorded, not acted on). Datagrams are queued and delivered by deliver(), so nothing
+//   re-enters an engine from inside send().
 
 #include "diyuma/net/PacketTransport.h"
 #include "diyuma/session/CallEngine.h"
@@ -106,6 +107,12 @@ public:
     /// Return true to drop a datagram to a client (loss injection).
     std::function<bool(std::size_t to, const Bytes& bytes)> dropFilter;
     std::vector<Rtp> rtpSeen;
+    /// Subscribe messages from joined clients (this fake does not act on them).
+    struct Subscribe {
+        std::size_t from = 0;
+        core::wire::SubscribeMsg message;
+    };
+    std::vector<Subscribe> subscribesSeen;
     std::uint64_t conferenceId = 0x0123456789ABCDEull;
     core::wire::Cookie cookie{1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
                               11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
@@ -182,6 +189,9 @@ private:
             for (std::size_t to = 0; to < m_clients.size(); ++to)
                 if (to != from && m_clients[to].joined)
                     rosterTo(to, RosterOp::Upsert, client);
+        } else if (auto* subscribe = std::get_if<SubscribeMsg>(&message.body)) {
+            if (client.joined)
+                subscribesSeen.push_back({from, *subscribe});
         } else if (auto* ping = std::get_if<PingMsg>(&message.body)) {
             sendTo(from, message.requestId, PongMsg{ping->timestampUs});
         } else if (std::holds_alternative<LeaveMsg>(message.body)) {

@@ -55,6 +55,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace diyuma::core {
@@ -138,6 +139,11 @@ public:
     }
     void muteParticipant(std::uint32_t participantId, wire::AdminMute mode) {
         m_session.muteParticipant(participantId, mode);
+    }
+    /// The largest picture height wanted from each sender (ClientSession::
+    /// setVideoSubscription): any time, also before join; none set means no limit.
+    void setVideoSubscription(VideoSubscription subscription) {
+        m_session.setVideoSubscription(std::move(subscription));
     }
     /// Playout gain for one remote participant, clamped to 0..4 (kept for one who has not
     /// joined yet, so it applies when they come).

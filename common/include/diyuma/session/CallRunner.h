@@ -14,13 +14,14 @@
 // actions, snapshot() and the destructor are safe from any one controlling thread (the GUI thread).
 // Every CallObserver callback runs on the media thread: the app forwards them as queued signals.
 // The devices (CallMedia) are called only from the media thread, which also encodes and decodes the
-// video.
+// video. setVideoSubscription() is safe from the controlling thread too.
 
 #include "diyuma/id/InviteLink.h"
 #include "diyuma/session/AudioDevice.h"
 #include "diyuma/session/CallStats.h"
 #include "diyuma/session/SessionTypes.h"
 #include "diyuma/session/VideoDevice.h"
+#include "diyuma/session/VideoSubscription.h"
 #include "diyuma/util/Log.h"
 #include "diyuma/util/Result.h"
 #include "diyuma/video/Vp8Codec.h"
@@ -136,6 +137,10 @@ public:
     /// Admins: remove a participant (the relay keeps them out for a while) or mute them.
     void removeParticipant(std::uint32_t participantId);
     void muteParticipant(std::uint32_t participantId, wire::AdminMute mode);
+    /// The largest picture height wanted from each sender (VideoSubscription: a default and
+    /// per-participant overrides, e.g. each tile's height); replaces the previous one whole,
+    /// kept across reconnects. Until the first call the relay sends everything.
+    void setVideoSubscription(VideoSubscription subscription);
     [[nodiscard]] CallSnapshot snapshot() const;
 
 private:

@@ -23,6 +23,7 @@
 #include "diyuma/net/PacketTransport.h"
 #include "diyuma/session/ClientSessionListener.h"
 #include "diyuma/session/SessionTypes.h"
+#include "diyuma/session/VideoSubscription.h"
 #include "diyuma/util/Clock.h"
 #include "diyuma/util/Log.h"
 #include "diyuma/util/Result.h"
@@ -73,6 +74,7 @@ struct SessionCounters {
     std::uint64_t pongsReceived = 0;
     std::uint64_t pongsInvalid = 0; ///< echoed a time in the future
     std::uint64_t sendFailures = 0;
+    std::uint64_t subscribesSent = 0; ///< Subscribe messages (changes and refreshes)
 };
 
 class ClientSession {
@@ -119,6 +121,15 @@ public:
     /// conference with that flag (a roster Conference change); a refusal (not an admin)
     /// comes through onRequestRefused and the wish is dropped.
     void setPrivateView(bool enabled);
+    /// The video we want from whom (Subscribe, docs/PROTOCOL.md 4.16): replaces the previous
+    /// subscription whole. May be called in any state. Once joined, a Subscribe listing every
+    /// other participant goes out at the next tick(), again when the roster changes what it
+    /// lists, and every SubscribeScheduler::kRefreshInterval (paced: 4 at once, then 2/s).
+    /// Until the first call nothing is sent and the relay sends everything (no limit).
+    void setVideoSubscription(VideoSubscription subscription);
+    [[nodiscard]] const std::optional<VideoSubscription>& videoSubscription() const {
+        return m_subscribe.subscription();
+    }
     /// The conference's flags as last announced (Joined, then roster Conference changes).
     [[nodiscard]] std::uint32_t conferenceFlags() const { return m_conferenceFlags; }
 
@@ -200,6 +211,7 @@ private:
     std::optional<bool> m_privateViewWanted; ///< until the relay's announcement shows it
     Clock::TimePoint m_nextPrivateViewAt{};
     std::uint32_t m_conferenceFlags = 0;
+    SubscribeScheduler m_subscribe;
 
     JoinInfo m_joinInfo;
     std::map<std::uint32_t, RosterEntry> m_roster;
