@@ -212,7 +212,7 @@ void CallEngine::handleRtp(std::span<const std::uint8_t> datagram) {
             return;
         }
         Remote& r = remote->second;
-        r.video->onRtp(rtp);
+        r.video->onRtp(rtp, datagram.size());
         if (rtp.marker) // a frame may be complete: show it now, not at the next tick
             r.video->poll(m_transport, m_videoSink, r.participantId, r.name, &r.sync);
         return;

@@ -28,10 +28,18 @@ VideoReceiver::VideoReceiver(const Clock& clock, std::uint32_t remoteSsrc, std::
       m_decoder(std::move(decoder)) {
     m_nacks.reserve(256);
     m_frame.data.reserve(64 * 1024);
+    m_stats.sizes.reserve(VideoReceiveStats::kMaxSizeChanges);
 }
 
-void VideoReceiver::onRtp(const wire::RtpPacketView& packet) {
+void VideoReceiver::onRtp(const wire::RtpPacketView& packet, std::size_t packetBytes) {
+    const auto now = m_clock.now();
+    if (!m_firstPacketAt) {
+        m_firstPacketAt = now;
+        m_stats.firstPacketUnixMs = m_clock.unixMs();
+    }
+    m_lastPacketAt = now;
     m_stats.bytesReceived += packet.payload.size();
+    m_stats.rtpBytesReceived += packetBytes;
     m_assembler.insert(packet.sequence, packet.timestamp, packet.marker, packet.payload);
 }
 
@@ -91,8 +99,14 @@ void VideoReceiver::poll(PacketTransport& transport, VideoFrameSink* sink,
         if (!shown.value())
             continue;
         ++m_stats.framesDecoded;
-        m_stats.width = m_picture.width();
-        m_stats.height = m_picture.height();
+        if (m_picture.width() != m_stats.width || m_picture.height() != m_stats.height) {
+            if (m_stats.width != 0) // not the first picture
+                ++m_stats.layerSwitches;
+            if (m_stats.sizes.size() < VideoReceiveStats::kMaxSizeChanges)
+                m_stats.sizes.push_back({m_clock.unixMs(), m_picture.width(), m_picture.height()});
+            m_stats.width = m_picture.width();
+            m_stats.height = m_picture.height();
+        }
         const auto now = m_clock.now();
         const Clock::Duration hold =
             sync != nullptr ? sync->holdFor(m_frame.rtpTimestamp, now) : Clock::Duration::zero();
@@ -153,6 +167,17 @@ void accumulate(VideoReceiveStats& into, const VideoReceiveStats& from) {
     into.framesDecoded += from.framesDecoded;
     into.decodeFailures += from.decodeFailures;
     into.bytesReceived += from.bytesReceived;
+    into.rtpBytesReceived += from.rtpBytesReceived;
+    if (from.firstPacketUnixMs &&
+        (!into.firstPacketUnixMs || *from.firstPacketUnixMs < *into.firstPacketUnixMs))
+        into.firstPacketUnixMs = from.firstPacketUnixMs;
+    into.receiveSpanMs += from.receiveSpanMs;
+    into.layerSwitches += from.layerSwitches;
+    for (const auto& size : from.sizes) {
+        if (into.sizes.size() >= VideoReceiveStats::kMaxSizeChanges)
+            break;
+        into.sizes.push_back(size);
+    }
     into.freezes += from.freezes;
     into.longestFreezeMs = std::max(into.longestFreezeMs, from.longestFreezeMs);
     into.decodeMsTotal += from.decodeMsTotal;
@@ -166,6 +191,9 @@ void accumulate(VideoReceiveStats& into, const VideoReceiveStats& from) {
 VideoReceiveStats VideoReceiver::stats() const {
     VideoReceiveStats out = m_stats;
     out.assembly = m_assembler.counters();
+    if (m_firstPacketAt)
+        out.receiveSpanMs =
+            std::chrono::duration<double, std::milli>(m_lastPacketAt - *m_firstPacketAt).count();
     return out;
 }
 

@@ -66,7 +66,7 @@ std::optional<std::uint32_t> deliverAll(Capture& wire, VideoReceiver& receiver) 
             continue;
         if (!first)
             first = rtp.timestamp;
-        receiver.onRtp(rtp);
+        receiver.onRtp(rtp, bytes.size());
     }
     wire.sent.clear();
     return first;

@@ -10,6 +10,10 @@
 // Freezes: a gap between two shown pictures longer than 3 frame intervals (of the stream's
 // recent frame rate) and at least 200 ms counts as one freeze; the longest is kept.
 //
+// Picture sizes: every change of the decoded picture's size between two decoded pictures is a
+// layer switch (what a receiver sees of the relay switching simulcast layers at a key frame);
+// the first size and each change are kept with their time (at most kMaxSizeChanges).
+//
 // Thread: one thread (the media thread).
 
 #include "diyuma/net/PacketTransport.h"
@@ -28,21 +32,48 @@
 
 namespace diyuma::core {
 
+/// The decoded picture size from `unixMs` (Clock::unixMs when it was decoded) on.
+struct VideoSizeChange {
+    std::int64_t unixMs = 0;
+    int width = 0;
+    int height = 0;
+    bool operator==(const VideoSizeChange&) const = default;
+};
+
 struct VideoReceiveStats {
+    static constexpr std::size_t kMaxSizeChanges = 64;
+
     VideoReceiveCounters assembly;
     std::uint64_t framesDecoded = 0;
     std::uint64_t decodeFailures = 0;
-    std::uint64_t bytesReceived = 0; ///< RTP payload bytes accepted
+    std::uint64_t bytesReceived = 0;    ///< RTP payload bytes that arrived
+    std::uint64_t rtpBytesReceived = 0; ///< whole RTP packets (header, extensions, payload)
+    /// Wall-clock time (Clock::unixMs) of the first packet; unset before one arrived.
+    std::optional<std::int64_t> firstPacketUnixMs;
+    /// Time from the first to the last packet (summed over replaced streams).
+    double receiveSpanMs = 0;
     std::uint64_t freezes = 0;
     double longestFreezeMs = 0;
     int width = 0; ///< of the last decoded picture
     int height = 0;
+    /// How often the decoded picture size changed from one picture to the next.
+    std::uint64_t layerSwitches = 0;
+    /// The first decoded size and every change, in order (the first kMaxSizeChanges).
+    std::vector<VideoSizeChange> sizes;
     double decodeMsTotal = 0;
     double syncHoldMs = 0; ///< how long the last picture shown was held for lip sync
+
+    /// Average received bitrate: rtpBytesReceived * 8 over receiveSpanMs (0 until two
+    /// packets arrived some time apart).
+    [[nodiscard]] double receivedBitrateBps() const {
+        return receiveSpanMs > 0 ? static_cast<double>(rtpBytesReceived) * 8000.0 / receiveSpanMs
+                                 : 0.0;
+    }
 };
 
 /// Adds `from`'s counts to `into` (freezes: the longest of both; size: `from`'s if it showed
-/// a picture). For a participant whose stream was replaced, or who came back.
+/// a picture; sizes appended, up to the bound). For a participant whose stream was replaced,
+/// or who came back; `from` is the later one.
 void accumulate(VideoReceiveStats& into, const VideoReceiveStats& from);
 
 class VideoReceiver {
@@ -51,8 +82,9 @@ public:
     [[nodiscard]] static Result<std::unique_ptr<VideoReceiver>>
     create(const Clock& clock, std::uint32_t remoteSsrc, std::uint32_t localSsrc);
 
-    /// One RTP packet of the stream.
-    void onRtp(const wire::RtpPacketView& packet);
+    /// One RTP packet of the stream; `packetBytes` is the whole datagram's size (for the
+    /// received bitrate).
+    void onRtp(const wire::RtpPacketView& packet, std::size_t packetBytes);
     /// Decodes what is complete, hands the pictures that are due to `sink` (which may be
     /// null), held by `sync` if given, and sends the feedback that is due. Call after packets
     /// arrived and every few milliseconds (a held picture is shown at the first call after
@@ -94,6 +126,8 @@ private:
     std::size_t m_heldCount = 0;
     std::vector<std::uint16_t> m_nacks;
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_rtcp{};
+    std::optional<Clock::TimePoint> m_firstPacketAt;
+    Clock::TimePoint m_lastPacketAt{};
     std::optional<Clock::TimePoint> m_lastShownAt;
     double m_frameIntervalMs = 33.3; ///< smoothed interval between shown pictures
     VideoReceiveStats m_stats;
