@@ -185,6 +185,11 @@ private slots:
                                  << "--bitrate";
         QTest::newRow("long name")
             << QStringList{"join", "7HKQ-2M9X-4DRA", "--name", QString(65, 'x')} << "--name";
+        for (const char* height : {"-5", "abc", "65536", "1.5", "", "99999999999", "360p"})
+            QTest::newRow(qPrintable(QString("max height '%1'").arg(height)))
+                << QStringList{"join", "7HKQ-2M9X-4DRA", "--name", "X",
+                               "--max-receive-height=" + QString(height)}
+                << "--max-receive-height";
         QTest::newRow("create no relay") << QStringList{"create"} << "--relay";
         QTest::newRow("unknown flag")
             << QStringList{"create", "--relay", "127.0.0.1:1", "--frobnicate"} << "frobnicate";
@@ -234,6 +239,94 @@ private slots:
         QVERIFY(help);
         QCOMPARE(help->exitCode, 0);
         QVERIFY(QString::fromStdString(help->out).contains("--send-audio"));
+        QVERIFY(QString::fromStdString(help->out).contains("--max-receive-height"));
+    }
+
+    void maxReceiveHeightParses() {
+        const auto heightOf = [](std::vector<std::string> extra) {
+            std::vector<std::string> args{"join", "7HKQ-2M9X-4DRA", "--name", "Ann"};
+            args.insert(args.end(), extra.begin(), extra.end());
+            auto parsed = parseCommandLine(args);
+            auto* join = std::get_if<JoinOptions>(&parsed);
+            if (join == nullptr)
+                qFatal("did not parse");
+            return join->maxReceiveHeight;
+        };
+        QVERIFY(!heightOf({})); // no limit, no Subscribe
+        QCOMPARE(*heightOf({"--max-receive-height", "180"}), std::uint16_t{180});
+        QCOMPARE(*heightOf({"--max-receive-height", "0"}), std::uint16_t{0}); // no video
+        QCOMPARE(*heightOf({"--max-receive-height=65535"}), std::uint16_t{65535});
+        // A negative number as a separate argument is not taken for a flag either.
+        auto e =
+            parseError({"join", "7HKQ-2M9X-4DRA", "--name", "X", "--max-receive-height", "-1"});
+        QVERIFY2(isOneLineError(e), e.err.c_str());
+        QCOMPARE(e.exitCode, kUsageExitCode);
+    }
+
+    void statsJsonVideo() {
+        ParticipantLabels labels;
+        labels.assign(2, "Bob");
+        core::CallStats stats;
+        core::RemoteAudioStats bob;
+        bob.participantId = 2;
+        bob.name = "Bob";
+        core::VideoReceiveStats video;
+        video.framesDecoded = 300;
+        video.width = 640;
+        video.height = 360;
+        video.freezes = 1;
+        video.longestFreezeMs = 420;
+        video.bytesReceived = 90'000;
+        video.rtpBytesReceived = 100'000;
+        video.firstPacketUnixMs = 1'700'000'001'000;
+        video.receiveSpanMs = 8000;
+        video.layerSwitches = 2;
+        video.sizes = {{1'700'000'001'040, 320, 180},
+                       {1'700'000'004'000, 640, 360},
+                       {1'700'000'006'500, 320, 180}};
+        bob.video = video;
+        stats.remotes.push_back(bob);
+        // Bob came back as participant 4 with a new stream: counts add up, sizes follow on.
+        core::RemoteAudioStats again = bob;
+        again.participantId = 4;
+        core::VideoReceiveStats later;
+        later.framesDecoded = 10;
+        later.width = 1280;
+        later.height = 720;
+        later.rtpBytesReceived = 20'000;
+        later.firstPacketUnixMs = 1'700'000'020'000;
+        later.receiveSpanMs = 2000;
+        later.sizes = {{1'700'000'020'100, 1280, 720}};
+        again.video = later;
+        labels.release(2);
+        labels.assign(4, "Bob");
+        stats.remotes.push_back(again);
+        const auto text = statsToJson(stats, labels, StatsContext{});
+        const auto v = QJsonDocument::fromJson(QByteArray::fromStdString(text))
+                           .object()["remote"]
+                           .toObject()["Bob"]
+                           .toObject()["video"]
+                           .toObject();
+        QCOMPARE(v["width"].toInt(), 1280);
+        QCOMPARE(v["height"].toInt(), 720);
+        QCOMPARE(v["frames_decoded"].toInt(), 310);
+        QCOMPARE(v["freezes"].toInt(), 1);
+        QCOMPARE(v["longest_freeze_ms"].toDouble(), 420.0);
+        QCOMPARE(v["rtp_bytes_received"].toInt(), 120'000);
+        QCOMPARE(v["receive_span_ms"].toDouble(), 10'000.0);
+        QCOMPARE(v["bitrate_bps"].toDouble(), 96'000.0); // 120 kB in 10 s
+        QCOMPARE(v["start_unix_ms"].toDouble(), 1'700'000'001'000.0);
+        QCOMPARE(v["layer_switches"].toInt(), 2);
+        const QJsonArray sizes = v["sizes"].toArray();
+        QCOMPARE(sizes.size(), 4);
+        const auto entry = [&](int i) {
+            const QJsonArray e = sizes[i].toArray();
+            return QList<int>{e[0].toInt(), e[1].toInt(), e[2].toInt()};
+        };
+        QCOMPARE(entry(0), (QList<int>{40, 320, 180}));
+        QCOMPARE(entry(1), (QList<int>{3000, 640, 360}));
+        QCOMPARE(entry(2), (QList<int>{5500, 320, 180}));
+        QCOMPARE(entry(3), (QList<int>{19'100, 1280, 720}));
     }
 
     void brokenWavIsAnErrorNamingTheFile() {

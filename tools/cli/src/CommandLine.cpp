@@ -80,6 +80,19 @@ bool parseVideoSize(const std::string& text, int& width, int& height, std::strin
     return true;
 }
 
+std::optional<std::uint16_t> parseMaxHeight(const std::string& text, std::string& error) {
+    unsigned value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value > 0xFFFF) {
+        error = fmt::format("--max-receive-height {}: want a whole number of lines from 0 (no "
+                            "video) to 65535",
+                            text);
+        return std::nullopt;
+    }
+    return static_cast<std::uint16_t>(value);
+}
+
 ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
     CLI::App app{"Diyuma Conference headless client: create a conference, or join one, send a "
                  "tone or a sound file and a test pattern or video file, record what you hear "
@@ -150,6 +163,12 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
                      "ACTION:NAME@SECONDS: mute, mute-locked (may not unmute), allow-unmute or "
                      "remove the participant called NAME that long after joining (admin link "
                      "only; repeatable)");
+    std::string maxReceiveHeight;
+    auto* maxHeightOpt = join->add_option(
+        "--max-receive-height", maxReceiveHeight,
+        "Largest picture height (lines, 0..65535) to receive from every sender: the relay "
+        "forwards the highest layer up to it; 0 = no video at all (default: no limit)");
+    maxHeightOpt->type_name("N");
     auto* recordVideoOpt = join->add_option(
         "--record-video", recordVideo,
         "Write each remote participant's received VP8 frames to DIR/<participant>.ivf");
@@ -247,6 +266,13 @@ ParsedCommandLine parseCommandLine(const std::vector<std::string>& args) {
         if (videoBitrate < 50'000 || videoBitrate > 20'000'000)
             return usageError("--video-bitrate must be between 50000 and 20000000 bit/s");
         options.sendVideo.bitrateBps = videoBitrate;
+    }
+    if (maxHeightOpt->count() > 0) {
+        std::string error;
+        const auto height = parseMaxHeight(maxReceiveHeight, error);
+        if (!height)
+            return usageError(error);
+        options.maxReceiveHeight = *height;
     }
     if (recordVideoOpt->count() > 0) {
         if (recordVideo.empty())

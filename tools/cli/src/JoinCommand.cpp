@@ -171,6 +171,11 @@ int JoinRunner::run() {
     m_engine = std::move(engine.value());
     m_engine->setVideoSource(m_videoSource.get());
     m_engine->setVideoSink(m_videoRecorder.get());
+    if (m_options.maxReceiveHeight) {
+        core::VideoSubscription subscription;
+        subscription.defaultMaxHeight = *m_options.maxReceiveHeight;
+        m_engine->setVideoSubscription(std::move(subscription));
+    }
     if (auto started = m_engine->join(m_options.invite.id.value(), m_options.invite.adminSecret);
         !started)
         return fail(started.error().message);

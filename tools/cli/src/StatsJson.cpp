@@ -28,6 +28,17 @@ nlohmann::json historyJson(const std::vector<core::EstimateSample>& history,
     return out;
 }
 
+/// [ms since the first video packet from them, width, height] for the first decoded size
+/// and every change.
+nlohmann::json sizesJson(const core::VideoReceiveStats& video) {
+    nlohmann::json out = nlohmann::json::array();
+    const std::int64_t origin =
+        video.firstPacketUnixMs.value_or(video.sizes.empty() ? 0 : video.sizes.front().unixMs);
+    for (const core::VideoSizeChange& size : video.sizes)
+        out.push_back({size.unixMs - origin, size.width, size.height});
+    return out;
+}
+
 } // namespace
 
 std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& labels,
@@ -189,6 +200,13 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
                 {"frames_dropped", v.assembly.framesDropped},
                 {"decode_failures", v.decodeFailures},
                 {"bytes_received", v.bytesReceived},
+                {"rtp_bytes_received", v.rtpBytesReceived},
+                {"receive_span_ms", v.receiveSpanMs},
+                {"bitrate_bps", v.receivedBitrateBps()},
+                {"start_unix_ms",
+                 v.firstPacketUnixMs ? nlohmann::json(*v.firstPacketUnixMs) : nlohmann::json()},
+                {"layer_switches", v.layerSwitches},
+                {"sizes", sizesJson(v)},
                 {"decode_ms_per_frame", v.framesDecoded > 0
                                             ? v.decodeMsTotal / static_cast<double>(v.framesDecoded)
                                             : 0.0}};

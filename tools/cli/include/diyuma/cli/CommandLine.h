@@ -73,6 +73,9 @@ struct JoinOptions {
     std::vector<AdminAction> adminActions;
     std::optional<double> durationSeconds; ///< unset: until SIGINT/SIGTERM
     std::optional<std::filesystem::path> statsJson;
+    /// --max-receive-height: the largest picture height wanted from every sender (0: no
+    /// video); unset: no limit, and no Subscribe is sent.
+    std::optional<std::uint16_t> maxReceiveHeight;
     int bitrateBps = kDefaultBitrateBps;
     bool verbose = false;
 };
@@ -95,6 +98,10 @@ inline constexpr int kUsageExitCode = 2;
 /// Parses "WxH" (each 16..kMaxVideoWidth/Height, even).
 [[nodiscard]] bool parseVideoSize(const std::string& text, int& width, int& height,
                                   std::string& error);
+
+/// Parses a picture height for --max-receive-height: a whole number 0..65535.
+[[nodiscard]] std::optional<std::uint16_t> parseMaxHeight(const std::string& text,
+                                                          std::string& error);
 
 /// Parses "tone:FREQ" or a file name.
 [[nodiscard]] std::optional<AudioInput> parseAudioInput(const std::string& text,

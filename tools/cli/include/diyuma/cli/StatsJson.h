@@ -16,7 +16,8 @@
 //                          "jitter_ms", "jitter_buffer_delay_ms", "target_delay_ms" },
 //               "video_file": "Bob.ivf",
 //               "video": { "frames_received", "frames_decoded", "key_frames", "nacks", "plis",
-//                          "freezes", "longest_freeze_ms", "width", "height", ... } } }
+//                          "freezes", "longest_freeze_ms", "width", "height", "bitrate_bps",
+//                          "layer_switches", "sizes", ... } } }
 // }
 // With --send-video, "sent" also has "video_frames", "video_key_frames", "video_packets",
 // "video_bytes", "video_retransmissions", "video_nacks_received", "video_plis_received"
@@ -27,6 +28,20 @@
 // send.start_unix_ms and record.start_unix_ms come from the same Clock in the same engine
 // tick, so (record position / 48000 + record.start) - send.start is mouth-to-ear delay.
 // "packets_concealed" counts 20 ms frames made up by loss concealment.
+// remote.<name>.video (counts of a replaced stream or an earlier participant ID added up):
+//   width, height       the last decoded picture's size
+//   frames_decoded      pictures decoded (and shown)
+//   freezes             gaps between shown pictures over 3 frame intervals and >= 200 ms;
+//   longest_freeze_ms   the longest such gap
+//   bytes_received      RTP payload bytes; rtp_bytes_received: whole RTP packets (header,
+//                       extensions, payload; no UDP/IP), retransmissions included
+//   start_unix_ms       when the first video packet from them arrived (null: none)
+//   receive_span_ms     time from the first to the last video packet
+//   bitrate_bps         rtp_bytes_received * 8 / receive_span_ms in seconds (0 if no span)
+//   layer_switches      how often the decoded picture size changed from one picture to the
+//                       next (a simulcast layer switch, as a receiver sees it)
+//   sizes               [[ms since start_unix_ms, width, height], ...]: the first decoded
+//                       size and each change, at most 64 entries (the first ones)
 // Thread: any (pure).
 
 #include "diyuma/cli/ParticipantLabels.h"
