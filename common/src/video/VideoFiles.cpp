@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -90,6 +91,8 @@ Status IvfWriter::writeHeader() {
 Status IvfWriter::writeFrame(std::span<const std::uint8_t> frame, std::int64_t timestampMs) {
     if (!m_file)
         return fileError(VideoErrorCode::FileWrite, fmt::format("{} is closed", m_path));
+    // The wall clock behind the timestamps may step back; a player wants them in order.
+    timestampMs = std::max(timestampMs, m_lastTimestampMs);
     std::array<std::uint8_t, kIvfFrameHeaderBytes> h{};
     storeLe32(&h[0], static_cast<std::uint32_t>(frame.size()));
     const auto ts = static_cast<std::uint64_t>(timestampMs);
@@ -101,6 +104,7 @@ Status IvfWriter::writeFrame(std::span<const std::uint8_t> frame, std::int64_t t
         return fileError(VideoErrorCode::FileWrite,
                          fmt::format("cannot write {}: {}", m_path, errnoText()));
     ++m_frames;
+    m_lastTimestampMs = timestampMs;
     return Ok{};
 }
 

@@ -1,6 +1,6 @@
 // The video pieces of the core around libvpx: the test pattern and its stamp, VP8 encode and
 // decode (quality, key frames, errors), the packetizer feeding the frame assembler, and the
-// IVF and Y4M files.
+// IVF (also across a picture size change) and Y4M files.
 
 #include "diyuma/video/TestPattern.h"
 #include "diyuma/video/VideoFiles.h"
@@ -336,6 +336,74 @@ private slots:
         std::ofstream(dir.path().toStdString() + "/bad.ivf") << "not an ivf file at all, no";
         QCOMPARE(readIvfFile(dir.path().toStdString() + "/bad.ivf").error().code,
                  static_cast<int>(VideoErrorCode::FileFormat));
+    }
+
+    void ivfKeepsFramesAcrossASizeChange() {
+        // What a receiver records when the relay switches layers: 180p frames, then a key
+        // frame at 360p and more 360p frames. The header keeps the first size; every frame is
+        // in the file as it was given and decodes at its own size, with its millisecond time.
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/switch.ivf").toStdString();
+        auto low = encoder(320, 180, 300'000);
+        auto high = encoder(640, 360, 600'000);
+        std::vector<std::vector<std::uint8_t>> frames;
+        {
+            auto writer = IvfWriter::create(path, 320, 180);
+            QVERIFY(writer);
+            for (std::uint32_t n = 0; n < 20; ++n) {
+                const bool up = n >= 10;
+                auto out = up ? high.encode(pattern(640, 360, n), n * 33, n == 10)
+                              : low.encode(pattern(320, 180, n), n * 33, n == 0);
+                QVERIFY(out && out.value());
+                QCOMPARE(out.value()->keyFrame, n == 0 || n == 10);
+                frames.push_back(copyOf(out.value()->data));
+                QVERIFY(writer->writeFrame(frames.back(), 1500 + n * 33).ok());
+            }
+            QVERIFY(writer->close().ok());
+        }
+        auto contents = readIvfFile(path);
+        QVERIFY(contents);
+        QCOMPARE(contents->width, 320); // the first size
+        QCOMPARE(contents->height, 180);
+        QCOMPARE(contents->timeBaseDenominator, 1000U);
+        QCOMPARE(contents->timeBaseNumerator, 1U);
+        QCOMPARE(contents->headerFrameCount, 20U);
+        QCOMPARE(contents->frames.size(), std::size_t{20});
+        auto decoder = Vp8Decoder::create();
+        QVERIFY(decoder);
+        VideoFrame picture;
+        for (std::uint32_t n = 0; n < 20; ++n) {
+            const IvfFrame& frame = contents->frames[n];
+            QCOMPARE(frame.data, frames[n]);
+            QCOMPARE(frame.timestamp, static_cast<std::int64_t>(1500 + n * 33));
+            auto shown = decoder->decode(frame.data, picture);
+            QVERIFY2(shown, shown ? "" : shown.error().message.c_str());
+            QVERIFY(shown.value());
+            QCOMPARE(picture.width(), n < 10 ? 320 : 640);
+            QCOMPARE(picture.height(), n < 10 ? 180 : 360);
+            auto stamp = readTestPatternStamp(picture);
+            QVERIFY2(stamp, qPrintable(QString("frame %1").arg(n)));
+            QCOMPARE(stamp->frameNumber, n);
+        }
+    }
+
+    void ivfTimeNeverRunsBackwards() {
+        // A wall clock that steps back must not make a player see time reversed.
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/back.ivf").toStdString();
+        {
+            auto writer = IvfWriter::create(path, 320, 180);
+            QVERIFY(writer);
+            const std::uint8_t bytes[] = {1, 2, 3};
+            for (const std::int64_t t : {-5, 10, 40, 30, 50})
+                QVERIFY(writer->writeFrame(bytes, t).ok());
+        }
+        auto contents = readIvfFile(path);
+        QVERIFY(contents);
+        std::vector<std::int64_t> times;
+        for (const auto& frame : contents->frames)
+            times.push_back(frame.timestamp);
+        QCOMPARE(times, (std::vector<std::int64_t>{0, 10, 40, 40, 50}));
     }
 
     void y4mReadsAndLoops() {

@@ -7,7 +7,10 @@
 //   time base denominator u32 | numerator u32 | frame count u32 | unused u32
 // then per frame a 12-byte header (size u32 | timestamp u64, in time base units) and the
 // frame. We write time base 1/1000 (timestamps in milliseconds); the frame count is written
-// again on close().
+// again on close(). The header's size is the one given at create() (the first picture's);
+// frames are written as they are, so a stream whose size changes at a key frame (a VP8 key
+// frame carries its own size) is recorded across the change, and decoders (libvpx, ffmpeg)
+// follow it.
 //
 // Y4M: "YUV4MPEG2 W<w> H<h> F<n>:<d> ..." then per frame "FRAME[ params]\n" and the planes.
 // Only 4:2:0 (C420, C420jpeg, C420paldv, C420mpeg2, or no C tag) with 8 bits is accepted.
@@ -37,9 +40,10 @@ public:
     IvfWriter& operator=(const IvfWriter&) = delete;
     ~IvfWriter(); ///< close()s
 
-    /// Appends one frame with a timestamp in milliseconds.
+    /// Appends one frame with a timestamp in milliseconds. Time never runs backwards in the
+    /// file: a timestamp below 0 or below the previous frame's is written as that.
     [[nodiscard]] Status writeFrame(std::span<const std::uint8_t> frame, std::int64_t timestampMs);
-    /// Rewrites the header with the frame count (and the largest size seen) and closes.
+    /// Rewrites the header with the frame count and closes.
     [[nodiscard]] Status close();
     [[nodiscard]] std::uint32_t frameCount() const { return m_frames; }
 
@@ -55,6 +59,7 @@ private:
     int m_width = 0;
     int m_height = 0;
     std::uint32_t m_frames = 0;
+    std::int64_t m_lastTimestampMs = 0;
 };
 
 /// One frame read from an IVF file.
