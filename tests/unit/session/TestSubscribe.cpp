@@ -1,4 +1,4 @@
-// Video subscriptions (Subscribe, PROTOCOL.md 4.16 and 8.3): the message lists every other
+// Video subscriptions (Subscribe, PROTOCOL.md 4.16): the message lists every other
 // participant with their limit, nothing is sent while no subscription was set, changes and
 // newcomers go out at once, the same message is refreshed every few seconds, and bursts of
 // changes are paced well under the relay's limit (4 a second, bursts of 16). Engines are

@@ -1,6 +1,6 @@
 #pragma once
 // Which video a client wants from whom, and when it tells the relay (Subscribe, type 17,
-// docs/PROTOCOL.md 4.16 and 8.3).
+// docs/PROTOCOL.md 4.16).
 //
 // A VideoSubscription is a default largest picture height for every sender plus overrides
 // per participant (the app: one per tile; diyuma-cli: --max-receive-height). The
