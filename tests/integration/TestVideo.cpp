@@ -3,8 +3,8 @@
 // the stamps drawn into the pictures are read back: the frames are the ones sent, in order,
 // at the size sent, and look like them (PSNR against the picture redrawn from its stamp).
 // A Y4M file is sent on a loop (and a broken one refused). Private view: members'
-// recordings hold only the admin's video; the admin's hold everyone's. ffprobe, which nobody here
-// wrote, must read the recordings too.
+// recordings hold only the admin's video; the admin's hold everyone's. --max-receive-height
+// reaches the relay (0: no video). ffprobe, which nobody here wrote, must read the recordings.
 
 #include "diyuma/video/TestPattern.h"
 #include "diyuma/video/VideoFiles.h"
@@ -18,6 +18,7 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -214,6 +215,64 @@ private slots:
         QVERIFY(alice["sent"]["video_key_frames"].toInt() >= 1);
         // Audio still flows beside the video.
         QVERIFY(alice["remote"]["Bob"]["audio"]["packets_received"].toInt() >= 200);
+    }
+
+    void maxReceiveHeightReachesTheRelay() {
+        // Alice sends; Bob asks for no video (--max-receive-height 0), Carol for at most 180
+        // lines. The relay withholds Alice's video from Bob only: he may see the packets sent
+        // in the few milliseconds between his join and his Subscribe, not the video. Carol's
+        // stats show the new video fields.
+        RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        const auto links = test::createConference(relay.address());
+        QCOMPARE(links.size(), 2);
+        QTemporaryDir dir;
+        auto alice = test::startCli({"join", links[0], "--name", "Alice", "--send-audio",
+                                     "tone:440", "--send-video", "pattern", "--video-size",
+                                     "320x180", "--duration", "6"});
+        QTest::qWait(500);
+        auto bob = test::startCli({"join", links[0], "--name", "Bob", "--max-receive-height", "0",
+                                   "--record-video", dir.filePath("bob"), "--duration", "4",
+                                   "--stats-json", dir.filePath("bob.json")});
+        auto carol = test::startCli({"join", links[0], "--name", "Carol", "--max-receive-height",
+                                     "180", "--record-video", dir.filePath("carol"), "--duration",
+                                     "4", "--stats-json", dir.filePath("carol.json")});
+        for (auto* p : {bob.get(), carol.get(), alice.get()}) {
+            QVERIFY(p->waitForFinished(20000));
+            QVERIFY2(p->exitCode() == 0, p->readAllStandardError().constData());
+        }
+
+        const QJsonObject carolStats = test::loadJsonObject(dir.filePath("carol.json"));
+        const QJsonObject carolVideo = carolStats["remote"]["Alice"]["video"].toObject();
+        const QByteArray carolText = QJsonDocument(carolVideo).toJson();
+        QVERIFY2(carolVideo["frames_decoded"].toInt() >= 80, carolText.constData());
+        QCOMPARE(carolVideo["width"].toInt(), 320);
+        QCOMPARE(carolVideo["height"].toInt(), 180);
+        QCOMPARE(carolVideo["layer_switches"].toInt(), 0);
+        const QJsonArray sizes = carolVideo["sizes"].toArray();
+        QCOMPARE(sizes.size(), 1);
+        QCOMPARE(sizes[0].toArray()[1].toInt(), 320);
+        QCOMPARE(sizes[0].toArray()[2].toInt(), 180);
+        QVERIFY2(sizes[0].toArray()[0].toInt() < 1000, carolText.constData()); // a key frame soon
+        // A 320x180 pattern at its default bitrate (150 kbit/s) plus headers.
+        const double bitrate = carolVideo["bitrate_bps"].toDouble();
+        QVERIFY2(bitrate > 60'000 && bitrate < 400'000, carolText.constData());
+        QVERIFY(carolVideo["receive_span_ms"].toDouble() > 3000);
+        QVERIFY(carolVideo["start_unix_ms"].toDouble() > 0);
+
+        const QJsonObject bobStats = test::loadJsonObject(dir.filePath("bob.json"));
+        const QJsonObject bobAlice = bobStats["remote"]["Alice"].toObject();
+        QVERIFY(bobAlice["audio"]["packets_received"].toInt() >= 150); // audio is not filtered
+        const QJsonObject bobVideo = bobAlice["video"].toObject();
+        QVERIFY2(bobVideo["frames_decoded"].toInt() <= 1 &&
+                     bobVideo["packets_received"].toInt() * 10 <
+                         carolVideo["packets_received"].toInt(),
+                 QJsonDocument(bobAlice).toJson().constData());
+        QCOMPARE(relay.stop(), 0);
+        const QRegularExpression withheld("\"not_subscribed\"\\s*:\\s*(\\d+)");
+        const auto match = withheld.match(QString::fromUtf8(relay.stderrText()));
+        QVERIFY2(match.hasMatch() && match.captured(1).toInt() > 100,
+                 relay.stderrText().right(2000).constData());
     }
 
     void y4mFileIsSentAndLoops() {
