@@ -91,8 +91,10 @@ Status IvfWriter::writeHeader() {
 Status IvfWriter::writeFrame(std::span<const std::uint8_t> frame, std::int64_t timestampMs) {
     if (!m_file)
         return fileError(VideoErrorCode::FileWrite, fmt::format("{} is closed", m_path));
-    // The wall clock behind the timestamps may step back; a player wants them in order.
-    timestampMs = std::max(timestampMs, m_lastTimestampMs);
+    // The wall clock behind the timestamps may step back, and two frames may arrive within
+    // one millisecond (the last of one layer and the key frame of the next, at a switch):
+    // players and muxers want each frame later than the one before.
+    timestampMs = std::max(timestampMs, m_frames > 0 ? m_lastTimestampMs + 1 : 0);
     std::array<std::uint8_t, kIvfFrameHeaderBytes> h{};
     storeLe32(&h[0], static_cast<std::uint32_t>(frame.size()));
     const auto ts = static_cast<std::uint64_t>(timestampMs);

@@ -40,8 +40,8 @@ public:
     IvfWriter& operator=(const IvfWriter&) = delete;
     ~IvfWriter(); ///< close()s
 
-    /// Appends one frame with a timestamp in milliseconds. Time never runs backwards in the
-    /// file: a timestamp below 0 or below the previous frame's is written as that.
+    /// Appends one frame with a timestamp in milliseconds. Time runs forward in the file: a
+    /// timestamp below 0 is written as 0, one not after the previous frame's as that + 1 ms.
     [[nodiscard]] Status writeFrame(std::span<const std::uint8_t> frame, std::int64_t timestampMs);
     /// Rewrites the header with the frame count and closes.
     [[nodiscard]] Status close();
