@@ -1,6 +1,7 @@
 // CallRunner (the desktop app's call on its own media thread) against the real relay on
-// loopback: create and join, roster and mute seen by the other side, levels, leaving, the
-// errors a person sees, and rejoining on its own after the relay restarts.
+// loopback: create and join, roster and mute seen by the other side, levels, leaving, video
+// and what a video subscription lets through, the errors a person sees, and rejoining on its
+// own after the relay restarts.
 
 #include "diyuma/audio/AudioFormat.h"
 #include "diyuma/audio/Tone.h"
@@ -282,6 +283,53 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(bobSees.stamps().size() > before + 10, 3000);
         alice.value()->setPrivateView(false);
         QTRY_VERIFY_WITH_TIMEOUT(!bob.value()->snapshot().privateView, 1000);
+    }
+
+    void videoSubscriptionStopsAndResumesVideo() {
+        // Bob receives Alice's video, then asks for none (a default of 0 lines: the relay
+        // withholds it), then for Alice at up to 360 lines (an override of the default): the
+        // pictures stop and come back, with nothing else of the call changing.
+        test::RelayProcess relay;
+        QVERIFY2(relay.start(), qPrintable(relay.error()));
+        Events aliceEvents;
+        PatternSource alicePattern;
+        CallRequest create;
+        create.mode = CallRequest::Mode::CreateAndJoin;
+        create.relay = relayOf(relay);
+        create.name = "Alice";
+        create.sendVideo = smallVideo();
+        auto alice =
+            CallRunner::start(create, CallMedia{.videoSource = &alicePattern}, aliceEvents);
+        QVERIFY(alice.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(aliceEvents.read([](auto& e) { return e.joins == 1; }), 5000);
+        const auto invite = aliceEvents.read([](auto& e) { return e.created; });
+
+        Events bobEvents;
+        StampSink bobSees;
+        auto bob = CallRunner::start(joinRequest(relayOf(relay), invite->id.value(), "Bob"),
+                                     CallMedia{.videoSink = &bobSees}, bobEvents);
+        QVERIFY(bob.ok());
+        QTRY_VERIFY_WITH_TIMEOUT(bobSees.stamps().size() >= 20, 8000);
+        const CallSnapshot seen = bob.value()->snapshot();
+        const auto* aliceEntry = find(seen, "Alice");
+        QVERIFY(aliceEntry != nullptr);
+        const std::uint32_t aliceId = aliceEntry->participantId;
+
+        VideoSubscription none;
+        none.defaultMaxHeight = 0;
+        bob.value()->setVideoSubscription(none);
+        QTest::qWait(500); // what was on its way arrives
+        const auto stopped = bobSees.stamps().size();
+        QTest::qWait(1500);
+        QCOMPARE(bobSees.stamps().size(), stopped);
+
+        VideoSubscription onlyAlice = none;
+        onlyAlice.maxHeightByParticipant[aliceId] = 360;
+        bob.value()->setVideoSubscription(onlyAlice);
+        QTRY_VERIFY_WITH_TIMEOUT(bobSees.stamps().size() >= stopped + 20, 5000);
+        QCOMPARE(bobSees.unreadable(), 0);
+        QVERIFY(bobEvents.read([](auto& e) { return e.failures.empty(); }));
+        QVERIFY(bob.value()->snapshot().phase == CallPhase::InCall);
     }
 
     void errorsAreClearAndEndTheCall() {
