@@ -415,6 +415,13 @@ void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& o
                                sender->speech.speaking(now)};
     }
     allocateShares(std::max(0, budget), m_shareRequests, m_shares);
+    // What this receiver would get with room for all: its estimator probes no further (a
+    // probe fills the link for a moment, and that for nothing costs the media). Video up to
+    // where an up-switch to each sender's best stream is allowed (its margin).
+    double wanted = audioSenders * kAudioReserveBps;
+    for (const ShareRequest& request : m_shareRequests)
+        wanted += request.demandBps / VideoForwarder::kUpMargin;
+    receiver.downlink->setWantedBitrate(static_cast<int>(wanted));
     for (std::size_t v = 0; v < views.size(); ++v) {
         Participant* sender = watched(*views[v]);
         if (sender == nullptr)

@@ -12,6 +12,8 @@ namespace {
 constexpr std::size_t kHistory = 4096; // sequence numbers remembered (a power of two)
 constexpr auto kAckedWindow = std::chrono::milliseconds(500);
 constexpr std::int64_t kAckedMinSpanUs = 100'000;
+/// One cut per burst: the feedbacks of the next this long (plus the RTT) report the same one.
+constexpr auto kBurstCutInterval = std::chrono::milliseconds(300);
 constexpr auto kProbeDuration = std::chrono::milliseconds(30);
 constexpr std::size_t kProbeMinPackets = 6;
 constexpr std::size_t kProbeMaxPacketBytes = 1100;
@@ -103,9 +105,17 @@ bool BandwidthEstimator::onFeedback(const wire::RtcpPacket& feedback) {
         m_rtt = (m_rtt * 7 + sample) / 8;
     }
     updateLoss(lost, total, now);
-    const BandwidthUsage usage = overused ? BandwidthUsage::Overusing : m_detector.state();
+    BandwidthUsage usage = overused ? BandwidthUsage::Overusing : m_detector.state();
     const std::optional<int> acked = ackedBitrate();
-    (void)m_aimd.update(usage, acked, m_rtt, now);
+    // A burst's overuse measures nothing but what was sent: one cut of 15 % from the target
+    // per burst (the feedbacks of one burst report it several times), held meanwhile.
+    const bool burst =
+        usage == BandwidthUsage::Overusing && acked && *acked < m_target && linkKeepsUp();
+    if (burst && m_lastBurstCutAt && now - *m_lastBurstCutAt < m_rtt + kBurstCutInterval)
+        usage = BandwidthUsage::Underusing; // hold
+    else if (burst)
+        m_lastBurstCutAt = now;
+    (void)m_aimd.update(usage, burst ? std::optional<int>(m_target) : acked, m_rtt, now);
     updateStandingQueue(acked, now);
     finishProbe(now);
     updateTarget(now);
@@ -120,7 +130,8 @@ void BandwidthEstimator::onReceived(const Sent& sent, std::int64_t arrivalUs) {
     m_baseOffsetCurrent = std::min(m_baseOffsetCurrent, offset);
     if (const auto deltas = m_interArrival.add(sent.at, arrivalUs))
         (void)m_detector.update(*deltas);
-    m_arrivals[m_arrivalHead] = Arrival{arrivalUs, sent.sizeBytes};
+    m_arrivals[m_arrivalHead] =
+        Arrival{arrivalUs, sent.at.time_since_epoch().count(), sent.sizeBytes};
     m_arrivalHead = (m_arrivalHead + 1) % kArrivals;
     m_arrivalCount = std::min(m_arrivalCount + 1, kArrivals);
 }
@@ -148,6 +159,32 @@ std::optional<int> BandwidthEstimator::ackedBitrate() const {
     if (newest - oldest < kAckedMinSpanUs / 2)
         return std::nullopt; // too little to say
     return static_cast<int>(static_cast<double>(bytes) * 8.0 * 1e6 / static_cast<double>(span));
+}
+
+bool BandwidthEstimator::linkKeepsUp() const {
+    if (m_arrivalCount < 2)
+        return false;
+    std::int64_t newest = 0;
+    for (std::size_t i = 0; i < m_arrivalCount; ++i)
+        newest =
+            std::max(newest, m_arrivals[(m_arrivalHead + kArrivals - 1 - i) % kArrivals].arrivalUs);
+    const std::int64_t windowUs = std::chrono::duration_cast<Clock::Duration>(kAckedWindow).count();
+    std::int64_t oldestArrival = newest;
+    std::int64_t firstSent = std::numeric_limits<std::int64_t>::max();
+    std::int64_t lastSent = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t i = 0; i < m_arrivalCount; ++i) {
+        const Arrival& a = m_arrivals[(m_arrivalHead + kArrivals - 1 - i) % kArrivals];
+        if (newest - a.arrivalUs > windowUs)
+            continue;
+        oldestArrival = std::min(oldestArrival, a.arrivalUs);
+        firstSent = std::min(firstSent, a.sentUs);
+        lastSent = std::max(lastSent, a.sentUs);
+    }
+    const std::int64_t arrivalSpan = newest - oldestArrival;
+    const std::int64_t sentSpan = lastSent - firstSent;
+    if (arrivalSpan < kAckedMinSpanUs / 2)
+        return false; // too little to say
+    return arrivalSpan <= sentSpan + sentSpan / 10 + 20'000;
 }
 
 void BandwidthEstimator::updateStandingQueue(std::optional<int> acked, Clock::TimePoint now) {
@@ -228,6 +265,8 @@ void BandwidthEstimator::scheduleProbe(Clock::TimePoint now) {
         return; // one cluster at a time
     if (m_target >= m_config.maxBitrateBps * 0.95)
         return;
+    if (m_wantedBps > 0 && m_target >= m_wantedBps)
+        return; // enough for all that would be sent: nothing to find out
     if (m_lastDecreaseAt && now - *m_lastDecreaseAt < kSteadyBeforeProbe)
         return;
     if (m_detector.state() == BandwidthUsage::Overusing)
@@ -237,6 +276,8 @@ void BandwidthEstimator::scheduleProbe(Clock::TimePoint now) {
     ProbeRequest probe;
     probe.clusterId = m_nextClusterId++;
     probe.bitrateBps = std::min(2 * m_target, m_config.maxBitrateBps);
+    if (m_wantedBps > 0)
+        probe.bitrateBps = std::min(probe.bitrateBps, m_wantedBps + m_wantedBps / 4);
     const double bytes = probe.bitrateBps * seconds(kProbeDuration) / 8.0;
     probe.packets = std::max(kProbeMinPackets,
                              static_cast<std::size_t>(std::ceil(bytes / kProbeMaxPacketBytes)));

@@ -16,6 +16,8 @@
 namespace diyuma::core {
 
 namespace {
+/// Samples kept of each history (uplink, downlink, received): ten hours of one a second.
+constexpr std::size_t kHistoryMax = 36'000;
 
 /// Without video, the uplink only has to carry Opus: no probing towards megabits.
 cc::BandwidthEstimatorConfig uplinkConfig(const CallEngineConfig& config) {
@@ -156,10 +158,23 @@ void CallEngine::tick() {
     // The relay's report on our downlink, about once a second: kept as its history.
     if (m_session.receiveReports() != m_receiveReportsSeen && m_session.lastReceiveReport()) {
         m_receiveReportsSeen = m_session.receiveReports();
-        constexpr std::size_t kHistoryMax = 36'000;
         if (m_downlinkHistory.size() < kHistoryMax)
             m_downlinkHistory.push_back(
                 {m_clock.unixMs(), static_cast<int>(m_session.lastReceiveReport()->downlinkBps)});
+    }
+    // What we received, once a second (next to the relay's estimate of what we can receive).
+    const auto now = m_clock.now();
+    if (!m_receivedSecondStart) {
+        m_receivedSecondStart = now;
+        m_bytesReceivedInSecond = 0;
+    } else if (now - *m_receivedSecondStart >= std::chrono::seconds(1)) {
+        const double seconds = std::chrono::duration<double>(now - *m_receivedSecondStart).count();
+        if (m_receivedHistory.size() < kHistoryMax)
+            m_receivedHistory.push_back(
+                {m_clock.unixMs(),
+                 static_cast<int>(static_cast<double>(m_bytesReceivedInSecond) * 8.0 / seconds)});
+        m_bytesReceivedInSecond = 0;
+        m_receivedSecondStart = now;
     }
 }
 
@@ -168,6 +183,7 @@ void CallEngine::tick() {
 
 void CallEngine::onDatagram(std::span<const std::uint8_t> datagram) {
     ++m_stats.datagramsReceived;
+    m_bytesReceivedInSecond += datagram.size();
     switch (wire::classify(datagram)) {
     case wire::PacketKind::Control:
         m_session.handleControl(datagram);
@@ -336,7 +352,6 @@ Clock::TimePoint CallEngine::nextVideoAt() const {
 void CallEngine::adaptToUplink(Clock::TimePoint now) {
     constexpr auto kAdaptInterval = std::chrono::milliseconds(200);
     constexpr auto kHistoryInterval = std::chrono::seconds(1);
-    constexpr std::size_t kHistoryMax = 36'000; // ten hours of one sample a second
     if (m_nextAdaptAt && now < *m_nextAdaptAt)
         return;
     m_nextAdaptAt = now + kAdaptInterval;
@@ -697,6 +712,7 @@ CallStats CallEngine::stats() const {
         out.downlink.estimateBps = report->downlinkBps;
     out.downlink.reports = m_session.receiveReports();
     out.downlink.history = m_downlinkHistory;
+    out.downlink.receivedHistory = m_receivedHistory;
     out.remotes = m_departed;
     for (const auto& [id, remote] : m_remotes)
         out.remotes.push_back(remoteStats(remote));

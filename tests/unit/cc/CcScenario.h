@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace cctest {
@@ -39,6 +40,17 @@ public:
           m_generator(0x5EED), m_propagation(propagation) {
         m_start = m_clock.now();
     }
+
+    /// A forwarded stream that does not follow the estimate (the relay's view of a receiver):
+    /// frames of `bitrateBps`, every `keyFrameEvery`-th (0: none) `keyFrameBytes` large, paced
+    /// at `pacingBps`. Unset: the sender follows the target (2.5 x pacing), as a client does.
+    struct FixedMedia {
+        int bitrateBps = 0;
+        int keyFrameEvery = 0;
+        std::size_t keyFrameBytes = 0;
+        int pacingBps = 0;
+    };
+    std::optional<FixedMedia> fixedMedia;
 
     /// Runs for `duration`; `capacityAt(seconds)` gives the link capacity at each step, and
     /// `lossEvery` > 0 drops every n-th packet before the bottleneck (random-ish loss).
@@ -98,6 +110,14 @@ private:
         if (now >= m_nextFrameAt) {
             m_nextFrameAt = now + 33ms;
             std::size_t frameBytes = static_cast<std::size_t>(target / 30 / 8);
+            if (fixedMedia) {
+                const bool key =
+                    fixedMedia->keyFrameEvery > 0 &&
+                    m_frames % static_cast<std::uint64_t>(fixedMedia->keyFrameEvery) == 0;
+                frameBytes = key ? fixedMedia->keyFrameBytes
+                                 : static_cast<std::size_t>(fixedMedia->bitrateBps / 30 / 8);
+            }
+            ++m_frames;
             while (frameBytes > 0) {
                 const std::size_t bytes = std::min<std::size_t>(frameBytes, 1200);
                 m_pacerQueue.push_back(bytes);
@@ -108,9 +128,10 @@ private:
             const std::size_t bytes = m_pacerQueue.front();
             m_pacerQueue.pop_front();
             sendPacket(bytes, diyuma::core::cc::kNoProbe, now, lossEvery);
-            m_pacerFreeAt = std::max(m_pacerFreeAt, now) +
-                            Clock::Duration(static_cast<Clock::Duration::rep>(
-                                static_cast<double>(bytes) * 8e6 / (2.5 * target)));
+            const double pace = fixedMedia ? fixedMedia->pacingBps : 2.5 * target;
+            m_pacerFreeAt =
+                std::max(m_pacerFreeAt, now) + Clock::Duration(static_cast<Clock::Duration::rep>(
+                                                   static_cast<double>(bytes) * 8e6 / pace));
         }
         if (auto probe = m_estimator.takeProbeRequest()) {
             m_probe = *probe;
@@ -138,6 +159,7 @@ private:
     Clock::TimePoint m_start{};
     Clock::TimePoint m_lastSample{};
     Clock::TimePoint m_nextFrameAt{};
+    std::uint64_t m_frames = 0;
     Clock::TimePoint m_pacerFreeAt{};
     std::deque<std::size_t> m_pacerQueue;
     diyuma::core::cc::ProbeRequest m_probe;

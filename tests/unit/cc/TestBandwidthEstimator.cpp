@@ -245,6 +245,47 @@ private slots:
         QCOMPARE(light.estimator().targetBitrateBps(), config.maxBitrateBps);
     }
 
+    void probingStopsAtTheWantedRate() {
+        // A receiver whose senders would use at most 1 Mbit/s, behind a 10 Mbit/s link: the
+        // estimator probes up to that and then no more (each probe fills the link for a
+        // moment); without a wanted rate it keeps probing towards its maximum.
+        BandwidthEstimatorConfig config;
+        config.startBitrateBps = 300'000;
+        config.maxBitrateBps = 8'000'000;
+        CcScenario wanted(10'000'000, config);
+        wanted.estimator().setWantedBitrate(1'000'000);
+        wanted.run(5s, [](double) { return 10'000'000; });
+        QVERIFY2(wanted.estimator().targetBitrateBps() >= 1'000'000,
+                 qPrintable(QString::number(wanted.estimator().targetBitrateBps())));
+        const auto probesAt5s = wanted.estimator().estimate().probesSent;
+        wanted.run(10s, [](double) { return 10'000'000; });
+        QCOMPARE(wanted.estimator().estimate().probesSent, probesAt5s);
+        QVERIFY(wanted.estimator().estimate().lastProbeBps <= 1'250'000);
+        CcScenario unlimited(10'000'000, config);
+        unlimited.run(15s, [](double) { return 10'000'000; });
+        QVERIFY(unlimited.estimator().estimate().probesSent > probesAt5s);
+        QVERIFY(unlimited.estimator().targetBitrateBps() > 4'000'000);
+    }
+
+    void keyFramesOfAForwardedStreamDoNotCutTheEstimate() {
+        // The relay's view of a receiver behind 2.5 Mbit/s: a 720p stream of 1.4 Mbit/s with a
+        // 25 KB key frame every 3 s, forwarded as the sender paced it (3.75 Mbit/s). Each key
+        // frame queues ~25 ms at the bottleneck; the estimate must stay where 720p fits.
+        BandwidthEstimatorConfig config;
+        config.startBitrateBps = 2'500'000;
+        config.maxBitrateBps = 8'000'000;
+        CcScenario scenario(2'500'000, config);
+        scenario.estimator().setWantedBitrate(1'950'000);
+        scenario.fixedMedia = CcScenario::FixedMedia{1'400'000, 90, 25'000, 3'750'000};
+        scenario.run(20s, [](double) { return 2'500'000; });
+        printTrace(scenario.samples);
+        int lowest = std::numeric_limits<int>::max();
+        for (const auto& x : scenario.samples)
+            if (x.seconds > 2)
+                lowest = std::min(lowest, x.targetBps);
+        QVERIFY2(lowest >= 1'700'000, qPrintable(QString::number(lowest)));
+    }
+
     void capFollowsAtOnce() {
         BandwidthEstimatorConfig config;
         config.startBitrateBps = 1'000'000;

@@ -58,13 +58,14 @@ const wire::ReceiveEntry* entryFor(const wire::ReceiveReportMsg& r, std::uint32_
 }
 
 std::vector<std::uint8_t> numberedRtp(std::uint8_t payloadType, std::uint32_t ssrc,
-                                      std::uint16_t transportSequence) {
+                                      std::uint16_t transportSequence,
+                                      std::size_t payloadBytes = 100) {
     wire::RtpHeaderFields h;
     h.payloadType = payloadType;
     h.sequence = transportSequence;
     h.ssrc = ssrc;
     h.extensions.transportSequence = transportSequence;
-    std::vector<std::uint8_t> payload(100, 0x11);
+    std::vector<std::uint8_t> payload(payloadBytes, 0x11);
     std::vector<std::uint8_t> buffer(wire::kMaxDatagramBytes);
     auto out = wire::writeRtp(h, payload, buffer);
     return {out.begin(), out.end()};
@@ -232,11 +233,14 @@ private slots:
         QVERIFY(h.joinWithVideo(kBob, created->conferenceId, "Bob", kBobAudio, 0xB1));
         QVERIFY(h.join(kCy, created->conferenceId, "Cy", kCyAudio));
         (void)h.advance(std::chrono::milliseconds(300)); // the joins' key-frame requests pass
-        // Ann's video, numbered; 300 ms later Cy's downlink estimator wants a probe cluster.
+        // Ann's video, numbered, at ~2.9 Mbit/s: more than Cy's estimator starts with (2.5),
+        // so it wants to find out whether there is room (it probes only up to what Cy would
+        // get); 300 ms later it asks for a probe cluster.
         std::uint16_t q = 1;
         int probes = 0;
         for (int tick = 0; tick < 20; ++tick) {
-            (void)h.deliver(kAnn, numberedRtp(wire::kVp8PayloadType, kAnnVideo, q++));
+            for (int i = 0; i < 15; ++i)
+                (void)h.deliver(kAnn, numberedRtp(wire::kVp8PayloadType, kAnnVideo, q++, 1150));
             for (const Sent& s : h.advance(std::chrono::milliseconds(50))) {
                 if (s.to != kCy || wire::classify(s.bytes) != wire::PacketKind::Rtp)
                     continue;

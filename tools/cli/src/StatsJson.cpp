@@ -17,12 +17,19 @@ struct Aggregate {
     std::vector<std::uint32_t> ids;
     bool any = false;
 };
-/// [ms since sending started (or since the first sample), bit/s] per sample.
-nlohmann::json historyJson(const std::vector<core::EstimateSample>& history,
-                           std::optional<std::int64_t> sendStartUnixMs) {
+/// What the histories count from: sending's start, else the first downlink sample, else the
+/// first uplink sample.
+std::int64_t historyOrigin(const core::CallStats& stats) {
+    if (stats.sendStartUnixMs)
+        return *stats.sendStartUnixMs;
+    if (!stats.downlink.history.empty())
+        return stats.downlink.history.front().unixMs;
+    return stats.uplink.history.empty() ? 0 : stats.uplink.history.front().unixMs;
+}
+
+/// [ms since `origin`, bit/s] per sample.
+nlohmann::json historyJson(const std::vector<core::EstimateSample>& history, std::int64_t origin) {
     nlohmann::json out = nlohmann::json::array();
-    const std::int64_t origin =
-        sendStartUnixMs.value_or(history.empty() ? 0 : history.front().unixMs);
     for (const core::EstimateSample& sample : history)
         out.push_back({sample.unixMs - origin, sample.bitrateBps});
     return out;
@@ -112,8 +119,8 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
             {"probe_packets_sent", u.transport.probePacketsSent},
             {"feedback_received", u.transport.feedbackReceived},
             {"feedback_malformed", u.transport.feedbackMalformed},
-            // [ms since sending started, estimate in bit/s], once a second
-            {"history", historyJson(u.history, stats.sendStartUnixMs)}};
+            // [ms since downlink.history_origin_unix_ms, estimate in bit/s], once a second
+            {"history", historyJson(u.history, historyOrigin(stats))}};
     }
     {
         const core::DownlinkStats& d = stats.downlink;
@@ -123,8 +130,12 @@ std::string statsToJson(const core::CallStats& stats, const ParticipantLabels& l
             {"probe_packets_received", stats.probePacketsReceived},
             {"packets_numbered", stats.uplink.transport.downlinkPackets},
             {"feedback_sent", stats.uplink.transport.feedbackSent},
-            // [ms since sending started, the relay's estimate in bit/s], once a second
-            {"history", historyJson(d.history, stats.sendStartUnixMs)}};
+            // [ms since history_origin_unix_ms, the relay's estimate in bit/s], per report
+            {"history", historyJson(d.history, historyOrigin(stats))},
+            // [ms since history_origin_unix_ms, what arrived in the second before, bit/s]
+            {"received_history", historyJson(d.receivedHistory, historyOrigin(stats))},
+            // the origin of both (and of uplink.history): Unix ms
+            {"history_origin_unix_ms", historyOrigin(stats)}};
     }
     root["received"] = {{"datagrams", stats.datagramsReceived},
                         {"rtp_malformed", stats.rtpMalformed},

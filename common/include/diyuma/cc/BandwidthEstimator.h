@@ -18,7 +18,14 @@
 //     receiver got the cluster at, when higher than the target, becomes the new delay-based
 //     estimate. Probes that show nothing more back off (1 s, 2 s, at most 3 s apart); a probe that
 //     filled the link (received clearly slower than sent) sets the estimate to 0.9 x what got
-//     through and backs off too.
+//     through and backs off too. With a wanted rate set (setWantedBitrate: what the sender
+//     would send if it could), probing stops once the target reaches it and never probes
+//     above 1.25 x it: a probe briefly fills the link, and filling it for nothing makes the
+//     delay-based part back off from what the media actually needs.
+//   - bursts: an overuse while the link still delivers everything about as fast as it was sent
+//     (a key frame forwarded faster than the bottleneck, queueing for a few tens of ms) cuts
+//     the target by 15 %, not to 0.85 x the acknowledged rate: what gets through is then what
+//     was sent, and says nothing of the capacity.
 //
 // No sockets, no threads: time comes from the injected Clock. Nothing is allocated after
 // construction.
@@ -28,6 +35,7 @@
 #include "diyuma/util/Clock.h"
 #include "diyuma/wire/RtcpFeedback.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -89,6 +97,8 @@ public:
     [[nodiscard]] const BandwidthEstimatorConfig& config() const { return m_config; }
     /// Caps the maximum (e.g. a data-saver setting); the target follows at once.
     void setMaxBitrate(int maxBitrateBps);
+    /// What the sender would use if it could (0: no such limit): no probing beyond it.
+    void setWantedBitrate(int wantedBps) { m_wantedBps = std::max(0, wantedBps); }
 
 private:
     struct Sent {
@@ -100,7 +110,8 @@ private:
         Clock::TimePoint at{};
     };
     struct Arrival {
-        std::int64_t arrivalUs = 0;
+        std::int64_t arrivalUs = 0; ///< the receiver's clock
+        std::int64_t sentUs = 0;    ///< ours
         std::uint32_t sizeBytes = 0;
     };
     struct Cluster {
@@ -128,6 +139,11 @@ private:
     /// Evaluates the cluster once every packet of it was reported (or it timed out).
     void finishProbe(Clock::TimePoint now);
     [[nodiscard]] std::optional<int> ackedBitrate() const;
+    /// Whether the link delivered the last window's packets about as fast as they were sent
+    /// (arrivals spread over at most 10 % + 20 ms more than the sends): an overuse then comes
+    /// from a burst (a key frame sent faster than the link), not from sending more than the
+    /// link carries.
+    [[nodiscard]] bool linkKeepsUp() const;
     void updateStandingQueue(std::optional<int> acked, Clock::TimePoint now);
     void updateLoss(std::size_t lost, std::size_t total, Clock::TimePoint now);
     void updateTarget(Clock::TimePoint now);
@@ -168,6 +184,8 @@ private:
     Cluster m_cluster;
     int m_nextClusterId = 1;
     std::optional<Clock::TimePoint> m_nextProbeAt;
+    int m_wantedBps = 0; ///< setWantedBitrate (0: none)
+    std::optional<Clock::TimePoint> m_lastBurstCutAt;
     Clock::Duration m_probeInterval = std::chrono::seconds(1);
     int m_lastProbeResultBps = 0;
 

@@ -239,6 +239,10 @@ private:
     std::vector<EstimateSample> m_uplinkHistory;
     std::uint64_t m_receiveReportsSeen = 0;
     std::vector<EstimateSample> m_downlinkHistory;
+    /// What arrived from the relay (UDP payload bytes), measured once a second.
+    std::uint64_t m_bytesReceivedInSecond = 0;
+    std::optional<Clock::TimePoint> m_receivedSecondStart;
+    std::vector<EstimateSample> m_receivedHistory;
     void onSenderReport(const wire::SenderReport& report);
 
     // Video.

@@ -53,6 +53,8 @@ struct DownlinkStats {
     std::optional<std::uint32_t> estimateBps;
     std::uint64_t reports = 0;
     std::vector<EstimateSample> history; ///< one sample per report
+    /// What arrived from the relay (all datagrams, UDP payload), in bit/s, once a second.
+    std::vector<EstimateSample> receivedHistory;
 };
 
 struct CallStats {
