@@ -45,8 +45,8 @@ inline constexpr double kRealTimePacketsPerSecond = 50 + 30 * (1 + 2 + 5);
 enum class Packets { Layered, Plain };
 
 struct LayeredSenderConfig {
-    std::size_t videoLayers = 3;     ///< 1..kMaxVideoLayers
-    std::size_t audioBytes = 160;    ///< whole UDP payload of an audio packet
+    std::size_t videoLayers = 3;  ///< 1..kMaxVideoLayers
+    std::size_t audioBytes = 160; ///< whole UDP payload of an audio packet
     Packets packets = Packets::Layered;
     std::uint32_t keyFrameInterval = 90; ///< frames between periodic key frames (3 s)
 };

@@ -118,8 +118,8 @@ bool LoadGenerator::openSockets(std::string& error) {
             senderConfig.videoLayers = m_config.videoLayers;
             senderConfig.audioBytes = m_config.packetBytes;
             senderConfig.packets = m_config.packets;
-            participant.sender = std::make_unique<LayeredSender>(
-                senderConfig, participant.ssrcs, static_cast<std::uint32_t>(p));
+            participant.sender = std::make_unique<LayeredSender>(senderConfig, participant.ssrcs,
+                                                                 static_cast<std::uint32_t>(p));
             if (m_sendFeedback)
                 participant.feedback = std::make_unique<FeedbackReporter>(participant.ssrc);
         } else {
@@ -481,8 +481,7 @@ void LoadGenerator::flushFeedback(LoadResult& result) {
             continue;
         participant.feedback->flush(m_feedbackBuilder, m_feedbackBuffer,
                                     [&](std::span<const std::uint8_t> bytes) {
-                                        (void)::send(participant.fd, bytes.data(), bytes.size(),
-                                                     0);
+                                        (void)::send(participant.fd, bytes.data(), bytes.size(), 0);
                                         ++result.feedbackSent;
                                     });
     }
@@ -576,8 +575,8 @@ LoadResult LoadGenerator::run() {
             if (m_config.ratePps > 0) {
                 const auto owed =
                     static_cast<std::uint64_t>(Seconds(now - start).count() * m_config.ratePps);
-                due = static_cast<std::size_t>(std::min<std::uint64_t>(
-                    owed > attempts ? owed - attempts : 0, m_config.burst));
+                due = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(owed > attempts ? owed - attempts : 0, m_config.burst));
             }
             for (std::size_t k = 0; k < due; ++k) {
                 sendMedia(next, r);

@@ -44,8 +44,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -70,7 +70,7 @@ struct LoadConfig {
     std::chrono::duration<double> feedbackInterval{0.05};
     /// Load at the same rate before the measured window (the relay's estimators settle).
     std::chrono::duration<double> warmup{0.0};
-    double ratePps = 0;            ///< packets sent per second in total; 0 = as fast as possible
+    double ratePps = 0; ///< packets sent per second in total; 0 = as fast as possible
     std::chrono::duration<double> duration{5.0};
     std::chrono::duration<double> drain{0.3};
     std::uint32_t firstLocalIp = 0x7F010001; ///< 127.1.0.1, host order
@@ -107,12 +107,12 @@ struct LoadResult {
     // Tiers mode (all within the load window unless said otherwise).
     std::array<std::uint64_t, kStreamsPerParticipant> sentByStream{};      ///< 0 audio, 1 + layer
     std::array<std::uint64_t, kStreamsPerParticipant> deliveredByStream{}; ///< forwarded copies
-    std::uint64_t probesReceived = 0;  ///< the relay's probe packets (PT 127)
-    std::uint64_t rtcpReceived = 0;    ///< RTCP from the target (its feedback, PLIs)
-    std::uint64_t plisReceived = 0;    ///< PLIs for one of our streams
-    std::uint64_t feedbackSent = 0;    ///< transport feedback packets sent
+    std::uint64_t probesReceived = 0;   ///< the relay's probe packets (PT 127)
+    std::uint64_t rtcpReceived = 0;     ///< RTCP from the target (its feedback, PLIs)
+    std::uint64_t plisReceived = 0;     ///< PLIs for one of our streams
+    std::uint64_t feedbackSent = 0;     ///< transport feedback packets sent
     std::uint64_t feedbackOverflow = 0; ///< arrivals not recorded (FeedbackReporter full)
-    std::uint64_t keyFrames = 0;       ///< key frames sent (warm-up included)
+    std::uint64_t keyFrames = 0;        ///< key frames sent (warm-up included)
     std::uint64_t layersWantedReceived = 0;
     /// The last ReceiveReport of each receiver at the end (relay tiers mode): its entries by
     /// what they say, and the downlink estimates.
@@ -197,9 +197,9 @@ private:
     std::vector<std::uint8_t> m_controlBuffer;
     std::string m_failure; ///< set by a ReplyFn that returns Fail
     double m_setupSeconds = 0;
-    unsigned m_streamBits = 0;  ///< SSRC bits naming the stream: 0 plain, 2 tiers
+    unsigned m_streamBits = 0;   ///< SSRC bits naming the stream: 0 plain, 2 tiers
     bool m_sendFeedback = false; ///< relay tiers mode with extensions
-    std::chrono::steady_clock::time_point m_origin; ///< arrival times count from here
+    std::chrono::steady_clock::time_point m_origin;  ///< arrival times count from here
     std::chrono::steady_clock::time_point m_arrival; ///< when the current batch arrived
     wire::TransportFeedbackBuilder m_feedbackBuilder;
     std::vector<std::uint8_t> m_feedbackBuffer;

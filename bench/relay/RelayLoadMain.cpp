@@ -121,11 +121,10 @@ int main(int argc, char** argv) {
         std::printf("video_layers: %zu\n", config.videoLayers);
         std::printf("packets: %s\n", plainRtp ? "plain" : "layered");
         std::printf("warmup_s: %.3f\n", warmupS);
-        std::printf("warmup_sent_packets: %llu\n",
-                    static_cast<unsigned long long>(r.warmupSent));
-        std::printf("real_time_rate_pps: %.0f\n",
-                    kRealTimePacketsPerSecond * static_cast<double>(config.conferences) *
-                        static_cast<double>(config.members));
+        std::printf("warmup_sent_packets: %llu\n", static_cast<unsigned long long>(r.warmupSent));
+        std::printf("real_time_rate_pps: %.0f\n", kRealTimePacketsPerSecond *
+                                                      static_cast<double>(config.conferences) *
+                                                      static_cast<double>(config.members));
     }
     std::printf("poll: %s\n", pollText.c_str());
     std::printf("setup_s: %.3f\n", r.setupSeconds);
@@ -151,8 +150,7 @@ int main(int argc, char** argv) {
                                     : 0.0);
     }
     if (config.videoLayers > 0) {
-        static constexpr const char* kStreamNames[] = {"audio", "video_l0", "video_l1",
-                                                       "video_l2"};
+        static constexpr const char* kStreamNames[] = {"audio", "video_l0", "video_l1", "video_l2"};
         for (std::size_t s = 0; s <= config.videoLayers; ++s) {
             std::printf("sent_%s: %llu\n", kStreamNames[s], u(r.sentByStream[s]));
             std::printf("delivered_%s: %llu\n", kStreamNames[s], u(r.deliveredByStream[s]));
@@ -182,8 +180,7 @@ int main(int argc, char** argv) {
         }
         if (r.targetCpuSeconds >= 0)
             std::printf("target_cpu_us_per_sent: %.3f\n",
-                        r.sent > 0 ? r.targetCpuSeconds * 1e6 / static_cast<double>(r.sent)
-                                   : 0.0);
+                        r.sent > 0 ? r.targetCpuSeconds * 1e6 / static_cast<double>(r.sent) : 0.0);
     }
     if (r.coreBusySeconds >= 0) {
         std::printf("core_busy_util: %.3f\n", r.coreBusySeconds / window);
