@@ -502,8 +502,9 @@ void LoadGenerator::summarizeReports(LoadResult& result) const {
                 ++result.reportsPaused;
             else if (entry.state != wire::ReceiveState::Forwarding)
                 ++result.reportsOther;
-            else if (entry.spatialLayer < kMaxVideoLayers && entry.temporalLayer < 3)
-                ++result.forwardingLayers[entry.spatialLayer][entry.temporalLayer];
+            else if (entry.spatialLayer < kMaxVideoLayers)
+                ++result.forwardingLayers[entry.spatialLayer]
+                                         [std::min<std::size_t>(entry.temporalLayer, 3)];
             else if (entry.spatialLayer == wire::kNoLayer)
                 ++result.reportsWaiting;
             else

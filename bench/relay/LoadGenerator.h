@@ -116,7 +116,8 @@ struct LoadResult {
     std::uint64_t layersWantedReceived = 0;
     /// The last ReceiveReport of each receiver at the end (relay tiers mode): its entries by
     /// what they say, and the downlink estimates.
-    std::array<std::array<std::uint64_t, 3>, kMaxVideoLayers> forwardingLayers{}; ///< [s][t]
+    /// [stream][temporal layer], temporal 3: a stream but no temporal layer (255 in the report)
+    std::array<std::array<std::uint64_t, 4>, kMaxVideoLayers> forwardingLayers{};
     std::uint64_t reportsPaused = 0;
     std::uint64_t reportsWaiting = 0; ///< Forwarding without layers yet (key frame coming)
     std::uint64_t reportsOther = 0;

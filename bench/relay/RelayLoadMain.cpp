@@ -172,9 +172,10 @@ int main(int argc, char** argv) {
                         d[d.size() / 2] / 1000, d.back() / 1000);
             std::printf("report_layers:");
             for (std::size_t s = 0; s < r.forwardingLayers.size(); ++s)
-                for (std::size_t t = 0; t < 3; ++t)
+                for (std::size_t t = 0; t < 4; ++t)
                     if (r.forwardingLayers[s][t] > 0)
-                        std::printf(" S%zuT%zu=%llu", s, t, u(r.forwardingLayers[s][t]));
+                        std::printf(" S%zuT%s=%llu", s, t < 3 ? std::to_string(t).c_str() : "-",
+                                    u(r.forwardingLayers[s][t]));
             std::printf(" paused=%llu waiting=%llu other=%llu\n", u(r.reportsPaused),
                         u(r.reportsWaiting), u(r.reportsOther));
         }

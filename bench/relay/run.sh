@@ -28,7 +28,7 @@
 #   relay  diyuma-relay with the same datagrams as plain RTP on one audio SSRC (--plain-rtp):
 #          the old forwarding path, every packet to everyone
 #   bare   bench_bare_forwarder with the same datagrams
-# Defaults change to RATES ["29000 0"] WARMUP [3] seconds of the same load before each
+# Defaults change to RATES ["29000 40000 0"] WARMUP [3] seconds of the same load before each
 # measured window (the relay's estimators settle), ALLOC_RATE [29000]; the allocation check
 # runs for both relay kinds. Rows get two more columns: fwd/sent (forwarded copies per packet
 # sent) and cpu_us/sent (the target's CPU per packet sent, i.e. per unit of offered load).
@@ -49,7 +49,7 @@ TIERS=0
 [[ $MODE == tiers ]] && TIERS=1
 VIDEO_LAYERS=${VIDEO_LAYERS:-3}
 if ((TIERS)); then
-    RATES=${RATES:-"29000 0"}
+    RATES=${RATES:-"29000 40000 0"}
     TARGETS=${TARGETS:-"bare relay tiers"}
     WARMUP=${WARMUP:-3}
     ALLOC_RATE=${ALLOC_RATE:-29000}
