@@ -2,6 +2,7 @@
 
 #include "diyuma/util/BigEndian.h"
 #include "diyuma/wire/Demux.h"
+#include "diyuma/wire/RtcpFeedback.h"
 #include "diyuma/wire/Rtp.h"
 
 #include "BareRegistration.h"
@@ -9,6 +10,7 @@
 #include "Udp4.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -39,7 +41,11 @@ bool isMedia(std::span<const std::uint8_t> datagram) {
 
 LoadGenerator::LoadGenerator(LoadConfig config)
     : m_config(config), m_recvBuffers(kRecvBatch * kBufferBytes), m_recvIov(kRecvBatch),
-      m_recvMsgs(kRecvBatch), m_controlBuffer(wire::kMaxDatagramBytes) {
+      m_recvMsgs(kRecvBatch), m_controlBuffer(wire::kMaxDatagramBytes),
+      m_feedbackBuffer(wire::kMaxDatagramBytes) {
+    m_streamBits = m_config.videoLayers > 0 ? 2 : 0;
+    m_sendFeedback = m_config.videoLayers > 0 && m_config.packets == Packets::Layered &&
+                     m_config.mode == LoadTarget::Relay;
     for (std::size_t i = 0; i < kRecvBatch; ++i) {
         m_recvIov[i] = {m_recvBuffers.data() + i * kBufferBytes, kBufferBytes};
         m_recvMsgs[i].msg_hdr.msg_iov = &m_recvIov[i];
@@ -55,16 +61,24 @@ LoadGenerator::~LoadGenerator() {
         ::close(m_epoll);
 }
 
-std::uint32_t LoadGenerator::ssrcOf(std::size_t conference, std::size_t member) {
-    // The upper 24 bits name the conference (+1, so no SSRC is 0), the low 8 the member.
-    return static_cast<std::uint32_t>(((conference + 1) << 8) | member);
+std::uint32_t LoadGenerator::ssrcOf(std::size_t conference, std::size_t member,
+                                    std::size_t stream) const {
+    // The upper bits name the conference (+1, so no SSRC is 0), the next 8 the member, the
+    // low m_streamBits (tiers mode) the stream.
+    return static_cast<std::uint32_t>(((conference + 1) << (8 + m_streamBits)) |
+                                      (member << m_streamBits) | stream);
 }
 
 bool LoadGenerator::setup(std::string& error) {
     const auto start = Clock::now();
     if (m_config.members < 2 || m_config.members > 255 || m_config.conferences < 1 ||
-        m_config.conferences > 0xFFFFFE) {
-        error = "members must be 2..255 and conferences 1..16777214";
+        m_config.conferences > (0xFFFFFFu >> m_streamBits) - 1) {
+        error = fmt::format("members must be 2..255 and conferences 1..{}",
+                            (0xFFFFFFu >> m_streamBits) - 1);
+        return false;
+    }
+    if (m_config.videoLayers > kMaxVideoLayers) {
+        error = fmt::format("video layers must be 0..{}", kMaxVideoLayers);
         return false;
     }
     if (m_config.packetBytes < wire::kRtpHeaderBytes ||
@@ -96,12 +110,27 @@ bool LoadGenerator::openSockets(std::string& error) {
         // Sequence numbers and timestamps start at different points, as real ones do.
         participant.sequence = static_cast<std::uint16_t>(p * 7919u);
         participant.rtpTimestamp = static_cast<std::uint32_t>(p * 104729u);
-        participant.packet.resize(m_config.packetBytes);
-        wire::RtpHeaderFields header;
-        header.ssrc = participant.ssrc;
-        if (wire::writeRtp(header, payload, participant.packet).size() != m_config.packetBytes) {
-            error = "could not build the RTP packet";
-            return false;
+        if (tiers()) {
+            for (std::size_t s = 0; s < kStreamsPerParticipant; ++s)
+                participant.ssrcs[s] = ssrcOf(participant.conference, p % m_config.members, s);
+            participant.packet.resize(wire::kMaxDatagramBytes);
+            LayeredSenderConfig senderConfig;
+            senderConfig.videoLayers = m_config.videoLayers;
+            senderConfig.audioBytes = m_config.packetBytes;
+            senderConfig.packets = m_config.packets;
+            participant.sender = std::make_unique<LayeredSender>(senderConfig, participant.ssrcs,
+                                                                 static_cast<std::uint32_t>(p));
+            if (m_sendFeedback)
+                participant.feedback = std::make_unique<FeedbackReporter>(participant.ssrc);
+        } else {
+            participant.packet.resize(m_config.packetBytes);
+            wire::RtpHeaderFields header;
+            header.ssrc = participant.ssrc;
+            if (wire::writeRtp(header, payload, participant.packet).size() !=
+                m_config.packetBytes) {
+                error = "could not build the RTP packet";
+                return false;
+            }
         }
 
         const auto local = ipv4Endpoint(m_config.firstLocalIp + static_cast<std::uint32_t>(p), 0);
@@ -132,6 +161,8 @@ void LoadGenerator::drainSocket(
                                      static_cast<unsigned>(kRecvBatch), MSG_DONTWAIT, nullptr);
         if (count <= 0)
             return; // EAGAIN: drained (or ECONNREFUSED: the target is gone; seen in results)
+        if (m_sendFeedback)
+            m_arrival = std::chrono::steady_clock::now(); // one arrival time per batch
         for (int i = 0; i < count; ++i)
             on(p, std::span<const std::uint8_t>(m_recvBuffers.data() + i * kBufferBytes,
                                                 m_recvMsgs[i].msg_len));
@@ -154,6 +185,14 @@ bool LoadGenerator::handleControl(std::size_t p, std::span<const std::uint8_t> d
     wire::ControlMessage message;
     if (wire::parseControl(datagram, message) != wire::ParseError::None)
         return true;
+    if (const auto* report = std::get_if<wire::ReceiveReportMsg>(&message.body)) {
+        m_participants[p].lastReport = *report;
+        return true;
+    }
+    if (std::holds_alternative<wire::LayersWantedMsg>(message.body)) {
+        ++m_layersWanted; // sent all layers anyway: the offered load stays the same
+        return true;
+    }
     if (const auto* roster = std::get_if<wire::RosterMsg>(&message.body)) {
         Participant& participant = m_participants[p];
         if (roster->seq == participant.rosterApplied + 1)
@@ -338,6 +377,13 @@ bool LoadGenerator::setupRelay(std::string& error) {
             join.name = names[p];
             join.streams.items[0] = {participant.ssrc, wire::MediaKind::Audio, 0};
             join.streams.count = 1;
+            if (tiers() && m_config.packets == Packets::Layered) {
+                for (std::size_t layer = 0; layer < m_config.videoLayers; ++layer)
+                    join.streams.items[1 + layer] = {
+                        participant.ssrcs[1 + layer], wire::MediaKind::Video,
+                        static_cast<std::uint8_t>(layer), LayeredSender::kHeights[layer]};
+                join.streams.count = static_cast<std::uint8_t>(1 + m_config.videoLayers);
+            }
             return wire::encodeControl({m_participants[p].nextRequestId++, join}, buf);
         },
         [&](std::size_t, std::span<const std::uint8_t> datagram) {
@@ -354,6 +400,17 @@ bool LoadGenerator::setupRelay(std::string& error) {
 
 void LoadGenerator::sendMedia(std::size_t p, LoadResult& result) {
     Participant& participant = m_participants[p];
+    if (tiers()) {
+        const auto packet = participant.sender->next(participant.packet);
+        if (::send(participant.fd, packet.bytes.data(), packet.bytes.size(), 0) ==
+            static_cast<ssize_t>(packet.bytes.size())) {
+            ++result.sent;
+            ++result.sentByStream[packet.stream];
+        } else {
+            ++result.sendFailures; // lost, as on a real uplink: the sender goes on
+        }
+        return;
+    }
     const std::span<std::uint8_t> packet(participant.packet);
     core::be::store16(packet.subspan<2, 2>(), participant.sequence);
     core::be::store32(packet.subspan<4, 4>(), participant.rtpTimestamp);
@@ -367,27 +424,126 @@ void LoadGenerator::sendMedia(std::size_t p, LoadResult& result) {
     }
 }
 
+void LoadGenerator::onLayeredDatagram(std::size_t p, std::span<const std::uint8_t> datagram,
+                                      LoadResult& result, bool inWindow) {
+    Participant& participant = m_participants[p];
+    const auto kind = wire::classify(datagram);
+    if (kind == wire::PacketKind::Control || kind == wire::PacketKind::Unknown) {
+        ++result.controlReceived;
+        (void)handleControl(p, datagram);
+        return;
+    }
+    if (kind == wire::PacketKind::Rtcp) { // the relay's feedback about our uplink, its PLIs
+        if (inWindow)
+            ++result.rtcpReceived;
+        wire::RtcpReader reader(datagram);
+        wire::RtcpPacket packet;
+        wire::FeedbackSsrcs ssrcs;
+        while (reader.next(packet))
+            if (wire::isPli(packet) && wire::parseFeedbackSsrcs(packet, ssrcs) &&
+                participant.sender->onPli(ssrcs.media))
+                ++result.plisReceived;
+        return;
+    }
+    wire::RtpPacketView rtp;
+    if (wire::parseRtp(datagram, rtp) != wire::ParseError::None)
+        return;
+    if (participant.feedback) {
+        wire::RtpExtensions extensions;
+        if (wire::parseRtpExtensions(rtp, datagram, extensions) == wire::ParseError::None &&
+            extensions.transportSequence)
+            participant.feedback->onArrival(
+                *extensions.transportSequence,
+                std::chrono::duration_cast<std::chrono::microseconds>(m_arrival - m_origin)
+                    .count());
+    }
+    if (rtp.payloadType == wire::kProbePayloadType) {
+        if (inWindow)
+            ++result.probesReceived;
+        return;
+    }
+    if (inWindow) {
+        ++result.delivered;
+        if (!rtp.payload.empty() && rtp.payload[0] < kStreamsPerParticipant)
+            ++result.deliveredByStream[rtp.payload[0]];
+    } else {
+        ++result.deliveredLate;
+    }
+    if ((rtp.ssrc >> m_streamBits) == (participant.ssrc >> m_streamBits))
+        ++result.selfDeliveries;
+    else if ((rtp.ssrc >> (8 + m_streamBits)) != (participant.ssrc >> (8 + m_streamBits)))
+        ++result.misrouted;
+}
+
+void LoadGenerator::flushFeedback(LoadResult& result) {
+    for (Participant& participant : m_participants) {
+        if (!participant.feedback)
+            continue;
+        participant.feedback->flush(m_feedbackBuilder, m_feedbackBuffer,
+                                    [&](std::span<const std::uint8_t> bytes) {
+                                        (void)::send(participant.fd, bytes.data(), bytes.size(), 0);
+                                        ++result.feedbackSent;
+                                    });
+    }
+}
+
+void LoadGenerator::summarizeReports(LoadResult& result) const {
+    for (const Participant& participant : m_participants) {
+        if (participant.feedback)
+            result.feedbackOverflow += participant.feedback->overflow();
+        if (participant.sender)
+            result.keyFrames += participant.sender->keyFrames();
+        if (!participant.lastReport)
+            continue;
+        ++result.receiversWithReport;
+        result.downlinkBps.push_back(participant.lastReport->downlinkBps);
+        for (const auto& entry : participant.lastReport->view()) {
+            if (entry.state == wire::ReceiveState::PausedBandwidth)
+                ++result.reportsPaused;
+            else if (entry.state != wire::ReceiveState::Forwarding)
+                ++result.reportsOther;
+            else if (entry.spatialLayer < kMaxVideoLayers)
+                ++result.forwardingLayers[entry.spatialLayer]
+                                         [std::min<std::size_t>(entry.temporalLayer, 3)];
+            else if (entry.spatialLayer == wire::kNoLayer)
+                ++result.reportsWaiting;
+            else
+                ++result.reportsOther;
+        }
+    }
+    std::sort(result.downlinkBps.begin(), result.downlinkBps.end());
+    result.layersWantedReceived = m_layersWanted;
+}
+
 LoadResult LoadGenerator::run() {
     LoadResult result;
     result.setupSeconds = m_setupSeconds;
     std::vector<epoll_event> events(256);
     bool inWindow = true;
+    LoadResult* counting = &result; // the warm-up counts into a result of its own
+    m_origin = Clock::now();
+    m_arrival = m_origin;
     const auto onDatagram = [&](std::size_t p, std::span<const std::uint8_t> datagram) {
+        LoadResult& r = *counting;
+        if (tiers()) {
+            onLayeredDatagram(p, datagram, r, inWindow);
+            return;
+        }
         if (!isMedia(datagram)) {
-            ++result.controlReceived;
+            ++r.controlReceived;
             (void)handleControl(p, datagram);
             return;
         }
         if (inWindow)
-            ++result.delivered;
+            ++r.delivered;
         else
-            ++result.deliveredLate;
+            ++r.deliveredLate;
         if (datagram.size() >= wire::kRtpHeaderBytes) {
             const auto ssrc = core::be::load32(datagram.subspan<8, 4>());
             if (ssrc == m_participants[p].ssrc)
-                ++result.selfDeliveries;
+                ++r.selfDeliveries;
             else if ((ssrc >> 8) != (m_participants[p].ssrc >> 8))
-                ++result.misrouted;
+                ++r.misrouted;
         }
     };
     const auto poll = [&](Clock::duration wait) {
@@ -397,42 +553,73 @@ LoadResult LoadGenerator::run() {
         for (int i = 0; i < ready; ++i)
             drainSocket(events[i].data.u64, onDatagram);
     };
+    const auto feedbackInterval =
+        std::chrono::duration_cast<Clock::duration>(m_config.feedbackInterval);
+    auto nextFeedback = Clock::now() + feedbackInterval;
+    const auto maybeFeedback = [&](Clock::time_point now) {
+        if (m_sendFeedback && now >= nextFeedback) {
+            flushFeedback(*counting);
+            nextFeedback = now + feedbackInterval;
+        }
+    };
 
     const std::size_t total = m_participants.size();
+    std::size_t next = 0;
+    // Sends at the configured rate for `length` from `start` (and receives all the while).
+    const auto load = [&](Clock::time_point start, Seconds length) {
+        LoadResult& r = *counting;
+        const auto end = start + std::chrono::duration_cast<Clock::duration>(length);
+        std::uint64_t attempts = 0;
+        const auto perPacket = m_config.ratePps > 0 ? Seconds(1.0 / m_config.ratePps) : Seconds(0);
+        for (auto now = start; now < end; now = Clock::now()) {
+            std::size_t due = m_config.burst;
+            if (m_config.ratePps > 0) {
+                const auto owed =
+                    static_cast<std::uint64_t>(Seconds(now - start).count() * m_config.ratePps);
+                due = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(owed > attempts ? owed - attempts : 0, m_config.burst));
+            }
+            for (std::size_t k = 0; k < due; ++k) {
+                sendMedia(next, r);
+                next = next + 1 == total ? 0 : next + 1;
+            }
+            attempts += due;
+            maybeFeedback(now);
+            // Busy polling (the default) never sleeps, so the target's deliveries into our
+            // sockets need no wake-up of a sleeping thread, which on loopback the target's
+            // core would pay for. Otherwise wait at most until the next packet is due (0 in
+            // max mode).
+            Clock::duration wait{0};
+            if (!m_config.busyPoll && m_config.ratePps > 0) {
+                const auto nextDue = start + std::chrono::duration_cast<Clock::duration>(
+                                                 perPacket * static_cast<double>(attempts + 1));
+                wait = std::min(nextDue, end) - Clock::now();
+                if (m_sendFeedback)
+                    wait = std::min(wait, nextFeedback - Clock::now());
+            }
+            poll(wait);
+        }
+    };
+
+    if (m_config.warmup.count() > 0) {
+        LoadResult warm;
+        counting = &warm;
+        load(Clock::now(), m_config.warmup);
+        counting = &result;
+        result.warmupSent = warm.sent;
+    }
+
     const double cpuStart = processCpuSeconds();
     const auto targetStart =
         m_config.watchPid > 0 ? processCpuSecondsOf(m_config.watchPid) : std::nullopt;
     const auto coreStart = m_config.watchCore >= 0 ? coreTimes(m_config.watchCore) : std::nullopt;
+    if (m_config.markPid > 0)
+        (void)::kill(m_config.markPid, SIGUSR2);
     const auto start = Clock::now();
-    const auto end = start + std::chrono::duration_cast<Clock::duration>(m_config.duration);
-    std::size_t next = 0;
-    std::uint64_t attempts = 0;
-    const auto perPacket = m_config.ratePps > 0 ? Seconds(1.0 / m_config.ratePps) : Seconds(0);
-    for (auto now = start; now < end; now = Clock::now()) {
-        std::size_t due = m_config.burst;
-        if (m_config.ratePps > 0) {
-            const auto owed =
-                static_cast<std::uint64_t>(Seconds(now - start).count() * m_config.ratePps);
-            due = static_cast<std::size_t>(
-                std::min<std::uint64_t>(owed > attempts ? owed - attempts : 0, m_config.burst));
-        }
-        for (std::size_t k = 0; k < due; ++k) {
-            sendMedia(next, result);
-            next = next + 1 == total ? 0 : next + 1;
-        }
-        attempts += due;
-        // Busy polling (the default) never sleeps, so the target's deliveries into our sockets
-        // need no wake-up of a sleeping thread, which on loopback the target's core would pay
-        // for. Otherwise wait at most until the next packet is due (0 in max mode).
-        Clock::duration wait{0};
-        if (!m_config.busyPoll && m_config.ratePps > 0) {
-            const auto nextDue = start + std::chrono::duration_cast<Clock::duration>(
-                                             perPacket * static_cast<double>(attempts + 1));
-            wait = std::min(nextDue, end) - Clock::now();
-        }
-        poll(wait);
-    }
+    load(start, m_config.duration);
     result.windowSeconds = Seconds(Clock::now() - start).count();
+    if (m_config.markPid > 0)
+        (void)::kill(m_config.markPid, SIGUSR2);
     result.cpuSeconds = processCpuSeconds() - cpuStart;
     if (targetStart) {
         if (const auto targetEnd = processCpuSecondsOf(m_config.watchPid))
@@ -451,6 +638,8 @@ LoadResult LoadGenerator::run() {
         Clock::now() + std::chrono::duration_cast<Clock::duration>(m_config.drain);
     for (auto now = Clock::now(); now < drainEnd; now = Clock::now())
         poll(drainEnd - now);
+    if (tiers())
+        summarizeReports(result);
     return result;
 }
 

@@ -14,19 +14,38 @@
 // after it. Each SSRC names its conference, so deliveries that cross conferences or come back
 // to their sender are counted as such.
 //
+// Tiers mode (videoLayers > 0; docs/PERFORMANCE.md section 1.1): every participant announces
+// an audio stream and videoLayers simulcast video streams (StreamInfo layer 0.. at 180/360/720
+// lines) and sends LayeredSender's mix (audio of packetBytes, video frames of 1, 2, 5 packets
+// of about 1000 bytes, with the transport-wide sequence number and frame marking); against
+// the relay each participant also reports what the relay numbered for it in transport-wide
+// feedback every feedbackInterval, answers PLIs with a key frame and keeps the latest
+// ReceiveReport, and answers nothing else (no NACKs, no Subscribe; it sends all layers
+// whatever LayersWanted says, so the offered load is the same in every run). With
+// Packets::Plain the same datagrams (sizes and order) go out as audio-like RTP without
+// extensions on one announced audio SSRC: the old forwarding path under the same load.
+// SSRCs: (conference + 1) << 10 | member << 2 | stream (0 audio, 1 + video layer).
+//
 // Thread: one thread calls everything.
 
 #include "diyuma/wire/Control.h"
+#include "diyuma/wire/TransportFeedback.h"
+
+#include "FeedbackReporter.h"
+#include "LayeredSender.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,7 +62,15 @@ struct LoadConfig {
     std::size_t conferences = 10;
     std::size_t members = 10;
     std::size_t packetBytes = 160; ///< whole UDP payload: 12-byte RTP header + payload
-    double ratePps = 0;            ///< packets sent per second in total; 0 = as fast as possible
+    /// 0: plain audio-like RTP of packetBytes (the default). 1..3: tiers mode (see above;
+    /// packetBytes is the audio packets' size).
+    std::size_t videoLayers = 0;
+    Packets packets = Packets::Layered; ///< tiers mode: with extensions, or plain RTP
+    /// Tiers mode: how often receivers send transport-wide feedback.
+    std::chrono::duration<double> feedbackInterval{0.05};
+    /// Load at the same rate before the measured window (the relay's estimators settle).
+    std::chrono::duration<double> warmup{0.0};
+    double ratePps = 0; ///< packets sent per second in total; 0 = as fast as possible
     std::chrono::duration<double> duration{5.0};
     std::chrono::duration<double> drain{0.3};
     std::uint32_t firstLocalIp = 0x7F010001; ///< 127.1.0.1, host order
@@ -55,6 +82,9 @@ struct LoadConfig {
     std::chrono::duration<double> setupTimeout{15.0};
     pid_t watchPid = 0; ///< the target's process: its CPU time over the window (0: none)
     int watchCore = -1; ///< the target's core: its busy time over the window (-1: none)
+    /// Sent SIGUSR2 at the start and the end of the load window (bench_alloc_counter prints
+    /// its count then; 0: none).
+    pid_t markPid = 0;
 };
 
 struct LoadResult {
@@ -72,6 +102,27 @@ struct LoadResult {
     double coreBusySeconds = -1;    ///< watchCore's busy time over the window (-1: none)
     double coreSoftirqSeconds = -1; ///< of which softirq
     double coreStealSeconds = -1;   ///< watchCore's steal time over the window
+    std::uint64_t warmupSent = 0;   ///< packets sent during the warm-up
+
+    // Tiers mode (all within the load window unless said otherwise).
+    std::array<std::uint64_t, kStreamsPerParticipant> sentByStream{};      ///< 0 audio, 1 + layer
+    std::array<std::uint64_t, kStreamsPerParticipant> deliveredByStream{}; ///< forwarded copies
+    std::uint64_t probesReceived = 0;   ///< the relay's probe packets (PT 127)
+    std::uint64_t rtcpReceived = 0;     ///< RTCP from the target (its feedback, PLIs)
+    std::uint64_t plisReceived = 0;     ///< PLIs for one of our streams
+    std::uint64_t feedbackSent = 0;     ///< transport feedback packets sent
+    std::uint64_t feedbackOverflow = 0; ///< arrivals not recorded (FeedbackReporter full)
+    std::uint64_t keyFrames = 0;        ///< key frames sent (warm-up included)
+    std::uint64_t layersWantedReceived = 0;
+    /// The last ReceiveReport of each receiver at the end (relay tiers mode): its entries by
+    /// what they say, and the downlink estimates.
+    /// [stream][temporal layer], temporal 3: a stream but no temporal layer (255 in the report)
+    std::array<std::array<std::uint64_t, 4>, kMaxVideoLayers> forwardingLayers{};
+    std::uint64_t reportsPaused = 0;
+    std::uint64_t reportsWaiting = 0; ///< Forwarding without layers yet (key frame coming)
+    std::uint64_t reportsOther = 0;
+    std::uint64_t receiversWithReport = 0;
+    std::vector<std::uint32_t> downlinkBps; ///< sorted
 };
 
 class LoadGenerator {
@@ -99,6 +150,11 @@ private:
         std::uint32_t rosterApplied = 0;
         wire::Cookie cookie{};
         std::vector<std::uint8_t> packet; ///< the RTP packet, rewritten in place per send
+        // Tiers mode:
+        std::array<std::uint32_t, kStreamsPerParticipant> ssrcs{};
+        std::unique_ptr<LayeredSender> sender;
+        std::unique_ptr<FeedbackReporter> feedback; ///< relay tiers mode only
+        std::optional<wire::ReceiveReportMsg> lastReport;
     };
     enum class Reply { Ignore, Done, Fail };
     using RequestFn = std::function<std::span<const std::uint8_t>(std::size_t participant,
@@ -120,7 +176,14 @@ private:
     bool handleControl(std::size_t p, std::span<const std::uint8_t> datagram);
     void sendControl(std::size_t p, const wire::ControlMessage& message);
     void sendMedia(std::size_t p, LoadResult& result);
-    static std::uint32_t ssrcOf(std::size_t conference, std::size_t member);
+    /// Tiers mode: one datagram from the target to participant p.
+    void onLayeredDatagram(std::size_t p, std::span<const std::uint8_t> datagram,
+                           LoadResult& result, bool inWindow);
+    void flushFeedback(LoadResult& result);
+    void summarizeReports(LoadResult& result) const;
+    [[nodiscard]] std::uint32_t ssrcOf(std::size_t conference, std::size_t member,
+                                       std::size_t stream = 0) const;
+    [[nodiscard]] bool tiers() const { return m_config.videoLayers > 0; }
 
     LoadConfig m_config;
     std::vector<Participant> m_participants;
@@ -135,6 +198,13 @@ private:
     std::vector<std::uint8_t> m_controlBuffer;
     std::string m_failure; ///< set by a ReplyFn that returns Fail
     double m_setupSeconds = 0;
+    unsigned m_streamBits = 0;   ///< SSRC bits naming the stream: 0 plain, 2 tiers
+    bool m_sendFeedback = false; ///< relay tiers mode with extensions
+    std::chrono::steady_clock::time_point m_origin;  ///< arrival times count from here
+    std::chrono::steady_clock::time_point m_arrival; ///< when the current batch arrived
+    wire::TransportFeedbackBuilder m_feedbackBuilder;
+    std::vector<std::uint8_t> m_feedbackBuffer;
+    std::uint64_t m_layersWanted = 0;
 };
 
 } // namespace diyuma::bench
