@@ -9,7 +9,8 @@
 // Bounds: 360p (~530 kbit/s with headers) and Sender's audio (~50) fit 700 kbit/s; 720p
 // (~1.6 Mbit/s, ~1 Mbit/s at half its frame rate) does not. The relay needs a few seconds
 // of feedback to find the cut and switches at the next key frame; the estimate takes up to
-// ~10 s to climb back after it (PERFORMANCE.md section 6). The windows asserted below leave
+// ~10 s to climb back and settle after it (PERFORMANCE.md section 7: up to 10.5 s there,
+// one or two steps back down on the way). The windows asserted below leave
 // room for a loaded CI machine: what must hold is the order of sizes and that video and
 // audio keep flowing, not how fast.
 
@@ -114,7 +115,7 @@ private slots:
         const auto receiver = [&](const QString& name, const QString& via) {
             return test::startCli({"join", links[0], "--relay", via, "--name", name,
                                    "--record-video", dir.filePath(name), "--record-audio",
-                                   dir.filePath(name), "--duration", "33", "--stats-json",
+                                   dir.filePath(name), "--duration", "43", "--stats-json",
                                    dir.filePath(name + ".json")});
         };
         auto fast = receiver("Fast", relay.address());
@@ -123,7 +124,7 @@ private slots:
         auto sender =
             test::startCli({"join", links[0], "--name", "Sender", "--send-audio", "tone:440",
                             "--send-video", "pattern", "--video-size", "1280x720", "--duration",
-                            "31", "--stats-json", dir.filePath("Sender.json")});
+                            "40", "--stats-json", dir.filePath("Sender.json")});
         for (auto* p : {sender.get(), fast.get(), slow.get()}) {
             QVERIFY(p->waitForFinished(60000));
             QVERIFY2(p->exitCode() == 0, p->readAllStandardError().constData());
@@ -141,13 +142,13 @@ private slots:
         const Window slowBefore = window(slowShown, netsimStartMs, 3000, cutFromMs);
         const Window slowLate = window(slowShown, netsimStartMs, cutFromMs + 6000, cutToMs);
         const Window slowCut = window(slowShown, netsimStartMs, cutFromMs, cutToMs);
-        const Window slowEnd = window(slowShown, netsimStartMs, cutToMs + 9000, 60'000);
+        const Window slowEnd = window(slowShown, netsimStartMs, cutToMs + 15'000, 60'000);
         const QJsonObject slowStats = test::loadJsonObject(dir.filePath("Slow.json"));
         const QJsonObject fastStats = test::loadJsonObject(dir.filePath("Fast.json"));
         const QJsonObject slowVideo = slowStats["remote"]["Sender"]["video"].toObject();
         const QJsonObject slowAudio = slowStats["remote"]["Sender"]["audio"].toObject();
         const QString figures =
-            QString("Fast: %1 | Slow before the cut: %2; in it: %3; its last 6 s: %4; 9 s after "
+            QString("Fast: %1 | Slow before the cut: %2; in it: %3; its last 6 s: %4; 15 s after "
                     "it: %5 | Slow: layer switches %6, freezes %7 (longest %8 ms), audio lost "
                     "%9 of %10; sizes %11")
                 .arg(heights(fastAll), heights(slowBefore), heights(slowCut), heights(slowLate),
@@ -166,7 +167,7 @@ private slots:
         QVERIFY2(fastAll.heights == std::set<int>{720}, qPrintable(figures));
         QCOMPARE(fastStats["remote"]["Sender"]["video"]["layer_switches"].toInt(), 0);
         // Slow: 720p before the cut, a lower size by the end of it with video flowing all
-        // through it (at least 5 pictures a second), 720p again after it.
+        // through it (at least 5 pictures a second), 720p again at the end (from 15 s after it).
         QVERIFY2(slowBefore.lastHeight == 720, qPrintable(figures));
         QVERIFY2(slowLate.pictures >= 6 * 10 && slowLate.lastHeight > 0 &&
                      slowLate.lastHeight < 720 && !slowLate.heights.count(720),
