@@ -15,6 +15,7 @@ const QString kInputDevice = QStringLiteral("audio/inputDevice");
 const QString kOutputDevice = QStringLiteral("audio/outputDevice");
 const QString kVideoSource = QStringLiteral("video/source");
 const QString kVideoSize = QStringLiteral("video/size");
+const QString kDataSaver = QStringLiteral("video/dataSaver");
 const QString kCameraOnAtStart = QStringLiteral("video/cameraOnAtStart");
 const QString kEchoCancellation = QStringLiteral("audio/echoCancellation");
 const QString kPushToTalk = QStringLiteral("call/pushToTalk");
@@ -109,6 +110,20 @@ QSize AppSettings::videoSize() const {
 void AppSettings::setVideoSize(QSize size) {
     if (write(kVideoSize, QStringLiteral("%1x%2").arg(size.width()).arg(size.height())))
         Q_EMIT changed();
+}
+
+bool AppSettings::dataSaver() const {
+    return read<bool>(kDataSaver, false);
+}
+
+void AppSettings::setDataSaver(bool on) {
+    if (write(kDataSaver, on))
+        Q_EMIT changed();
+}
+
+QSize AppSettings::sendVideoSize() const {
+    const QSize size = videoSize();
+    return dataSaver() && size.height() > 360 ? QSize(640, 360) : size;
 }
 
 bool AppSettings::cameraOnAtStart() const {

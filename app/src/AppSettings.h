@@ -41,6 +41,12 @@ public:
     /// The size we send at: 640x360 (default) or 1280x720; anything else reads as the default.
     QSize videoSize() const;
     void setVideoSize(QSize size);
+    /// Data saver (default off): we send at most 640x360 (so our 1280x720 layer is never
+    /// sent; from the next call) and receive at most 360 lines from everyone (at once).
+    bool dataSaver() const;
+    void setDataSaver(bool on);
+    /// The size we send at in the next call: videoSize(), at most 640x360 with data saver.
+    QSize sendVideoSize() const;
     /// The camera is on when a call starts (default on).
     bool cameraOnAtStart() const;
     void setCameraOnAtStart(bool on);

@@ -160,6 +160,7 @@ public:
     bool leaving = false;
     core::CallSnapshot snapshot;
     QTimer timer;
+    TileSubscription tiers;
     JoinLeaveTracker chimes;
     QElapsedTimer clock;
 
@@ -184,6 +185,11 @@ public:
     QString currentProblems() const;
     void playSound(const std::vector<std::int16_t>& sound);
     void refreshSnapshot();
+    /// Sends `subscription` to the runner, if there is one.
+    void subscribe(const std::optional<core::VideoSubscription>& subscription);
+    std::uint16_t receiveCap() const {
+        return settings.dataSaver() ? TileSubscription::kDataSaverCap : TileSubscription::kFullCap;
+    }
     void endCall();
     QString messageFor(const core::SessionError& error) const;
     std::chrono::milliseconds now() const { return std::chrono::milliseconds(clock.elapsed()); }
@@ -434,8 +440,15 @@ void CallController::Private::refreshSnapshot() {
         snapshot = runner->snapshot();
 }
 
+void CallController::Private::subscribe(
+    const std::optional<core::VideoSubscription>& subscription) {
+    if (subscription && runner)
+        runner->setVideoSubscription(*subscription);
+}
+
 void CallController::Private::endCall() {
     timer.stop();
+    tiers.reset();
     if (runner) {
         runner.reset(); // leaves if needed and joins the media thread
         snapshot.phase = core::CallPhase::Ended;
@@ -495,7 +508,7 @@ void CallController::Private::openVideo() {
     videoNotice.clear();
     cameraProblem.clear();
     useCamera = false;
-    videoSize = settings.videoSize();
+    videoSize = settings.sendVideoSize();
     const QString source = settings.videoSource();
     cameraOn = settings.cameraOnAtStart();
     if (source == QLatin1String("none")) {
@@ -559,6 +572,14 @@ CallController::CallController(AppSettings& settings, QObject* parent)
         d->pollDevices();
         emit snapshotUpdated();
     });
+    // Data saver switched during a call: the receive cap applies at once.
+    connect(&settings, &AppSettings::changed, this, [this] {
+        if (d->tiers.cap() == d->receiveCap())
+            return;
+        d->tiers.setCap(d->receiveCap());
+        if (d->runner)
+            d->subscribe(d->tiers.recompute());
+    });
     d->testPlaybackCloser.setSingleShot(true);
     connect(&d->testPlaybackCloser, &QTimer::timeout, this, [this] { d->testPlayback.reset(); });
 }
@@ -608,6 +629,10 @@ bool CallController::start(core::CallRequest request, QString* error) {
     }
     d->runner = std::move(started.value());
     d->runner->setMuted(d->muted);
+    // Until the page reports its tiles: everyone at most the cap.
+    d->tiers.reset();
+    d->tiers.setCap(d->receiveCap());
+    d->subscribe(d->tiers.update({}));
     d->refreshSnapshot();
     d->timer.start();
     emit mutedChanged(d->muted);
@@ -684,6 +709,22 @@ QString CallController::videoNotice() const {
 
 VideoHub& CallController::video() {
     return d->video;
+}
+
+QSize CallController::sendSize() const {
+    return d->localVideo ? d->videoSize : QSize();
+}
+
+void CallController::setTileViews(std::vector<TileView> tiles) {
+    if (!d->runner)
+        return;
+    d->subscribe(d->tiers.update(tiles));
+}
+
+std::optional<core::VideoSubscription> CallController::videoSubscription() const {
+    if (!d->runner)
+        return std::nullopt;
+    return d->tiers.current();
 }
 
 void CallController::setPrivateView(bool on) {

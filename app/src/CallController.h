@@ -20,6 +20,7 @@
 #include "diyuma/session/CallRunner.h"
 
 #include "AppSettings.h"
+#include "TileSubscription.h"
 
 #include <QtCore/QObject>
 #include <QtCore/QString>
@@ -74,6 +75,16 @@ public:
     QString videoNotice() const;
     /// The pictures of the call: every remote participant's and our own (self-view).
     VideoHub& video();
+    /// The size our video is sent at in this call (invalid without video): the Quality
+    /// setting, at most 640x360 with data saver (read at start()).
+    QSize sendSize() const;
+    /// The remote tiles as the screen shows them now (CallPage, ~10 times a second): the
+    /// relay is asked for the picture height each needs (TileSubscription: rounded up to
+    /// 180/360/720, the smallest for hidden tiles, at most 360 with data saver, which applies
+    /// at once), and told only when that changes.
+    void setTileViews(std::vector<TileView> tiles);
+    /// What we asked the relay for last in this call (unset outside a call).
+    std::optional<core::VideoSubscription> videoSubscription() const;
     /// Admins: private view on or off; snapshot().privateView follows within a second.
     void setPrivateView(bool on);
     /// Admins: mute a participant (`mode`), or remove them (they cannot rejoin for a while).

@@ -11,6 +11,7 @@
 #include "PushToTalkFilter.h"
 #include "QualityIndicator.h"
 #include "TileGrid.h"
+#include "TileSubscription.h"
 #include "VideoHub.h"
 
 #include <QtCore/QElapsedTimer>
@@ -174,7 +175,12 @@ public:
     void updateMuteButton();
     void updateCameraButton();
     void updateVideo();
-    QString captionFor(const core::CallParticipant& p) const;
+    /// Why `p`'s tile shows no picture, and how loudly to say it.
+    std::pair<QString, ParticipantTile::CaptionTone>
+    captionFor(const core::CallParticipant& p) const;
+    /// Tells the controller how large each remote tile is on screen (the relay then sends
+    /// the picture size that fits: CallController::setTileViews).
+    void reportTiles();
     void updateHeader();
     void copyLink(bool admin);
     void clear();
@@ -551,17 +557,41 @@ void CallPage::Private::updateCameraButton() {
                                   : tr("Turn your camera on"));
 }
 
-QString CallPage::Private::captionFor(const core::CallParticipant& p) const {
+std::pair<QString, ParticipantTile::CaptionTone>
+CallPage::Private::captionFor(const core::CallParticipant& p) const {
+    using Tone = ParticipantTile::CaptionTone;
     const auto& snap = controller.snapshot();
     if (p.isSelf) {
         if (!controller.sendsVideo())
-            return settings.videoSource() == QLatin1String("none") ? tr("Video off in Settings")
-                                                                   : tr("No camera");
-        return controller.cameraOn() ? QString() : tr("Camera off");
+            return {settings.videoSource() == QLatin1String("none") ? tr("Video off in Settings")
+                                                                    : tr("No camera"),
+                    Tone::Quiet};
+        return {controller.cameraOn() ? QString() : tr("Camera off"), Tone::Quiet};
     }
     if (snap.privateView && !snap.admin && !p.admin)
-        return tr("Video only for the admin");
-    return tr("No video");
+        return {tr("Video only for the admin"), Tone::Quiet};
+    // The relay's word on what we get of them (ReceiveReport, about once a second).
+    for (const auto& entry : snap.stats.downlink.senders)
+        if (entry.participantId == p.participantId &&
+            entry.state == core::wire::ReceiveState::PausedBandwidth)
+            return {tr("Video paused: your connection is too slow"), Tone::Warning};
+    return {tr("No video"), Tone::Quiet};
+}
+
+void CallPage::Private::reportTiles() {
+    if (!controller.inCall())
+        return;
+    const bool minimised = q->window()->isMinimized();
+    std::vector<TileView> views;
+    for (const auto& [id, tile] : tiles) {
+        if (tile->isSelf())
+            continue;
+        const QSizeF size = QSizeF(tile->size()) * tile->devicePixelRatioF();
+        views.push_back({id, static_cast<int>(std::ceil(size.width())),
+                         static_cast<int>(std::ceil(size.height())),
+                         !minimised && tile->isVisible() && !tile->visibleRegion().isEmpty()});
+    }
+    controller.setTileViews(std::move(views));
 }
 
 void CallPage::Private::updateVideo() {
@@ -676,7 +706,8 @@ void CallPage::Private::sync() {
         tile->setMuted(p->isSelf ? controller.muted() || p->muted : p->muted);
         tile->setSpeaking(p->speaking && !(p->isSelf && controller.muted()), p->levelDbfs);
         tile->setVolume(p->volume);
-        tile->setVideoCaption(captionFor(*p));
+        const auto [caption, tone] = captionFor(*p);
+        tile->setVideoCaption(caption, tone);
         tile->setAdminActionsVisible(snap.admin && !p->isSelf);
     }
     for (auto& [id, tile] : tiles) {
@@ -697,6 +728,7 @@ void CallPage::Private::sync() {
     }
     syncList(people);
     updateHeader();
+    reportTiles();
     if (details && details->isVisible())
         details->setSnapshot(snap);
 }

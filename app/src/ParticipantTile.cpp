@@ -177,10 +177,11 @@ void ParticipantTile::setVideo(const QImage& picture) {
     update();
 }
 
-void ParticipantTile::setVideoCaption(const QString& caption) {
-    if (caption == m_videoCaption)
+void ParticipantTile::setVideoCaption(const QString& caption, CaptionTone tone) {
+    if (caption == m_videoCaption && tone == m_captionTone)
         return;
     m_videoCaption = caption;
+    m_captionTone = tone;
     if (!hasVideo())
         update();
 }
@@ -237,14 +238,29 @@ void ParticipantTile::paintEvent(QPaintEvent* /*event*/) {
         if (!m_videoCaption.isEmpty() && box.height() > 150) {
             QFont small = font();
             small.setPointSizeF(small.pointSizeF() * 0.85);
+            const bool warning = m_captionTone == CaptionTone::Warning;
+            if (warning)
+                small.setWeight(QFont::DemiBold);
             p.setFont(small);
-            p.setPen(callui::mutedTextColor(pal));
             const QFontMetrics sfm(small);
-            const QRectF line(box.left() + kMargin, avatar.bottom() + 6, box.width() - 2 * kMargin,
+            const QRectF line(box.left() + kMargin, avatar.bottom() + 8, box.width() - 2 * kMargin,
                               sfm.height());
-            p.drawText(
-                line, Qt::AlignHCenter | Qt::AlignTop,
-                sfm.elidedText(m_videoCaption, Qt::ElideRight, static_cast<int>(line.width())));
+            const QString text =
+                sfm.elidedText(m_videoCaption, Qt::ElideRight, static_cast<int>(line.width()) - 20);
+            if (warning) { // a tinted pill, so it reads as news rather than a state
+                const QColor warn = callui::warningColor();
+                const qreal w = sfm.horizontalAdvance(text) + 20;
+                const QRectF pill(line.center().x() - w / 2, line.top() - 3, w, line.height() + 6);
+                QColor fill = warn;
+                fill.setAlphaF(callui::isDark(pal) ? 0.25F : 0.18F);
+                p.setPen(Qt::NoPen);
+                p.setBrush(fill);
+                p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2);
+                p.setPen(callui::isDark(pal) ? warn.lighter(130) : warn.darker(160));
+            } else {
+                p.setPen(callui::mutedTextColor(pal));
+            }
+            p.drawText(line, Qt::AlignHCenter | Qt::AlignTop, text);
         }
     }
 

@@ -1,7 +1,8 @@
 #pragma once
 // One participant on the call screen: a rounded tile with their video (our own mirrored, as a
 // mirror shows it) or, without video, an initials avatar and a short caption saying why
-// ("Camera off", "Video only for the admin"); the name ("You" marked), an admin badge, a muted
+// ("Camera off", "Video only for the admin"; a warning for "Video paused: your connection is
+// too slow"); the name ("You" marked), an admin badge, a muted
 // icon and a speaking highlight (a coloured border, and a ring around the avatar that follows
 // the audio level). Others' tiles have a volume control: the
 // small speaker button in the corner or the context menu (a slider, 0 to 200 %).
@@ -45,9 +46,14 @@ public:
     void setVideo(const QImage& picture);
     bool hasVideo() const { return !m_video.isNull(); }
     const QImage& video() const { return m_video; }
+    /// How the caption reads: quietly (camera off, no video) or as a warning the person
+    /// should notice (video paused because our connection is too slow).
+    enum class CaptionTone { Quiet, Warning };
+    Q_ENUM(CaptionTone)
     /// Under the avatar when there is no video (empty: nothing).
-    void setVideoCaption(const QString& caption);
+    void setVideoCaption(const QString& caption, CaptionTone tone = CaptionTone::Quiet);
     QString videoCaption() const { return m_videoCaption; }
+    CaptionTone videoCaptionTone() const { return m_captionTone; }
 
     /// The volume menu (also opened from the context menu); null for our own tile.
     QMenu* volumeMenu() const { return m_volumeMenu; }
@@ -93,6 +99,7 @@ private:
     bool m_hovered = false;
     QImage m_video;
     QString m_videoCaption;
+    CaptionTone m_captionTone = CaptionTone::Quiet;
     QMenu* m_volumeMenu = nullptr;
     QSlider* m_volumeSlider = nullptr;
     QToolButton* m_volumeButton = nullptr;

@@ -126,7 +126,16 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
     m_videoSizeCombo->addItem(tr("HD (1280 × 720)"), QSize(1280, 720));
     videoForm->addRow(tr("Quality"), m_videoSizeCombo);
     layout->addLayout(videoForm);
-    m_videoHint = new QLabel(tr("Takes effect in the next call."), this);
+    m_dataSaverCheck = new QCheckBox(tr("Data saver: video at most 640 × 360"), this);
+    m_dataSaverCheck->setObjectName(QStringLiteral("dataSaverCheck"));
+    m_dataSaverCheck->setToolTip(
+        tr("For slow or metered connections: the others' video is received at most at "
+           "640 × 360, and yours is sent at most at 640 × 360 (never in HD)."));
+    layout->addWidget(m_dataSaverCheck);
+    m_videoHint = new QLabel(tr("Camera and quality take effect in the next call. Data saver "
+                                "lowers the video you receive at once and the video you send "
+                                "from the next call."),
+                             this);
     m_videoHint->setObjectName(QStringLiteral("videoHintLabel"));
     m_videoHint->setProperty("hint", true);
     m_videoHint->setWordWrap(true);
@@ -173,6 +182,7 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
     fillCameras();
     m_videoSizeCombo->setCurrentIndex(
         std::max(0, m_videoSizeCombo->findData(m_settings.videoSize())));
+    m_dataSaverCheck->setChecked(m_settings.dataSaver());
 
     connect(m_echoCheck, &QCheckBox::toggled, &m_settings, &AppSettings::setEchoCancellation);
     connect(m_pushToTalkCheck, &QCheckBox::toggled, &m_settings, &AppSettings::setPushToTalk);
@@ -190,6 +200,7 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
             [this] { m_settings.setVideoSource(m_cameraCombo->currentData().toString()); });
     connect(m_videoSizeCombo, &QComboBox::currentIndexChanged, this,
             [this] { m_settings.setVideoSize(m_videoSizeCombo->currentData().toSize()); });
+    connect(m_dataSaverCheck, &QCheckBox::toggled, &m_settings, &AppSettings::setDataSaver);
     connect(m_testSoundButton, &QPushButton::clicked, this, [this] {
         if (m_controller)
             m_controller->playTestSound();

@@ -1,6 +1,7 @@
 #pragma once
 // Settings: input and output device, an input level meter, "Play test sound", echo
-// cancellation, the camera (or the test pattern, or no video) and the video quality,
+// cancellation, the camera (or the test pattern, or no video), the video quality and data
+// saver (at most 640x360 received, at once, and sent, from the next call),
 // push-to-talk, join/leave sounds and the language. Every change is saved at
 // once through AppSettings (there is nothing to confirm), so the test sound and the meter
 // already use the device just picked.
@@ -11,11 +12,11 @@
 // from the snapshot. A device list that cannot be read leaves "System default" and a message.
 //
 // The camera list is read from Qt Multimedia each time the dialog opens; video choices apply
-// to the next call.
+// to the next call, but for data saver's receive limit, which a running call applies at once.
 //
 // Object names: inputCombo, outputCombo, levelMeter, testSoundButton, echoCancellationCheck,
-// cameraCombo, videoSizeCombo, pushToTalkCheck, joinLeaveSoundsCheck, languageCombo,
-// deviceMessageLabel.
+// cameraCombo, videoSizeCombo, dataSaverCheck, videoHintLabel, pushToTalkCheck,
+// joinLeaveSoundsCheck, languageCombo, deviceMessageLabel.
 //
 // Thread: GUI thread only.
 
@@ -70,6 +71,7 @@ private:
     QCheckBox* m_echoCheck = nullptr;
     QComboBox* m_cameraCombo = nullptr;
     QComboBox* m_videoSizeCombo = nullptr;
+    QCheckBox* m_dataSaverCheck = nullptr;
     QLabel* m_videoHint = nullptr;
     QCheckBox* m_pushToTalkCheck = nullptr;
     QCheckBox* m_soundsCheck = nullptr;

@@ -111,7 +111,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::CallController</name>
     <message>
-        <location filename="../src/CallController.cpp" line="+274"/>
+        <location filename="../src/CallController.cpp" line="+282"/>
         <source>The sound system could not be started (%1). The call goes on without microphone and speaker.</source>
         <translation>Не удалось запустить звуковую систему (%1). Звонок продолжается без микрофона и динамика.</translation>
     </message>
@@ -174,7 +174,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Не удалось открыть динамик (%1).</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+48"/>
         <source>The relay at %1 does not answer. Check the address and that the relay is running.</source>
         <translation>Ретранслятор %1 не отвечает. Проверьте адрес и что ретранслятор запущен.</translation>
     </message>
@@ -209,7 +209,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Администратор удалил вас из конференции %1. Вернуться можно будет позже.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>The relay at %1 cannot host another conference right now.</source>
         <translation>Ретранслятор %1 сейчас не может принять ещё одну конференцию.</translation>
     </message>
@@ -229,7 +229,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Камера снова работает (%1).</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+41"/>
         <source>A call is already running. Leave it first.</source>
         <translation>Звонок уже идёт. Сначала выйдите из него.</translation>
     </message>
@@ -237,12 +237,12 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::CallDetailsDialog</name>
     <message>
-        <location filename="../src/CallDetailsDialog.cpp" line="+28"/>
+        <location filename="../src/CallDetailsDialog.cpp" line="+69"/>
         <source>Connection details</source>
         <translation>Подробности соединения</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+23"/>
         <source>Round trip to the relay:</source>
         <translation>Задержка до ретранслятора и обратно:</translation>
     </message>
@@ -262,12 +262,48 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Получено:</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Your upload (estimate):</source>
+        <translation>Скорость отправки (оценка):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your download (relay&apos;s estimate):</source>
+        <translation>Скорость приёма (оценка ретранслятора):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your video:</source>
+        <translation>Ваше видео:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How fast we can send to the relay, as our congestion control measures it</source>
+        <translation>С какой скоростью мы можем отправлять на ретранслятор, по измерениям нашего контроля перегрузки</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>How fast the relay can send to us, as it measures it; it picks the size of everyone&apos;s video to fit</source>
+        <translation>С какой скоростью ретранслятор может отправлять нам, по его измерениям; под неё он подбирает размер видео всех участников</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your camera is sent in up to three sizes; only the sizes someone receives and your upload carries are sent</source>
+        <translation>Изображение с вашей камеры отправляется в трёх размерах; отправляются только те, которые кто-то получает и которые выдерживает ваша скорость отправки</translation>
+    </message>
+    <message>
         <location line="+5"/>
+        <source>Audio received</source>
+        <translation>Полученный звук</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+18"/>
         <source>Participant</source>
         <translation>Участник</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-18"/>
         <source>Received</source>
         <translation>Получено</translation>
     </message>
@@ -337,17 +373,74 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Кадры по 20 мс, восстановленные прямой коррекцией ошибок (FEC)</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+4"/>
+        <source>Video received</source>
+        <translation>Полученное видео</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Picture</source>
+        <translation>Изображение</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Layer</source>
+        <translation>Слой</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Bitrate</source>
+        <translation>Битрейт</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Freezes</source>
+        <translation>Зависания</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The size and frame rate of the pictures arriving now</source>
+        <translation>Размер и частота кадров изображения, которое приходит сейчас</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Which of the sender&apos;s sizes the relay forwards to you, and at which frame rate: it follows your download speed and the tile&apos;s size</source>
+        <translation>Какой из размеров отправителя ретранслятор пересылает вам и с какой частотой кадров: это зависит от скорости приёма и размера плитки</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Video received over the last seconds, packet headers included</source>
+        <translation>Видео, полученное за последние секунды, вместе с заголовками пакетов</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Pauses in the picture longer than three frames</source>
+        <translation>Остановки изображения дольше трёх кадров</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 Mbit/s</source>
+        <translation>%1 Мбит/с</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 kbit/s</source>
+        <translation>%1 кбит/с</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>%1 ms</source>
         <translation>%1 мс</translation>
     </message>
     <message>
         <location line="+0"/>
+        <location line="+9"/>
+        <location line="+3"/>
         <source>not measured yet</source>
         <translation>ещё не измерено</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-11"/>
         <source>%1 % over the last few seconds</source>
         <translation>%1 % за последние несколько секунд</translation>
     </message>
@@ -367,20 +460,105 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>датаграмм: %1</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+14"/>
+        <source>not sent</source>
+        <translation>не отправляется</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>nothing sent now (nobody receives it, or the camera is off)</source>
+        <translation>сейчас ничего не отправляется (никто его не получает или камера выключена)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sending %1</source>
+        <translation>отправляется %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not sent now: %1</source>
+        <translation>сейчас не отправляется: %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>%1 (left)</source>
         <translation>%1 (нет в звонке)</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>%1, %2 fps</source>
+        <translation>%1, %2 кадр/с</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>waiting for the first picture</source>
+        <translation>ожидание первого кадра</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>full frame rate</source>
+        <translation>полная частота кадров</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>half frame rate</source>
+        <translation>половина частоты кадров</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>quarter frame rate</source>
+        <translation>четверть частоты кадров</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 of %2, %3</source>
+        <translation>%1 из %2, %3</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>starting</source>
+        <translation>запускается</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Paused: your connection is too slow</source>
+        <translation>Приостановлено: ваше соединение слишком медленное</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Not shown: private view</source>
+        <translation>Не показывается: приватный просмотр</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Not requested</source>
+        <translation>Не запрошено</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No video</source>
+        <translation>Нет видео</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 on average</source>
+        <translation>%1 в среднем</translation>
     </message>
 </context>
 <context>
     <name>diyuma::app::CallPage</name>
     <message>
-        <location filename="../src/CallPage.cpp" line="+100"/>
+        <location filename="../src/CallPage.cpp" line="+101"/>
         <source>Dismiss</source>
         <translation>Скрыть</translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+100"/>
         <source>Conference</source>
         <translation>Конференция</translation>
     </message>
@@ -463,7 +641,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Выйти из конференции</translation>
     </message>
     <message>
-        <location line="+164"/>
+        <location line="+163"/>
         <source>Hold Space to talk</source>
         <translation>Удерживайте пробел, чтобы говорить</translation>
     </message>
@@ -514,12 +692,12 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+17"/>
-        <location line="+18"/>
+        <location line="+26"/>
         <source>No video</source>
         <translation>Нет видео</translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-26"/>
         <source>Stop video</source>
         <translation>Выключить видео</translation>
     </message>
@@ -544,7 +722,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Включить камеру</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Video off in Settings</source>
         <translation>Видео выключено в настройках</translation>
     </message>
@@ -554,7 +732,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Нет камеры</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Camera off</source>
         <translation>Камера выключена</translation>
     </message>
@@ -564,12 +742,17 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Видео только для администратора</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+5"/>
+        <source>Video paused: your connection is too slow</source>
+        <translation>Видео приостановлено: ваше соединение слишком медленное</translation>
+    </message>
+    <message>
+        <location line="+59"/>
         <source>This conference is in private view: only the admin sees everyone&apos;s video. You see the admin&apos;s video, and only the admin sees yours.</source>
         <translation>В этой конференции приватный просмотр: видео всех видит только администратор. Вы видите видео администратора, и только он видит ваше.</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+102"/>
         <source>People · %1</source>
         <translation>Участники · %1</translation>
     </message>
@@ -627,7 +810,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
 <context>
     <name>diyuma::app::CameraCapture</name>
     <message>
-        <location filename="../src/CameraCapture.cpp" line="+96"/>
+        <location filename="../src/CameraCapture.cpp" line="+94"/>
         <source>The camera &quot;%1&quot; was disconnected. The call goes on without your video.</source>
         <translation>Камера «%1» отключена. Звонок продолжается без вашего видео.</translation>
     </message>
@@ -849,7 +1032,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>%1 (вы)</translation>
     </message>
     <message>
-        <location line="+151"/>
+        <location line="+167"/>
         <source>%1 (You)</source>
         <translation>%1 (вы)</translation>
     </message>
@@ -886,23 +1069,23 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     <name>diyuma::app::SettingsDialog</name>
     <message>
         <location filename="../src/SettingsDialog.cpp" line="+40"/>
-        <location line="+243"/>
+        <location line="+254"/>
         <source>System default</source>
         <translation>Системное по умолчанию</translation>
     </message>
     <message>
-        <location line="-240"/>
+        <location line="-251"/>
         <source>%1 (default)</source>
         <translation>%1 (по умолчанию)</translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+245"/>
+        <location line="+256"/>
         <source>%1 (not connected)</source>
         <translation>%1 (не подключено)</translation>
     </message>
     <message>
-        <location line="-234"/>
+        <location line="-245"/>
         <source>Settings</source>
         <translation>Настройки</translation>
     </message>
@@ -973,11 +1156,21 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+2"/>
-        <source>Takes effect in the next call.</source>
-        <translation>Вступит в силу в следующем звонке.</translation>
+        <source>Data saver: video at most 640 × 360</source>
+        <translation>Экономия трафика: видео не больше 640 × 360</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
+        <source>For slow or metered connections: the others&apos; video is received at most at 640 × 360, and yours is sent at most at 640 × 360 (never in HD).</source>
+        <translation>Для медленных или платных соединений: видео остальных принимается не больше чем в 640 × 360, а ваше отправляется не больше чем в 640 × 360 (никогда в HD).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Camera and quality take effect in the next call. Data saver lowers the video you receive at once and the video you send from the next call.</source>
+        <translation>Камера и качество вступят в силу в следующем звонке. Экономия трафика уменьшает принимаемое видео сразу, а отправляемое — со следующего звонка.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>Calls</source>
         <translation>Звонки</translation>
     </message>
@@ -1007,7 +1200,7 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
         <translation>Вступит в силу после перезапуска.</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+96"/>
         <source>Audio devices are not available: the sound system could not be started. Calls still work, without sound.</source>
         <translation>Аудиоустройства недоступны: не удалось запустить звуковую систему. Звонки работают, но без звука.</translation>
     </message>

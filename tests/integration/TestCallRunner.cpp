@@ -314,6 +314,17 @@ private slots:
         const auto* aliceEntry = find(seen, "Alice");
         QVERIFY(aliceEntry != nullptr);
         const std::uint32_t aliceId = aliceEntry->participantId;
+        // The snapshot says what Alice sends (one 180-line layer) and, from the relay's
+        // ReceiveReport, what Bob gets of it.
+        QCOMPARE(aliceEntry->videoLayerHeights, std::vector<std::uint16_t>{180});
+        QVERIFY(find(seen, "Bob")->videoLayerHeights.empty());
+        auto bobGets = [&] {
+            for (const auto& e : bob.value()->snapshot().stats.downlink.senders)
+                if (e.participantId == aliceId)
+                    return e.state;
+            return wire::ReceiveState::NoVideo;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(bobGets(), wire::ReceiveState::Forwarding, 2000);
 
         VideoSubscription none;
         none.defaultMaxHeight = 0;
@@ -322,11 +333,13 @@ private slots:
         const auto stopped = bobSees.stamps().size();
         QTest::qWait(1500);
         QCOMPARE(bobSees.stamps().size(), stopped);
+        QTRY_COMPARE_WITH_TIMEOUT(bobGets(), wire::ReceiveState::NotSubscribed, 2000);
 
         VideoSubscription onlyAlice = none;
         onlyAlice.maxHeightByParticipant[aliceId] = 360;
         bob.value()->setVideoSubscription(onlyAlice);
         QTRY_VERIFY_WITH_TIMEOUT(bobSees.stamps().size() >= stopped + 20, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(bobGets(), wire::ReceiveState::Forwarding, 2000);
         QCOMPARE(bobSees.unreadable(), 0);
         QVERIFY(bobEvents.read([](auto& e) { return e.failures.empty(); }));
         QVERIFY(bob.value()->snapshot().phase == CallPhase::InCall);

@@ -708,8 +708,10 @@ CallStats CallEngine::stats() const {
         out.uplink.videoBitrateBps = m_videoSender->bitrateBps();
     out.uplink.transport = m_transport.stats();
     out.uplink.history = m_uplinkHistory;
-    if (const auto& report = m_session.lastReceiveReport())
+    if (const auto& report = m_session.lastReceiveReport()) {
         out.downlink.estimateBps = report->downlinkBps;
+        out.downlink.senders.assign(report->view().begin(), report->view().end());
+    }
     out.downlink.reports = m_session.receiveReports();
     out.downlink.history = m_downlinkHistory;
     out.downlink.receivedHistory = m_receivedHistory;

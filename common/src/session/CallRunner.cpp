@@ -506,6 +506,10 @@ void CallRunner::Impl::publish(CallPhase phase) {
         p.admin = (entry.flags & static_cast<std::uint8_t>(wire::ParticipantFlags::Admin)) != 0;
         p.muted =
             (entry.flags & static_cast<std::uint8_t>(wire::ParticipantFlags::AudioMuted)) != 0;
+        for (const auto& stream : entry.streams)
+            if (stream.kind == wire::MediaKind::Video)
+                p.videoLayerHeights.push_back(stream.height);
+        std::sort(p.videoLayerHeights.begin(), p.videoLayerHeights.end());
         if (entry.isSelf) {
             p.muted = muted; // what we chose, even before the relay has confirmed it
             p.levelDbfs = stats.captureLevelDbfs;

@@ -51,6 +51,32 @@ private slots:
         m_settings->setJoinLeaveSounds(true);
         m_settings->setVideoSource({});
         m_settings->setVideoSize(QSize(640, 360));
+        m_settings->setDataSaver(false);
+    }
+
+    void dataSaverIsSavedAndSaysWhatItDoes() {
+        m_settings->setVideoSize(QSize(1280, 720));
+        QCOMPARE(m_settings->sendVideoSize(), QSize(1280, 720));
+        {
+            auto dialog = openDialog();
+            auto* saver = find<QCheckBox>(*dialog, "dataSaverCheck");
+            QVERIFY(!saver->isChecked());
+            QVERIFY2(saver->text().contains("640 × 360"), qPrintable(saver->text()));
+            QVERIFY2(saver->toolTip().contains("received") && saver->toolTip().contains("sent"),
+                     qPrintable(saver->toolTip()));
+            // When it takes effect is said under the video settings.
+            const QString hint = find<QLabel>(*dialog, "videoHintLabel")->text();
+            QVERIFY2(hint.contains("at once") && hint.contains("next call"), qPrintable(hint));
+            saver->setChecked(true);
+            QVERIFY(m_settings->dataSaver());
+        }
+        // Sent at most 640x360 from now on, whatever the quality says.
+        QCOMPARE(m_settings->sendVideoSize(), QSize(640, 360));
+        QCOMPARE(m_settings->videoSize(), QSize(1280, 720));
+        auto again = openDialog();
+        QVERIFY(find<QCheckBox>(*again, "dataSaverCheck")->isChecked());
+        find<QCheckBox>(*again, "dataSaverCheck")->setChecked(false);
+        QCOMPARE(m_settings->sendVideoSize(), QSize(1280, 720));
     }
 
     void videoSourceAndQualityAreSaved() {

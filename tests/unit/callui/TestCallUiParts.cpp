@@ -11,6 +11,8 @@
 #include "ParticipantTile.h"
 #include "QualityIndicator.h"
 #include "TileGrid.h"
+#include "TileSubscription.h"
+#include "VideoRateMeter.h"
 
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
@@ -275,6 +277,146 @@ private slots:
             const QImage image = tile.grab().toImage();
             QCOMPARE(image.pixelColor(image.width() / 2, 2), QColor(0x2e, 0xb8, 0x6e));
         }
+    }
+
+    void tileSizeToPictureHeight() {
+        using T = app::TileSubscription;
+        // Rounded up to the next of 180/360/720; above 720 stays 720; never below 180.
+        QCOMPARE(T::stepFor(0, T::kFullCap), 180);
+        QCOMPARE(T::stepFor(1, T::kFullCap), 180);
+        QCOMPARE(T::stepFor(180, T::kFullCap), 180);
+        QCOMPARE(T::stepFor(181, T::kFullCap), 360);
+        QCOMPARE(T::stepFor(360, T::kFullCap), 360);
+        QCOMPARE(T::stepFor(361, T::kFullCap), 720);
+        QCOMPARE(T::stepFor(2160, T::kFullCap), 720);
+        // Data saver: at most 360.
+        QCOMPARE(T::stepFor(100, T::kDataSaverCap), 180);
+        QCOMPARE(T::stepFor(300, T::kDataSaverCap), 360);
+        QCOMPARE(T::stepFor(700, T::kDataSaverCap), 360);
+        // A 16:9 tile needs its height; a wider one what the cropped picture needs.
+        QCOMPARE(T::neededHeight(640, 360), 360);
+        QCOMPARE(T::neededHeight(800, 200), 450);
+        QCOMPARE(T::neededHeight(200, 300), 300);
+        QCOMPARE(T::neededHeight(-5, -5), 0);
+    }
+
+    void tileSizesToSubscription() {
+        using T = app::TileSubscription;
+        // Device pixels: a 1.5x screen makes a 400x225 tile 600x338 -> 360.
+        std::vector<app::TileView> tiles{{7, 600, 338, true},     // 360
+                                         {9, 1200, 675, true},    // 720
+                                         {11, 300, 169, true},    // 180
+                                         {12, 1200, 675, false}}; // hidden: the smallest
+        auto sub = T::subscriptionFor(tiles, T::kFullCap);
+        QCOMPARE(sub.defaultMaxHeight, 720); // no tile yet: at most the cap
+        QCOMPARE(sub.maxHeightByParticipant.size(), std::size_t{4});
+        QCOMPARE(sub.maxHeightFor(7), 360);
+        QCOMPARE(sub.maxHeightFor(9), 720);
+        QCOMPARE(sub.maxHeightFor(11), 180);
+        QCOMPARE(sub.maxHeightFor(12), 180);
+        QCOMPARE(sub.maxHeightFor(99), 720);
+        sub = T::subscriptionFor(tiles, T::kDataSaverCap);
+        QCOMPARE(sub.defaultMaxHeight, 360);
+        QCOMPARE(sub.maxHeightFor(9), 360);
+        QCOMPARE(sub.maxHeightFor(11), 180);
+
+        // Told only when a tile crosses a step.
+        T tiers;
+        auto first = tiers.update(tiles);
+        QVERIFY(first.has_value());
+        QCOMPARE(first->maxHeightFor(9), 720);
+        QVERIFY(!tiers.update(tiles).has_value()); // the same again: nothing
+        tiles[0].heightPx = 300;                   // smaller, same step
+        tiles[1].widthPx = 1190;
+        QVERIFY(!tiers.update(tiles).has_value());
+        tiles[0].heightPx = 361; // over 360: now 720
+        auto grown = tiers.update(tiles);
+        QVERIFY(grown.has_value());
+        QCOMPARE(grown->maxHeightFor(7), 720);
+        tiles[3].visible = true; // shown again: its size counts
+        QCOMPARE(tiers.update(tiles)->maxHeightFor(12), 720);
+        tiles.pop_back(); // someone left: listed no more (the default then)
+        QCOMPARE(tiers.update(tiles)->maxHeightByParticipant.size(), std::size_t{3});
+        // Data saver switched on with the same tiles: everyone at most 360 at once.
+        tiers.setCap(T::kDataSaverCap);
+        auto capped = tiers.recompute();
+        QVERIFY(capped.has_value());
+        QCOMPARE(capped->defaultMaxHeight, 360);
+        QCOMPARE(capped->maxHeightFor(7), 360);
+        QCOMPARE(capped->maxHeightFor(11), 180);
+        QVERIFY(!tiers.recompute().has_value());
+        QCOMPARE(*tiers.current(), *capped);
+        // A new call sends again.
+        tiers.reset();
+        QVERIFY(!tiers.current().has_value());
+        QVERIFY(tiers.update(tiles).has_value());
+    }
+
+    void videoRatesOverTheLastSeconds() {
+        app::VideoRateMeter meter;
+        auto stats = [](std::uint64_t frames, std::uint64_t bytes) {
+            core::CallStats s;
+            core::RemoteAudioStats remote;
+            remote.participantId = 5;
+            remote.video.emplace();
+            remote.video->framesDecoded = frames;
+            remote.video->rtpBytesReceived = bytes;
+            s.remotes.push_back(remote);
+            return s;
+        };
+        QVERIFY(!meter.ratesOf(5).has_value());
+        // 30 fps and 500 kbit/s for 3 s, then 15 fps and 125 kbit/s (a switch down).
+        std::uint64_t frames = 0;
+        std::uint64_t bytes = 0;
+        for (int t = 0; t <= 3000; t += 100) {
+            meter.add(t, stats(frames, bytes));
+            frames += 3;
+            bytes += 6250;
+            // Not from less than a second of samples (a first burst would mislead).
+            QCOMPARE(meter.ratesOf(5).has_value(), t >= 1000);
+        }
+        QVERIFY(meter.ratesOf(5).has_value());
+        QVERIFY(std::abs(meter.ratesOf(5)->framesPerSecond - 30.0) < 0.5);
+        QVERIFY(std::abs(meter.ratesOf(5)->bitrateBps - 500'000.0) < 5000.0);
+        for (int t = 3100; t <= 6000; t += 100) {
+            frames += 1; // lagging one sample behind the rate, as counts do
+            bytes += 1562;
+            meter.add(t, stats(frames, bytes));
+        }
+        // Only the last two seconds count: the new rate, not the call's average.
+        QVERIFY2(std::abs(meter.ratesOf(5)->framesPerSecond - 10.0) < 0.5,
+                 qPrintable(QString::number(meter.ratesOf(5)->framesPerSecond)));
+        QVERIFY(std::abs(meter.ratesOf(5)->bitrateBps - 125'000.0) < 2000.0);
+        QVERIFY(!meter.ratesOf(6).has_value());
+        // Gone from the stats: forgotten.
+        meter.add(6100, core::CallStats{});
+        QVERIFY(!meter.ratesOf(5).has_value());
+    }
+
+    void tileWarningCaption() {
+        app::ParticipantTile tile(3, false);
+        tile.setDisplayName("Bob");
+        tile.resize(400, 225);
+        tile.setVideoCaption("No video");
+        const QImage quiet = tile.grab().toImage();
+        QCOMPARE(tile.videoCaptionTone(), app::ParticipantTile::CaptionTone::Quiet);
+        tile.setVideoCaption("Video paused: your connection is too slow",
+                             app::ParticipantTile::CaptionTone::Warning);
+        QCOMPARE(tile.videoCaptionTone(), app::ParticipantTile::CaptionTone::Warning);
+        const QImage warning = tile.grab().toImage();
+        // The warning has a tinted pill behind it: amber-ish pixels under the avatar that the
+        // quiet caption does not have.
+        auto amber = [](const QImage& image) {
+            int n = 0;
+            for (int y = image.height() / 2; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x) {
+                    const QColor c = image.pixelColor(x, y);
+                    n += c.red() > c.blue() + 25 && c.green() > c.blue() + 10 ? 1 : 0;
+                }
+            return n;
+        };
+        QVERIFY2(amber(warning) > amber(quiet) + 200,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(amber(warning)).arg(amber(quiet))));
     }
 };
 

@@ -64,6 +64,9 @@ struct CallParticipant {
     float levelDbfs = -100.0F; ///< speech level of the last ~100 ms (ourselves: the mic)
     bool speaking = false;     ///< level above the speaking threshold, with a short hold
     float volume = 1.0F;       ///< our playout gain for them (setParticipantVolume)
+    /// The picture heights of the video layers they announced, lowest first (simulcast:
+    /// up to three; empty: they send no video).
+    std::vector<std::uint16_t> videoLayerHeights;
 };
 
 /// A consistent picture of the call, for a GUI timer (cheap: a copy under a mutex).

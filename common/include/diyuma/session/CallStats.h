@@ -5,6 +5,7 @@
 #include "diyuma/session/TransportCongestionControl.h"
 #include "diyuma/video/VideoReceiver.h"
 #include "diyuma/video/VideoSender.h"
+#include "diyuma/wire/Control.h"
 
 #include <cstdint>
 #include <optional>
@@ -52,6 +53,10 @@ struct UplinkStats {
 struct DownlinkStats {
     std::optional<std::uint32_t> estimateBps;
     std::uint64_t reports = 0;
+    /// Per sender, what we get of their video, as the latest report says (PROTOCOL.md 4.17:
+    /// Forwarding with the simulcast and temporal layer, PausedBandwidth, PrivateView,
+    /// NotSubscribed, NoVideo); empty before the first report.
+    std::vector<wire::ReceiveEntry> senders;
     std::vector<EstimateSample> history; ///< one sample per report
     /// What arrived from the relay (all datagrams, UDP payload), in bit/s, once a second.
     std::vector<EstimateSample> receivedHistory;
