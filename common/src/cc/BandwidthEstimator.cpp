@@ -109,8 +109,11 @@ bool BandwidthEstimator::onFeedback(const wire::RtcpPacket& feedback) {
     const std::optional<int> acked = ackedBitrate();
     // A burst's overuse measures nothing but what was sent: one cut of 15 % from the target
     // per burst (the feedbacks of one burst report it several times), held meanwhile.
-    const bool burst =
-        usage == BandwidthUsage::Overusing && acked && *acked < m_target && linkKeepsUp();
+    // A probe's overuse is no burst: it was meant to fill the link, and says it is full.
+    const bool probedLately =
+        m_cluster.id != kNoProbe && now - m_cluster.startedAt < kAckedWindow + m_rtt;
+    const bool burst = usage == BandwidthUsage::Overusing && acked && *acked < m_target &&
+                       !probedLately && linkKeepsUp();
     if (burst && m_lastBurstCutAt && now - *m_lastBurstCutAt < m_rtt + kBurstCutInterval)
         usage = BandwidthUsage::Underusing; // hold
     else if (burst)
