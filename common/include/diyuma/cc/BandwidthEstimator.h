@@ -24,8 +24,9 @@
 //     delay-based part back off from what the media actually needs.
 //   - bursts: an overuse while the link still delivers everything about as fast as it was sent
 //     (a key frame forwarded faster than the bottleneck, queueing for a few tens of ms) cuts
-//     the target by 15 %, not to 0.85 x the acknowledged rate: what gets through is then what
-//     was sent, and says nothing of the capacity.
+//     the target by 15 % (once per burst), not to 0.85 x the acknowledged rate: what gets
+//     through is then what was sent, and says nothing of the capacity. An overuse within a
+//     probe's window is never a burst (a probe is meant to fill the link).
 //
 // No sockets, no threads: time comes from the injected Clock. Nothing is allocated after
 // construction.
