@@ -234,11 +234,19 @@ private slots:
 
         // What the capture device delivered: the tone, in 100 ms windows (the ratio may still
         // move by a few hundred ppm, which one long Goertzel window would read as less level).
+        // The one underrun allowed above reads as a window a little lower: all but one within
+        // 1 dB, that one within 4 dB.
+        QStringList capturedLevels;
+        int off = 0;
+        bool farOff = false;
         for (std::size_t k = 0; k + 4800 <= captured.size(); k += 4800) {
             const double level = core::toneLevelDbfs(std::span(captured).subspan(k, 4800), kToneHz);
-            QVERIFY2(std::abs(level - kToneDbfs) < 1.0,
-                     qPrintable(QString("captured %1 dBFS at block %2").arg(level).arg(k / 480)));
+            capturedLevels << QString("%1@%2").arg(level, 0, 'f', 1).arg(k / 480);
+            off += std::abs(level - kToneDbfs) >= 1.0 ? 1 : 0;
+            farOff = farOff || std::abs(level - kToneDbfs) >= 4.0;
         }
+        QVERIFY2(!capturedLevels.isEmpty() && off <= 1 && !farOff,
+                 qPrintable("captured dBFS@block: " + capturedLevels.join(' ')));
 
         // What reached the speaker: the same tone, at its frequency.
         m_server.stopRecording();
