@@ -283,8 +283,9 @@ private slots:
     void layerSwitchesAreCountedAndRecorded() {
         // The receiver's downlink (diyuma-netsim) drops to 300 kbit/s after 5 s and is free
         // again after 11 s: the relay switches Alice's 640x360 video down to 320x180 and back
-        // up. The receiver's stats show both switches at about those times, and its recording
-        // holds every frame across them, each decodable at its own size (ffprobe agrees).
+        // up (within the 10 s issue 5 aims at; 3.5 s is usual; 5.5 s were once not enough here with
+        // a core kept busy). The receiver's stats show both switches at about those times, and its
+        // recording holds every frame across them, each decodable at its own size (ffprobe agrees).
         RelayProcess relay;
         QVERIFY2(relay.start(), qPrintable(relay.error()));
         NetsimProcess netsim;
@@ -296,9 +297,9 @@ private slots:
         QTemporaryDir dir;
         auto alice = test::startCli({"join", links[0], "--name", "Alice", "--send-audio",
                                      "tone:440", "--send-video", "pattern", "--video-size",
-                                     "640x360", "--duration", "17"});
+                                     "640x360", "--duration", "22"});
         auto bob = test::startCli({"join", links[0], "--relay", netsim.address(), "--name", "Bob",
-                                   "--record-video", dir.filePath("bob"), "--duration", "16",
+                                   "--record-video", dir.filePath("bob"), "--duration", "21",
                                    "--stats-json", dir.filePath("bob.json")});
         for (auto* p : {bob.get(), alice.get()}) {
             QVERIFY(p->waitForFinished(40000));
@@ -548,8 +549,10 @@ private slots:
         QVERIFY(t0 > 0);
         const std::int64_t on = t0 + 2000;
         const std::int64_t off = t0 + 4500;
-        // Frames already on their way when the switch happens may still arrive; a frame is
-        // captured, encoded and paced in well under this.
+        // Frames on their way at either switch may still arrive: one captured just before the
+        // switch off can be encoded after it (as the key frame the relay asked for) and is then
+        // rightly forwarded (CI saw one captured 27 ms before). A frame is captured, encoded
+        // and paced in well under this.
         constexpr std::int64_t kInFlightMs = 300;
         for (const QString member : {"Member1", "Member2"}) {
             const QString other = member == "Member1" ? "Member2" : "Member1";
@@ -557,26 +560,31 @@ private slots:
             std::size_t before = 0;
             std::size_t during = 0;
             std::size_t after = 0;
+            QString duringAt; // capture times of frames seen in private view, from the join
             for (auto t : times) {
-                if (t < on + kInFlightMs)
+                if (t < on + kInFlightMs) {
                     ++before;
-                else if (t < off)
+                } else if (t < off - kInFlightMs) {
                     ++during;
-                else
+                    duringAt += QString(" %1").arg(t - t0);
+                } else {
                     ++after;
+                }
             }
-            const QString counts = QString("%1 saw %2: %3 frames before, %4 during, %5 after")
-                                       .arg(member, other)
-                                       .arg(before)
-                                       .arg(during)
-                                       .arg(after);
+            const QString counts =
+                QString("%1 saw %2: %3 frames before, %4 during (captured at ms%5), %6 after")
+                    .arg(member, other)
+                    .arg(before)
+                    .arg(during)
+                    .arg(duringAt)
+                    .arg(after);
             qInfo("%s", qPrintable(counts));
             QVERIFY2(before >= 20, qPrintable(counts));
-            QCOMPARE(during, std::size_t{0});
+            QVERIFY2(during == 0, qPrintable(counts));
             // Back within a second of the switch, then at the frame rate: 2.5 s are left.
             QVERIFY2(after >= 30, qPrintable(counts));
-            const auto firstAfter =
-                std::find_if(times.begin(), times.end(), [&](auto t) { return t >= off; });
+            const auto firstAfter = std::find_if(times.begin(), times.end(),
+                                                 [&](auto t) { return t >= off - kInFlightMs; });
             QVERIFY2(firstAfter != times.end() && *firstAfter < off + 1000, qPrintable(counts));
             // The admin's video reached the member all along.
             const auto adminTimes = captureTimes(dir.filePath(member + "/Admin.ivf"));
