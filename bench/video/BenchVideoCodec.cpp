@@ -7,6 +7,10 @@
 // A last line: simulcast at 1280x720 (VideoSender with the three layers the call engine
 // sends, 720p/360p/180p, temporal layers as configured there): scaling and encoding all
 // three per picture, as the media thread does it.
+// Last, the burst after a key frame (Vp8Codec.h, the quantizer ramp): per size, with three
+// temporal layers, a key frame forced every 5 s; per key frame the bytes of the key frame,
+// of the largest frame in the second after it and of that whole second against the second
+// before, and the picture's PSNR (luma) over the second before and the second after.
 
 #include "diyuma/net/PacketTransport.h"
 #include "diyuma/util/Clock.h"
@@ -21,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -122,6 +127,74 @@ int simulcast(int frames, int fps) {
     return 0;
 }
 
+int keyFrameBursts(const std::vector<Size>& sizes, int frames, int fps) {
+    fmt::print("after a key frame (3 temporal layers, one forced every 5 s; means over all but "
+               "the first):\nsize       key frame  largest frame in the second after  bytes of "
+               "that second / the one before  PSNR before, after (dB)\n");
+    for (const auto& size : sizes) {
+        Vp8EncoderConfig config;
+        config.width = size.width;
+        config.height = size.height;
+        config.frameRate = fps;
+        config.bitrateBps = size.bitrateBps;
+        config.temporalLayers = 3;
+        auto encoder = Vp8Encoder::create(config);
+        auto decoder = Vp8Decoder::create();
+        if (!encoder || !decoder) {
+            fmt::print(stderr, "cannot create the codec\n");
+            return 1;
+        }
+        VideoFrame picture(size.width, size.height);
+        VideoFrame decoded;
+        std::vector<std::size_t> bytes;
+        std::vector<double> psnr;
+        for (int n = 0; n < frames; ++n) {
+            const std::int64_t pts = static_cast<std::int64_t>(n) * 1000 / fps;
+            renderTestPattern(picture, PatternStamp{static_cast<std::uint32_t>(n), pts});
+            auto out = encoder->encode(picture, pts, n % (5 * fps) == 0);
+            if (!out || !out.value() || !decoder->decode(out.value()->data, decoded)) {
+                fmt::print(stderr, "encode or decode failed\n");
+                return 1;
+            }
+            bytes.push_back(out.value()->data.size());
+            psnr.push_back(psnrY(picture, decoded));
+        }
+        double key = 0;
+        double largest = 0;
+        double largestToMean = 0;
+        double ratio = 0;
+        double psnrBefore = 0;
+        double psnrAfter = 0;
+        int keys = 0;
+        const auto sum = [](const auto& v, std::size_t from, std::size_t to) {
+            return std::accumulate(v.begin() + static_cast<std::ptrdiff_t>(from),
+                                   v.begin() + static_cast<std::ptrdiff_t>(to), 0.0);
+        };
+        const auto second = static_cast<std::size_t>(fps);
+        for (std::size_t k = 5 * second; k + second < bytes.size(); k += 5 * second, ++keys) {
+            const double before = sum(bytes, k - second, k);
+            const auto top = static_cast<double>(
+                *std::max_element(bytes.begin() + static_cast<std::ptrdiff_t>(k + 1),
+                                  bytes.begin() + static_cast<std::ptrdiff_t>(k + 1 + second)));
+            key += static_cast<double>(bytes[k]);
+            largest += top;
+            largestToMean += top / (before / fps);
+            ratio += sum(bytes, k + 1, k + 1 + second) / before;
+            psnrBefore += sum(psnr, k - second, k) / fps;
+            psnrAfter += sum(psnr, k, k + second) / fps;
+        }
+        if (keys == 0) {
+            fmt::print(stderr, "too few frames for a key frame after 5 s (--frames)\n");
+            return 1;
+        }
+        fmt::print("{:>4}x{:<4} {:>7.0f} B  {:>7.0f} B ({:.1f}x the mean frame before)       "
+                   "     {:>4.2f}                                {:.1f}, {:.1f}\n",
+                   size.width, size.height, key / keys, largest / keys, largestToMean / keys,
+                   ratio / keys, psnrBefore / keys, psnrAfter / keys);
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -193,5 +266,7 @@ int main(int argc, char** argv) {
                    static_cast<double>(bytes) * 8.0 / (n / fps) / 1000.0,
                    100.0 * (encodeCpu + decodeCpu) / n / frameMs);
     }
-    return simulcast(frames, fps);
+    if (const int failed = simulcast(frames, fps); failed != 0)
+        return failed;
+    return keyFrameBursts(sizes, frames, fps);
 }

@@ -28,6 +28,8 @@ namespace {
 constexpr int kMinBitrateBps = 10'000;
 constexpr int kMaxBitrateBps = 20'000'000;
 constexpr int kMinSide = 16;
+/// The quantizer ramp after a key frame (Vp8Codec.h): 0..63 steps per frame.
+constexpr int kRampStepPerFrame = 2;
 
 /// One frame of a temporal-layer pattern: its layer, what it may refer to and update.
 struct TemporalFrame {
@@ -123,6 +125,8 @@ struct Vp8Encoder::Handle {
     Vp8EncoderConfig config;
     std::int64_t lastPtsMs = -1;
     std::size_t patternIndex = 0; ///< the next frame's place in the temporal pattern
+    /// After a key frame: the lowest quantizer the next frame may take (-1: no ramp).
+    int rampQuantizer = -1;
 };
 
 Vp8Encoder::Vp8Encoder(std::unique_ptr<Handle> handle) : m_handle(std::move(handle)) {}
@@ -241,6 +245,12 @@ Result<std::optional<EncodedVideoFrame>> Vp8Encoder::encode(const VideoFrame& fr
             err != VPX_CODEC_OK)
             return vpxError(VideoErrorCode::Encode, "temporal layer", &h.ctx, err);
     }
+    if (h.rampQuantizer >= 0) {
+        vpx_codec_enc_cfg_t cfg = h.cfg;
+        cfg.rc_min_quantizer = static_cast<unsigned>(h.rampQuantizer);
+        if (auto err = vpx_codec_enc_config_set(&h.ctx, &cfg); err != VPX_CODEC_OK)
+            return vpxError(VideoErrorCode::Encode, "quantizer ramp", &h.ctx, err);
+    }
     if (auto err = vpx_codec_encode(&h.ctx, &img, pts, duration, flags, VPX_DL_REALTIME);
         err != VPX_CODEC_OK)
         return vpxError(VideoErrorCode::Encode, "encode", &h.ctx, err);
@@ -264,6 +274,20 @@ Result<std::optional<EncodedVideoFrame>> Vp8Encoder::encode(const VideoFrame& fr
             out->layerSync = false;
             out->nonReference = false;
         }
+    }
+    // The ramp starts at a key frame's quantizer and comes down by a step a frame; at the
+    // configured minimum the configuration is the configured one again.
+    if (out && out->keyFrame) {
+        int quantizer = 0;
+        if (vpx_codec_control(&h.ctx, VP8E_GET_LAST_QUANTIZER_64, &quantizer) == VPX_CODEC_OK)
+            h.rampQuantizer = quantizer - kRampStepPerFrame;
+    } else if (h.rampQuantizer >= 0) {
+        h.rampQuantizer -= kRampStepPerFrame;
+    }
+    if (h.rampQuantizer >= 0 && h.rampQuantizer <= static_cast<int>(h.cfg.rc_min_quantizer)) {
+        h.rampQuantizer = -1;
+        if (auto err = vpx_codec_enc_config_set(&h.ctx, &h.cfg); err != VPX_CODEC_OK)
+            return vpxError(VideoErrorCode::Encode, "quantizer ramp", &h.ctx, err);
     }
     return out;
 }

@@ -225,6 +225,59 @@ private slots:
         QCOMPARE(wrong.error().code, static_cast<int>(VideoErrorCode::Encode));
     }
 
+    void noBurstAfterAKeyFrame() {
+        // 720p at 1.5 Mbit/s with three temporal layers, as the top simulcast layer is sent;
+        // a key frame forced at picture 150. The delta frames after it ramp up their quality
+        // (Vp8Codec.h): none is over 4x the average frame before the key frame (without the
+        // ramp the largest was 10x, 60 KB); the second after it costs no more than a second
+        // before it, within 25 %; the picture is back within 2 dB of its quality before.
+        Vp8EncoderConfig config;
+        config.width = 1280;
+        config.height = 720;
+        config.bitrateBps = 1'500'000;
+        config.temporalLayers = 3;
+        auto created = Vp8Encoder::create(config);
+        QVERIFY(created);
+        Vp8Encoder& enc = created.value();
+        auto dec = Vp8Decoder::create();
+        QVERIFY(dec);
+        VideoFrame shown;
+        double bytesBefore = 0;
+        double psnrBefore = 0;
+        double bytesAfter = 0;
+        double psnrLater = 0;
+        std::size_t largestAfter = 0;
+        for (std::uint32_t n = 0; n < 240; ++n) {
+            const VideoFrame picture = pattern(1280, 720, n);
+            auto frame = enc.encode(picture, n * 33, n == 150);
+            QVERIFY(frame && frame.value());
+            QCOMPARE(frame.value()->keyFrame, n == 0 || n == 150);
+            const std::size_t size = frame.value()->data.size();
+            QVERIFY(dec.value().decode(frame.value()->data, shown));
+            const double psnr = psnrY(picture, shown);
+            if (n >= 120 && n < 150) {
+                bytesBefore += static_cast<double>(size);
+                psnrBefore += psnr / 30;
+            } else if (n > 150 && n <= 180) {
+                bytesAfter += static_cast<double>(size);
+                largestAfter = std::max(largestAfter, size);
+            } else if (n >= 210) {
+                psnrLater += psnr / 30;
+            }
+        }
+        const QString figures = QString("before: %1 B/frame, %2 dB; after: %3 B/frame, largest "
+                                        "%4 B; a second later %5 dB")
+                                    .arg(bytesBefore / 30)
+                                    .arg(psnrBefore)
+                                    .arg(bytesAfter / 30)
+                                    .arg(largestAfter)
+                                    .arg(psnrLater);
+        qInfo("%s", qPrintable(figures));
+        QVERIFY2(static_cast<double>(largestAfter) <= 4 * bytesBefore / 30, qPrintable(figures));
+        QVERIFY2(bytesAfter <= 1.25 * bytesBefore, qPrintable(figures));
+        QVERIFY2(psnrLater >= psnrBefore - 2, qPrintable(figures));
+    }
+
     void badConfigurationsAreErrors() {
         Vp8EncoderConfig config;
         config.width = 8;
