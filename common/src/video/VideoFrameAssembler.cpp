@@ -32,7 +32,13 @@ void VideoFrameAssembler::reset(std::int64_t sequence) {
     m_next = sequence;
     m_highest = sequence - 1;
     m_consumed = true; // what came before the jump is gone
+    m_newestKeyFrame.reset();
+    needKeyFrame();
+}
+
+void VideoFrameAssembler::needKeyFrame() {
     m_needKeyFrame = true;
+    m_needKeyFrameFrom = m_highest + 1;
 }
 
 void VideoFrameAssembler::markMissing(std::int64_t from, std::int64_t to, Clock::TimePoint now) {
@@ -113,6 +119,8 @@ void VideoFrameAssembler::insert(std::uint16_t sequence, std::uint32_t rtpTimest
     target.size = std::min(vp8.size(), target.bytes.size());
     std::copy_n(vp8.begin(), target.size, target.bytes.begin());
     target.arrivedAt = now;
+    if (target.keyFrame && (!m_newestKeyFrame || ext > *m_newestKeyFrame))
+        m_newestKeyFrame = ext;
 }
 
 std::optional<std::int64_t> VideoFrameAssembler::completeFrameEnd(std::int64_t start) {
@@ -242,10 +250,19 @@ bool VideoFrameAssembler::popFrame(AssembledVideoFrame& out) {
         }
         if (!anyMissing && nextStart >= 0)
             lost = true;
-        if (!lost)
-            return false;
+        if (!lost) {
+            // Waiting; unless a complete key frame further on makes the wait pointless.
+            if (!m_newestKeyFrame || *m_newestKeyFrame <= m_next)
+                return false;
+            const auto keyEnd = completeFrameEnd(*m_newestKeyFrame);
+            if (!keyEnd)
+                return false;
+            discardUntil(*m_newestKeyFrame);
+            take(*m_newestKeyFrame, *keyEnd, out);
+            return true;
+        }
         ++m_counters.gapsGivenUp;
-        m_needKeyFrame = true;
+        needKeyFrame();
     }
 }
 
@@ -255,7 +272,12 @@ void VideoFrameAssembler::collectNacks(std::vector<std::uint16_t>& out) {
     const auto now = m_clock.now();
     const auto retry = retryInterval();
     std::size_t added = 0;
-    for (std::int64_t s = m_next; s <= m_highest && added < kMaxNacksPerCall; ++s) {
+    std::int64_t from = m_next;
+    if (m_newestKeyFrame && *m_newestKeyFrame > from)
+        from = *m_newestKeyFrame;
+    else if (m_needKeyFrame)
+        from = std::max(from, m_needKeyFrameFrom);
+    for (std::int64_t s = from; s <= m_highest && added < kMaxNacksPerCall; ++s) {
         Slot& missing = slot(s);
         if (missing.state != SlotState::Missing || missing.nacks >= m_config.maxNackRetries)
             continue;
@@ -283,7 +305,7 @@ bool VideoFrameAssembler::takeKeyFrameRequest() {
 }
 
 void VideoFrameAssembler::requestKeyFrame() {
-    m_needKeyFrame = true;
+    needKeyFrame();
 }
 
 } // namespace diyuma::core

@@ -230,6 +230,60 @@ private slots:
         QVERIFY(nacks(a).empty()); // nothing older is asked for any more
     }
 
+    void completeKeyFrameEndsTheWaitForOlderFrames() {
+        // A relay switches us to another simulcast stream while the old one's last frame
+        // misses a packet: the new stream's key frame, once complete, is shown at once (the
+        // older frame is not waited for), and the missing packet before it is asked for only
+        // until the key frame's first packet is here.
+        FakeClock clock;
+        VideoFrameAssembler a(clock);
+        Sender s(500);
+        const Bytes key = vp8Frame(true, 100, 1);
+        deliver(a, s.frame(key));
+        QCOMPARE(popAll(a), std::vector<Bytes>{key});
+        auto broken = s.frame(vp8Frame(false, 300, 2));
+        const std::uint16_t lost = broken[1].sequence;
+        broken.erase(broken.begin() + 1);
+        deliver(a, broken);
+        clock.advance(10ms);
+        QCOMPARE(nacks(a), std::vector<std::uint16_t>{lost});
+        auto newKey = s.frame(vp8Frame(true, 300, 3));
+        deliver(a, {newKey.front()});
+        clock.advance(100ms);
+        QVERIFY(popAll(a).empty()); // the key frame is not complete yet
+        QVERIFY(nacks(a).empty());  // and the old packet is not worth asking for
+        deliver(a, {newKey.begin() + 1, newKey.end()});
+        const Bytes after = vp8Frame(false, 100, 4);
+        deliver(a, s.frame(after));
+        QCOMPARE(popAll(a), (std::vector<Bytes>{vp8Frame(true, 300, 3), after}));
+        QVERIFY(!a.needsKeyFrame());
+        QCOMPARE(a.counters().gapsGivenUp, std::uint64_t{0});
+        QCOMPARE(a.counters().framesDropped, std::uint64_t{1});
+    }
+
+    void whileAKeyFrameIsNeededOlderPacketsAreNotAskedFor() {
+        FakeClock clock;
+        VideoFrameAssembler a(clock);
+        Sender s(700);
+        deliver(a, s.frame(vp8Frame(true, 100, 1)));
+        (void)popAll(a);
+        a.requestKeyFrame(); // the decoder failed
+        auto old = s.frame(vp8Frame(false, 300, 2));
+        old.erase(old.begin() + 1);
+        deliver(a, old);
+        // That frame was sent after we asked; its gap may hide the key frame's start.
+        clock.advance(10ms);
+        QCOMPARE(nacks(a).size(), std::size_t{1});
+        // Asked again (the decoder failed again): only what comes after that is asked for.
+        auto more = s.frame(vp8Frame(false, 300, 3));
+        const std::uint16_t gapAfter = more[1].sequence;
+        more.erase(more.begin() + 1);
+        a.requestKeyFrame();
+        deliver(a, more);
+        clock.advance(100ms);
+        QCOMPARE(nacks(a), std::vector<std::uint16_t>{gapAfter});
+    }
+
     void paddingGapIsCrossedByPictureId() {
         FakeClock clock;
         VideoFrameAssembler a(clock);

@@ -10,10 +10,17 @@
 //                     - else the frame that starts where the last one ended, or, across a
 //                       gap, a frame whose picture ID follows the last one (the gap held no
 //                       part of any frame: padding);
+//                     - else, while that waits for missing packets, the newest key frame if it
+//                       is complete: frames older than a key frame are not worth waiting for
+//                       (a relay's switch to another simulcast stream starts with one, and the
+//                       old stream's last frames may never come whole);
 //   collectNacks() ─► missing sequence numbers due for a (re)request: first after
 //                     `reorderDelay`, then every max(minRetryInterval, 1.25 x RTT), at most
 //                     `maxNackRetries` times; after that (or `maxWaitForLost`) the gap is
-//                     given up and a key frame is needed
+//                     given up and a key frame is needed. Not asked for: what lies before the
+//                     newest key frame's start, and, while a key frame is needed, what came
+//                     before we needed it (either would be dropped when it came; repairs of
+//                     it only take a thin link from what is wanted)
 //   takeKeyFrameRequest() ─► true when a PLI should go out now (at most every
 //                     `keyFrameRequestInterval` while one is needed)
 //
@@ -125,6 +132,8 @@ private:
     [[nodiscard]] bool givenUp(const Slot& missing) const;
     [[nodiscard]] Clock::Duration retryInterval() const;
     void reset(std::int64_t sequence);
+    /// From now on a key frame is needed (nothing older than what is here yet can help).
+    void needKeyFrame();
     /// Marks [from, to) as missing since `now`.
     void markMissing(std::int64_t from, std::int64_t to, Clock::TimePoint now);
 
@@ -137,6 +146,10 @@ private:
     std::int64_t m_highest = 0; ///< highest sequence seen
     bool m_consumed = false;    ///< a frame was taken or dropped (m_next only moves forward)
     bool m_needKeyFrame = true;
+    /// When a key frame became needed: m_highest + 1 then (older packets are not NACKed).
+    std::int64_t m_needKeyFrameFrom = 0;
+    /// The start of the newest key frame seen (extended sequence number), if any.
+    std::optional<std::int64_t> m_newestKeyFrame;
     std::optional<Clock::TimePoint> m_lastKeyFrameRequest;
     std::optional<std::uint16_t> m_lastPictureId;
     Clock::Duration m_rtt{0};
