@@ -584,6 +584,10 @@ void RelayCore::routeFeedback(Participant& from, std::span<const std::uint8_t> p
             ++m_stats.nacksUntranslatable; // never sent to it (left out, or too old)
             return;
         }
+        if (view != nullptr && view->forwarder.leaving(input->stream)) {
+            ++m_stats.nacksOfLeftStream; // the new stream's key frame is what it needs
+            return;
+        }
         VideoStream& stream = owner->videoStreams[input->stream];
         const std::uint16_t sequence = input->sequence;
         // Forwarded under the rule before the last switch: this asker may not have been

@@ -99,6 +99,7 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
           {"layer_dropped", s.videoLayerDropped},
           {"stream_switches", s.videoStreamSwitches},
           {"nacks_untranslatable", s.nacksUntranslatable},
+          {"nacks_of_left_stream", s.nacksOfLeftStream},
           {"nacks_received", s.nacksReceived},
           {"retransmissions_sent", s.retransmissionsSent},
           {"retransmissions_limited", s.retransmissionsLimited},

@@ -92,13 +92,12 @@ void VideoForwarder::update(int shareBps, std::span<const StreamRate> streams,
         chooseStream(shareBps, streams, maxHeight, now);
     if (!m_current)
         return;
-    const StreamRate& current = streams[*m_current];
-    // Only the lowest stream is ever paused; a higher one keeps its base layer while the
-    // switch down waits for the lower stream's key frame.
-    const int share =
-        *m_current == 0 ? shareBps : std::max(shareBps, current.rates.cumulativeBps[0]);
+    // While a switch down waits for the lower stream's key frame, the current stream keeps
+    // its base layer if that fits; if not, it stops: what the link cannot carry would only
+    // queue there and hold up the key frame. (A stream that is not being left has its half
+    // rate fitting, chooseStream(), so only the lowest one pauses for good.)
     const bool switchingDown = m_target && *m_target < *m_current;
-    m_temporal.update(share, current.rates, now, switchingDown ? 0 : 2);
+    m_temporal.update(shareBps, streams[*m_current].rates, now, switchingDown ? 0 : 2);
 }
 
 void VideoForwarder::chooseStream(int shareBps, std::span<const StreamRate> streams,

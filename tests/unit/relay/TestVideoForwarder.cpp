@@ -161,6 +161,7 @@ private slots:
         QCOMPARE(f.target().value_or(9), std::size_t{1});
         QCOMPARE(f.current().value_or(9), std::size_t{2});
         QVERIFY(f.wantsKeyFrame());
+        QVERIFY(f.leaving(2)); // its repairs are not worth the link any more
         const std::size_t before = got.size();
         for (int i = 0; i < 4; ++i) // pictures 8..11: TL0 TL2 TL1 TL2: only the TL0 one
             feed(f, sim.picturePackets(), got);
@@ -170,6 +171,8 @@ private slots:
         QCOMPARE(f.current().value_or(9), std::size_t{1});
         QCOMPARE(f.spatialSwitches(), std::uint64_t{1});
         QVERIFY(!f.wantsKeyFrame());
+        QVERIFY(f.leaving(2));
+        QVERIFY(!f.leaving(1));
         for (int i = 0; i < 8; ++i)
             feed(f, sim.picturePackets(), got);
         checkContinuous(got); // no gap, no duplicate across the switch (and stream 1 wraps)
@@ -200,7 +203,9 @@ private slots:
         f.update(2'500'000, kStreams, 0xFFFF, at(4050));
         QCOMPARE(f.target().value_or(9), std::size_t{2});
         QVERIFY(f.wantsKeyFrame());
-        // Meanwhile 360p goes on whole; the switch happens at 720p's key frame.
+        // Meanwhile 360p goes on whole (and is repaired); the switch happens at 720p's key
+        // frame.
+        QVERIFY(!f.leaving(1));
         feed(f, sim.picturePackets(), got);
         QCOMPARE(got.back().stream, std::size_t{1});
         feed(f, sim.picturePackets({2}), got);
@@ -247,15 +252,27 @@ private slots:
         f.update(300'000, kStreams, 0xFFFF, at(100));
         f.update(300'000, kStreams, 0xFFFF, at(1200));
         QVERIFY(f.wantsKeyFrame()); // to resume
-        // A higher stream is never paused: its base layer goes on until the switch.
+        // A higher stream whose base layer does not fit either is stopped until the switch
+        // down (it would only queue ahead of the key frame), and that is no pause: the lowest
+        // stream fits.
         VideoForwarder g(3);
+        std::vector<Received> fromG;
         g.update(10'000'000, kStreams, 0xFFFF, at(0));
-        feed(g, sim.picturePackets({2}), got);
-        g.update(40'000, kStreams, 0xFFFF, at(50));
-        feed(g, sim.picturePackets(), got);
-        QVERIFY(!g.paused());
-        QCOMPARE(g.temporalLayer().value_or(9), std::uint8_t{0});
+        feed(g, sim.picturePackets({2}), fromG);
+        g.update(400'000, kStreams, 0xFFFF, at(50)); // 720p's base is 640k, over 1.2 x 400k
         QCOMPARE(g.target().value_or(9), std::size_t{0});
+        QVERIFY(!g.paused());
+        QVERIFY(g.wantsKeyFrame());
+        const std::size_t before = fromG.size();
+        for (int i = 0; i < 4; ++i)
+            feed(g, sim.picturePackets(), fromG);
+        QCOMPARE(fromG.size(), before);
+        QVERIFY(!g.temporalLayer());
+        feed(g, sim.picturePackets({0}), fromG);
+        QCOMPARE(g.current().value_or(9), std::size_t{0});
+        QCOMPARE(fromG.back().stream, std::size_t{0});
+        QVERIFY(!g.paused());
+        checkContinuous(fromG);
     }
 
     void nacksFindStreamAndPacketAcrossASwitch() {

@@ -86,6 +86,8 @@ struct RelayStats {
     std::uint64_t videoNotSubscribed = 0;  ///< copies not sent: the receiver asked for none
     std::uint64_t videoLayerDropped = 0;   ///< copies not sent: a layer over the receiver's share
     std::uint64_t nacksUntranslatable = 0; ///< NACKed numbers the relay never sent the asker
+    /// NACKed packets of a stream the asker is being (or was) switched away from: not answered.
+    std::uint64_t nacksOfLeftStream = 0;
 
     // Control messages sent by the relay.
     std::uint64_t cookiesSent = 0;

@@ -18,9 +18,10 @@
 //
 // A switch happens at a key frame of the target stream (the streams are independent VP8
 // encodings: nothing else of it decodes); until then the current stream goes on, held at its
-// base temporal layer when the switch is down. The new stream's first packet gets the number
-// after the newest the receiver has; late packets of the old stream still fill the gaps they
-// left. The sender shares RTP timestamps and picture IDs across its streams, so sequence
+// base temporal layer when the switch is down (or stopped, if even that does not fit: then it
+// would only queue at the receiver's link ahead of the key frame). The new stream's first packet
+// gets the number after the newest the receiver has; late packets of the old stream still fill the
+// gaps they left. The sender shares RTP timestamps and picture IDs across its streams, so sequence
 // numbers (here) and the SSRC (by the relay) are all that is rewritten.
 //
 // A sender with one stream starts forwarded at once (as before simulcast); with several, the
@@ -99,6 +100,11 @@ public:
     /// last switch); nothing for a number that stands for no packet.
     [[nodiscard]] std::optional<Input> toInput(std::uint16_t out) const;
 
+    /// A stream this receiver is leaving: the one before the last switch, or the current one
+    /// while a switch down waits for the key frame. Repairs of it are not worth the link.
+    [[nodiscard]] bool leaving(std::size_t stream) const {
+        return stream != m_current || (m_target && m_current && *m_target < *m_current);
+    }
     /// The stream forwarded now (nothing before the first key frame of a simulcast sender).
     [[nodiscard]] std::optional<std::size_t> current() const { return m_current; }
     /// The stream wanted (nothing before the first update() of a simulcast sender).
@@ -112,8 +118,11 @@ public:
     [[nodiscard]] std::optional<std::uint8_t> temporalLayer() const {
         return m_current ? m_temporal.current() : std::nullopt;
     }
-    /// Paused for bandwidth: not even the base layer of the lowest stream fits.
-    [[nodiscard]] bool paused() const { return m_current && m_temporal.paused(); }
+    /// Paused for bandwidth: not even the base layer of the lowest stream fits (a stream
+    /// stopped while a switch down waits for its key frame is not paused).
+    [[nodiscard]] bool paused() const {
+        return m_current && m_current == m_target && m_temporal.paused();
+    }
     [[nodiscard]] std::uint64_t spatialSwitches() const { return m_spatialSwitches; }
     [[nodiscard]] std::uint64_t temporalSwitches() const { return m_temporal.switches(); }
 
