@@ -1,21 +1,21 @@
 #pragma once
 // RAII wrappers over libvpx's VP8 encoder and decoder.
 //
-// Encoder: realtime (VPX_DL_REALTIME, cpu-used from Vp8EncoderConfig), CBR, no lag (a
-// frame in gives its packet out at once), no frame dropping by the rate control, one token
-// partition, error resilient mode (a lost frame damages less), key frames only when asked
-// (forceKeyFrame) or every keyFrameInterval frames. Frames are I420 (VideoFrame).
+// Encoder: realtime (VPX_DL_REALTIME, cpu-used from Vp8EncoderConfig), CBR, quantizer 6..56
+// (finer than 6 is visually lossless already and makes easy pictures' frame sizes spiky), no
+// lag (a frame in gives its packet out at once), no frame dropping by the rate control, one
+// token partition, error resilient mode (a lost frame damages less), key frames only when
+// asked (forceKeyFrame) or every keyFrameInterval frames. Frames are I420 (VideoFrame).
 //
 // Quantizer ramp after a key frame: CBR codes a key frame coarsely (quantizer 48 of 63 for
-// the test pattern at 720p, 1.5 Mbit/s), and the delta frames after it then spend up to 13x
-// an average frame on restoring the detail at once (77 KB against 6 KB: a burst that queues at a
-// thin link like a second key frame, and freezes the picture there). So after a key frame the
-// quantizer may come down by only kRampStepPerFrame (2) per frame from the key frame's, back to the
-// configured minimum in ~0.8 s at 30 fps. Measured with bench_video_codec (its last lines;
-// docs/PERFORMANCE.md section 5): the largest frame in the second after a key frame is 2.2x the
-// mean frame before instead of 13x at 720p (14 KB, not 77 KB), 2.3x instead of 10x at 360p, and
-// that second costs 0.94x the one before instead of 1.6x; the price is the picture's quality in
-// that second (luma PSNR 41 dB on average instead of 46; the key frame itself has ~36).
+// the test pattern at 720p, 1.5 Mbit/s), and the delta frames after it then spent up to 13x
+// an average frame on restoring the detail at once (77 KB against 6 KB: a burst that queues
+// at a thin link like a second key frame, and freezes the picture there). So after a key
+// frame the quantizer may come down by only kRampStepPerFrame (2) per frame from the key
+// frame's, back to the floor in ~0.7 s at 30 fps. Measured with bench_video_codec (its last
+// lines; docs/PERFORMANCE.md section 5.4): the largest frame in the second after a key frame
+// is now 2.9x the mean frame before at 720p (15 KB), 2.6x at 360p; the price is the
+// picture's quality in that second (luma PSNR ~43 dB on average instead of 46-47).
 //
 // Decoder: one thread; decode() of a frame that needs a reference we never had fails, and the
 // caller asks the sender for a key frame.
