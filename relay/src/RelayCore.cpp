@@ -312,6 +312,7 @@ void RelayCore::onSubscribe(Participant& sender, const wire::SubscribeMsg& reque
     }
     const auto entries = request.view();
     sender.subscriptions.assign(entries.begin(), entries.end());
+    sender.defaultMaxHeight = request.defaultMaxHeight;
 }
 
 void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,

@@ -7,7 +7,7 @@ namespace diyuma::core {
 
 namespace {
 bool sameEntries(const wire::SubscribeMsg& a, const wire::SubscribeMsg& b) {
-    return std::ranges::equal(a.view(), b.view());
+    return a.defaultMaxHeight == b.defaultMaxHeight && std::ranges::equal(a.view(), b.view());
 }
 } // namespace
 
@@ -19,20 +19,14 @@ std::uint16_t VideoSubscription::maxHeightFor(std::uint32_t participantId) const
 wire::SubscribeMsg buildSubscribe(const VideoSubscription& subscription,
                                   const std::map<std::uint32_t, RosterEntry>& roster) {
     wire::SubscribeMsg message;
-    // Two passes over the roster (ordered by ID): the limits that matter first, so that a
-    // conference of more than 64 others drops only entries that say "no limit" anyway.
-    for (const bool limited : {true, false}) {
-        for (const auto& [id, entry] : roster) {
-            if (entry.isSelf || id == 0 || message.count == wire::kMaxReportEntries)
-                continue;
-            const std::uint16_t height = subscription.maxHeightFor(id);
-            if ((height != VideoSubscription::kNoLimit) != limited)
-                continue;
+    message.defaultMaxHeight = subscription.defaultMaxHeight;
+    for (const auto& [id, entry] : roster) { // ordered by ID
+        if (entry.isSelf || id == 0 || message.count == wire::kMaxReportEntries)
+            continue;
+        const std::uint16_t height = subscription.maxHeightFor(id);
+        if (height != subscription.defaultMaxHeight)
             message.entries[message.count++] = wire::SubscriptionEntry{id, height};
-        }
     }
-    std::sort(message.entries.begin(), message.entries.begin() + message.count,
-              [](const auto& a, const auto& b) { return a.participantId < b.participantId; });
     return message;
 }
 

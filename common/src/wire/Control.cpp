@@ -326,9 +326,10 @@ ParseError parseMuteParticipantBody(ByteReader& r, MuteParticipantMsg& m) {
     return m.participantId != 0 && mode <= 2 ? ParseError::None : ParseError::BadField;
 }
 
-// Subscribe (17), 1 + 6n bytes: | count u8 (0..64) | count x { participantId u32 (not 0) |
-// maxHeight u16 } |; a participant at most once.
+// Subscribe (17), 3 + 6n bytes: | defaultMaxHeight u16 | count u8 (0..64) | count x {
+// participantId u32 (not 0) | maxHeight u16 } |; a participant at most once.
 ParseError parseSubscribeBody(ByteReader& r, SubscribeMsg& m) {
+    m.defaultMaxHeight = r.u16();
     m.count = r.u8();
     if (!r.ok())
         return ParseError::Truncated;
@@ -546,6 +547,7 @@ bool writeBody(ByteWriter& w, const MuteParticipantMsg& m) {
 bool writeBody(ByteWriter& w, const SubscribeMsg& m) {
     if (m.count > kMaxReportEntries)
         return false;
+    w.u16(m.defaultMaxHeight);
     w.u8(m.count);
     for (std::size_t i = 0; i < m.count; ++i) {
         const SubscriptionEntry& e = m.entries[i];

@@ -274,6 +274,27 @@ private slots:
         QCOMPARE(call.layersWanted.back(), std::uint8_t{0b100});
     }
 
+    void defaultLimitHoldsForASenderWhoJoinsLater() {
+        // Bob wants at most 360 lines from everyone (the app's data saver) before anyone
+        // else is there; Ann joins later: Bob never gets her 720p, not even at the start.
+        Call call;
+        auto created = call.h.create(addr(9));
+        QVERIFY(created);
+        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        wire::SubscribeMsg sub;
+        sub.defaultMaxHeight = 360;
+        (void)call.h.deliver(kBob, wire::ControlMessage{5, sub});
+        QVERIFY(call.joinAnn(created->conferenceId));
+        Receiver bob{kBob, kBobAudio, 0};
+        call.receivers = {&bob};
+        call.run(3);
+        QVERIFY(!bob.got.empty());
+        for (const auto& g : bob.got)
+            QVERIFY2(g.stream <= 1, qPrintable(QString::number(g.stream)));
+        QCOMPARE(bob.lastStream(), std::uint8_t{1});
+        checkOneContinuousStream(bob);
+    }
+
     void nacksAndSenderReportsFollowTheReceiversStream() {
         Call call;
         auto created = call.h.create(addr(9));

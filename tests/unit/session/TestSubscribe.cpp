@@ -106,23 +106,26 @@ private slots:
         room.run(20ms);
         auto sent = room.from(room.indexes[0]);
         QCOMPARE(sent.size(), std::size_t{1}); // the roster that came with Joined: one message
-        QCOMPARE(entriesOf(sent.back()), (Entries{{room.idOf(bob), 180}, {room.idOf(carol), 180}}));
+        QCOMPARE(sent.back().defaultMaxHeight, std::uint16_t{180});
+        QVERIFY(entriesOf(sent.back()).empty()); // the default covers Bob and Carol
+        (void)carol;
 
-        // Dave joins: the next message lists him too, within a tick.
+        // Dave joins, Bob leaves: the default covers that too, nothing new goes out (until
+        // the refresh).
         CallEngine& dave = room.add("Dave");
         room.run(20ms);
-        sent = room.from(room.indexes[0]);
-        QCOMPARE(sent.size(), std::size_t{2});
-        QCOMPARE(entriesOf(sent.back()),
-                 (Entries{{room.idOf(bob), 180}, {room.idOf(carol), 180}, {room.idOf(dave), 180}}));
-        // Bob leaves: no longer listed.
         bob.leave();
         room.relay.deliver();
         room.run(20ms);
+        QCOMPARE(room.from(room.indexes[0]).size(), std::size_t{1});
+        // A limit of Dave's own (a larger tile): he is listed.
+        wanted.maxHeightByParticipant[room.idOf(dave)] = 360;
+        alice.setVideoSubscription(wanted);
+        room.run(20ms);
         sent = room.from(room.indexes[0]);
-        QCOMPARE(sent.size(), std::size_t{3});
-        QCOMPARE(entriesOf(sent.back()),
-                 (Entries{{room.idOf(carol), 180}, {room.idOf(dave), 180}}));
+        QCOMPARE(sent.size(), std::size_t{2});
+        QCOMPARE(sent.back().defaultMaxHeight, std::uint16_t{180});
+        QCOMPARE(entriesOf(sent.back()), (Entries{{room.idOf(dave), 360}}));
         // Nobody else subscribed to anything.
         for (const auto& s : room.relay.subscribesSeen)
             QCOMPARE(s.from, room.indexes[0]);
@@ -155,14 +158,13 @@ private slots:
         alice.setVideoSubscription(wanted);
         room.run(600ms);
         QCOMPARE(room.from(room.indexes[0]).size(), std::size_t{2});
-        // Nothing limited any more: everyone is listed with "no limit".
+        // Nothing limited any more: the default, nobody listed.
         alice.setVideoSubscription(VideoSubscription{});
         room.run(600ms);
         sent = room.from(room.indexes[0]);
         QCOMPARE(sent.size(), std::size_t{3});
-        QCOMPARE(entriesOf(sent.back()),
-                 (Entries{{room.idOf(bob), VideoSubscription::kNoLimit},
-                          {room.idOf(carol), VideoSubscription::kNoLimit}}));
+        QCOMPARE(sent.back().defaultMaxHeight, VideoSubscription::kNoLimit);
+        QVERIFY(entriesOf(sent.back()).empty());
     }
 
     void refreshedEveryFewSecondsAndPaced() {
@@ -176,8 +178,11 @@ private slots:
         // Once at the start, then every 3 s: a lost datagram is repaired within seconds.
         const auto sent = room.from(room.indexes[0]);
         QVERIFY2(sent.size() >= 10 && sent.size() <= 11, qPrintable(QString::number(sent.size())));
-        for (const auto& message : sent)
-            QCOMPARE(entriesOf(message), (Entries{{room.idOf(bob), 360}}));
+        for (const auto& message : sent) {
+            QCOMPARE(message.defaultMaxHeight, std::uint16_t{360});
+            QVERIFY(entriesOf(message).empty());
+        }
+        (void)bob;
         QCOMPARE(alice.session().counters().subscribesSent, std::uint64_t{sent.size()});
 
         // A storm of changes (a window being resized): every 10 ms a new height for 2 s.
@@ -198,8 +203,7 @@ private slots:
         QVERIFY(room.relay.subscribesSeen.size() - before >= 4); // but changes do go out
         // The last wish arrives once the storm is over.
         room.run(600ms);
-        QCOMPARE(entriesOf(room.from(room.indexes[0]).back()),
-                 (Entries{{room.idOf(bob), wanted.defaultMaxHeight}}));
+        QCOMPARE(room.from(room.indexes[0]).back().defaultMaxHeight, wanted.defaultMaxHeight);
     }
 
     void rejoinSendsItAgain() {
@@ -220,35 +224,38 @@ private slots:
         QVERIFY(scheduler.nextAt() <= t0);
         auto first = scheduler.due(t0, roster);
         QVERIFY(first);
-        QCOMPARE(entriesOf(*first), (Entries{{7, 0}})); // ourselves never listed
+        QCOMPARE(first->defaultMaxHeight, std::uint16_t{0});
         QCOMPARE(scheduler.nextAt(), t0 + SubscribeScheduler::kRefreshInterval);
         QVERIFY(!scheduler.due(t0 + 1s, roster));
         scheduler.joined(t0 + 2s);
         auto again = scheduler.due(t0 + 2s, roster);
         QVERIFY(again);
-        QCOMPARE(entriesOf(*again), (Entries{{7, 0}}));
+        QCOMPARE(again->defaultMaxHeight, std::uint16_t{0});
     }
 
-    void moreThan64OthersKeepTheLimitsThatMatter() {
+    void onlyLimitsApartFromTheDefaultAreListed() {
         std::map<std::uint32_t, RosterEntry> roster;
         for (std::uint32_t id = 1; id <= 100; ++id)
             roster[id] = RosterEntry{id, "p", 0, {}, id == 50};
-        VideoSubscription wanted; // no limit by default; three tiles limited, high IDs
-        wanted.maxHeightByParticipant[99] = 180;
-        wanted.maxHeightByParticipant[98] = 0;
+        VideoSubscription wanted; // 360 by default; small tiles for 1..80, one at the default
+        wanted.defaultMaxHeight = 360;
+        for (std::uint32_t id = 1; id <= 80; ++id)
+            wanted.maxHeightByParticipant[id] = 180;
+        wanted.maxHeightByParticipant[90] = 360;
         wanted.maxHeightByParticipant[50] = 90; // ourselves: never listed
         const auto message = buildSubscribe(wanted, roster);
+        QCOMPARE(message.defaultMaxHeight, std::uint16_t{360});
+        // 79 others differ from the default: the first 64 by ID are listed.
         QCOMPARE(std::size_t{message.count}, wire::kMaxReportEntries);
         const Entries entries = entriesOf(message);
         QVERIFY(std::is_sorted(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
             return a.participantId < b.participantId;
         }));
-        QVERIFY(std::find(entries.begin(), entries.end(), wire::SubscriptionEntry{99, 180}) !=
-                entries.end());
-        QVERIFY(std::find(entries.begin(), entries.end(), wire::SubscriptionEntry{98, 0}) !=
-                entries.end());
-        QVERIFY(std::none_of(entries.begin(), entries.end(),
-                             [](const auto& e) { return e.participantId == 50; }));
+        QVERIFY(std::all_of(entries.begin(), entries.end(),
+                            [](const auto& e) { return e.maxHeight == 180; }));
+        QVERIFY(std::none_of(entries.begin(), entries.end(), [](const auto& e) {
+            return e.participantId == 50 || e.participantId == 90;
+        }));
         // The message is valid on the wire.
         std::array<std::uint8_t, wire::kMaxDatagramBytes> buffer{};
         const auto bytes = wire::encodeControl(wire::ControlMessage{1, message}, buffer);

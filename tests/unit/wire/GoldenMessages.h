@@ -163,11 +163,12 @@ inline std::vector<Golden> messages() {
                  fromHex("0D 01 10 00 | 00000025 | 00000007 | 02"),
                  {0x25, MuteParticipantMsg{7, AdminMute::MuteLocked}}});
     SubscribeMsg subscribe;
+    subscribe.defaultMaxHeight = 720;
     subscribe.entries[0] = {2, 360};
     subscribe.entries[1] = {5, 0};
     subscribe.count = 2;
     g.push_back({"subscribe",
-                 fromHex("0D 01 11 00 | 00000026 | 02 | 00000002 0168 | 00000005 0000"),
+                 fromHex("0D 01 11 00 | 00000026 | 02D0 | 02 | 00000002 0168 | 00000005 0000"),
                  {0x26, subscribe}});
     ReceiveReportMsg report;
     report.downlinkBps = 1'500'000;
@@ -234,7 +235,7 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
             } else if constexpr (std::is_same_v<T, MuteParticipantMsg>) {
                 return x.participantId == y.participantId && x.mode == y.mode;
             } else if constexpr (std::is_same_v<T, SubscribeMsg>) {
-                return x.count == y.count &&
+                return x.defaultMaxHeight == y.defaultMaxHeight && x.count == y.count &&
                        std::equal(x.view().begin(), x.view().end(), y.view().begin());
             } else if constexpr (std::is_same_v<T, ReceiveReportMsg>) {
                 return x.downlinkBps == y.downlinkBps && x.count == y.count &&

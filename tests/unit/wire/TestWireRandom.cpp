@@ -218,6 +218,7 @@ ControlMessage randomMessage(Rng& rng, std::string& text) {
         break;
     case 11: {
         SubscribeMsg sub;
+        sub.defaultMaxHeight = u16();
         sub.count = static_cast<std::uint8_t>(rng.below(kMaxReportEntries + 1));
         for (std::size_t i = 0; i < sub.count; ++i) // distinct, non-zero IDs
             sub.entries[i] = {static_cast<std::uint32_t>(i + 1 + (u32() & 0xFFFF) * 100), u16()};

@@ -40,10 +40,9 @@ struct VideoSubscription {
     bool operator==(const VideoSubscription&) const = default;
 };
 
-/// The Subscribe message for `subscription`: every remote participant in `roster` (not
-/// isSelf) with their limit, ordered by participant ID. With more than
-/// wire::kMaxReportEntries, the limited ones come first and the unlimited ones left out are
-/// unlimited anyway (senders not listed get no limit); limited ones beyond 64 get no limit.
+/// The Subscribe message for `subscription`: its default, and the remote participants in
+/// `roster` (not isSelf) whose limit differs from it, ordered by participant ID (with more
+/// than wire::kMaxReportEntries such, the first ones; the rest get the default).
 [[nodiscard]] wire::SubscribeMsg buildSubscribe(const VideoSubscription& subscription,
                                                 const std::map<std::uint32_t, RosterEntry>& roster);
 

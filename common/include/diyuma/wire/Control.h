@@ -218,8 +218,10 @@ struct SubscriptionEntry {
     std::uint16_t maxHeight = 0;
     bool operator==(const SubscriptionEntry&) const = default;
 };
-/// Replaces the sender's previous subscription; participants not listed: no limit.
+/// Replaces the sender's previous subscription; participants not listed (also those who
+/// join later): `defaultMaxHeight` (0xFFFF: no limit).
 struct SubscribeMsg {
+    std::uint16_t defaultMaxHeight = 0xFFFF;
     std::array<SubscriptionEntry, kMaxReportEntries> entries{};
     std::uint8_t count = 0;
     [[nodiscard]] std::span<const SubscriptionEntry> view() const {

@@ -184,8 +184,10 @@ struct Participant {
     std::uint16_t nextDownlinkSequence = 1;
     std::uint16_t nextProbeSequence = 0;
     core::Clock::TimePoint nextReceiveReportAt{};
-    /// Its Subscribe: the largest picture height wanted per sender (replaced by each one).
+    /// Its Subscribe: the largest picture height wanted per sender listed, and from everyone
+    /// else (replaced by each one).
     std::vector<wire::SubscriptionEntry> subscriptions;
+    std::uint16_t defaultMaxHeight = 0xFFFF;
     TokenBucket subscribes; ///< RelayCore::kSubscribeRate
     /// As a receiver: every other participant's video streams (kept in step with joins and
     /// leaves, so forwarding allocates nothing).
@@ -202,7 +204,7 @@ struct Participant {
         for (const auto& s : subscriptions)
             if (s.participantId == senderId)
                 return s.maxHeight;
-        return kNoHeightLimit;
+        return defaultMaxHeight;
     }
 
     // Reliable roster delivery to this participant.
