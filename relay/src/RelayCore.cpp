@@ -322,6 +322,8 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
     const Conference& conference = *sender.conference;
     // A packet of before the last private-view switch (the sender's answer to a NACK, or a
     // late one) goes to admins only: they may see it under either rule.
+    stream.lastPacketAt = now;
+    stream.offUntil = {}; // sent after all
     const bool old = stream.beforeSwitch(sequence, now, kSwitchMarkHorizon);
     if (!old) {
         stream.cache->put(sequence, bytes, now);
@@ -392,7 +394,8 @@ void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& o
                              std::array<StreamRate, wire::kMaxSsrcsPerParticipant>& rates) {
         auto& streams = sender.videoStreams;
         for (std::size_t i = 0; i < streams.size(); ++i)
-            rates[i] = StreamRate{streams[i].height, streams[i].rates.rates(now)};
+            rates[i] = StreamRate{streams[i].height, streams[i].rates.rates(now),
+                                  streams[i].available(now)};
         return std::span(rates).first(streams.size());
     };
     const auto watched = [&](const ReceivedVideo& view) -> Participant* {
@@ -454,6 +457,27 @@ void RelayCore::sendLayersWanted(Participant& sender, TimePoint now, PacketSink&
             if (stream)
                 layers |=
                     static_cast<std::uint8_t>(1U << (sender.videoStreams[*stream].layer & 7U));
+    }
+    // Which streams the sender does not send although asked (kSilentLayerAfter).
+    const auto recent = [&](const VideoStream& s) {
+        return s.lastPacketAt && now - *s.lastPacketAt < kSilentLayerAfter;
+    };
+    for (std::size_t i = 0; i < sender.videoStreams.size(); ++i) {
+        VideoStream& stream = sender.videoStreams[i];
+        if ((layers >> (stream.layer & 7U) & 1U) == 0) {
+            stream.wantedSince.reset();
+            continue;
+        }
+        if (!stream.wantedSince)
+            stream.wantedSince = now;
+        const bool lowerSends =
+            std::any_of(sender.videoStreams.begin(),
+                        sender.videoStreams.begin() + static_cast<std::ptrdiff_t>(i), recent);
+        if (i > 0 && lowerSends && !recent(stream) &&
+            now - *stream.wantedSince >= kSilentLayerAfter && stream.available(now)) {
+            stream.offUntil = now + kSilentLayerRetry;
+            ++m_stats.videoStreamsOffAtSender;
+        }
     }
     if (layers == sender.layersWantedSent && now < sender.nextLayersWantedAt)
         return;

@@ -100,6 +100,7 @@ std::string statsToJson(const RelayStats& s, const UdpServerStats* io) {
           {"stream_switches", s.videoStreamSwitches},
           {"nacks_untranslatable", s.nacksUntranslatable},
           {"nacks_of_left_stream", s.nacksOfLeftStream},
+          {"streams_off_at_sender", s.videoStreamsOffAtSender},
           {"nacks_received", s.nacksReceived},
           {"retransmissions_sent", s.retransmissionsSent},
           {"retransmissions_limited", s.retransmissionsLimited},

@@ -71,7 +71,7 @@ int VideoForwarder::demandBps(std::span<const StreamRate> streams, std::uint16_t
         return 0;
     std::size_t top = 0;
     for (std::size_t i = 0; i < streams.size(); ++i)
-        if (streams[i].height <= maxHeight)
+        if (streams[i].height <= maxHeight && streams[i].available)
             top = i;
     return fullRate(streams[top]);
 }
@@ -102,13 +102,20 @@ void VideoForwarder::update(int shareBps, std::span<const StreamRate> streams,
 
 void VideoForwarder::chooseStream(int shareBps, std::span<const StreamRate> streams,
                                   std::uint16_t maxHeight, TimePoint now) {
-    std::size_t allowedTop = 0; // the lowest stream is always allowed (height limits > 0)
+    // The lowest stream is always allowed (height limits > 0; the sender always sends it
+    // when nothing above it goes).
+    const auto allowed = [&](std::size_t i) {
+        return i == 0 || (streams[i].height <= maxHeight && streams[i].available);
+    };
+    std::size_t allowedTop = 0;
     for (std::size_t i = 0; i < streams.size(); ++i)
-        if (streams[i].height <= maxHeight)
+        if (allowed(i))
             allowedTop = i;
     std::size_t fits = 0;
     std::optional<std::size_t> fitsWithMargin;
     for (std::size_t i = 0; i <= allowedTop; ++i) {
+        if (!allowed(i))
+            continue;
         const int rate = fullRate(streams[i]);
         if (rate <= shareBps)
             fits = i;
@@ -120,9 +127,9 @@ void VideoForwarder::chooseStream(int shareBps, std::span<const StreamRate> stre
         return;
     }
     const std::size_t target = *m_target;
-    // Down at once: over the height limit, a pending switch up that no longer fits, or not
-    // even the target's half frame rate fits.
-    const bool overLimit = target > allowedTop;
+    // Down at once: over the height limit or not sent, a pending switch up that no longer
+    // fits, or not even the target's half frame rate fits.
+    const bool overLimit = !allowed(target);
     const bool pendingUp = m_current && target > *m_current;
     const bool tooHigh = fits < target && (pendingUp || halfRate(streams[target]) > shareBps);
     if (overLimit || tooHigh) {

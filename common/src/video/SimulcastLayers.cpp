@@ -53,11 +53,9 @@ void SimulcastRateAllocator::update(int budgetBps, std::uint8_t wanted, Clock::T
                 left -= layer.bitrateBps;
             continue;
         }
-        if (!isWanted) {
-            // Costs nothing; keeps its on/off state for when it is wanted again.
-            layer.bitrateBps = 0;
-            continue;
-        }
+        // A layer nobody wants now is judged too, on what it would get if it were wanted
+        // (it costs nothing): so it is ready, or known not to fit, the moment it is asked for
+        // (the relay takes a wanted layer that stays silent for off at the sender).
         const double share =
             layer.nominalBps > 0 ? static_cast<double>(left) / layer.nominalBps : 0;
         if (blocked) {
@@ -77,6 +75,10 @@ void SimulcastRateAllocator::update(int budgetBps, std::uint8_t wanted, Clock::T
             }
         } else {
             layer.fitsSince.reset();
+        }
+        if (!isWanted) {
+            layer.bitrateBps = 0;
+            continue;
         }
         if (!layer.on) {
             layer.bitrateBps = 0;

@@ -129,7 +129,16 @@ VideoSender::Layer* VideoSender::findLayer(std::uint32_t ssrc) const {
 }
 
 bool VideoSender::layerActive(std::size_t index) const {
-    return (m_wanted >> index & 1U) != 0 && m_allocator.on(index);
+    if ((m_wanted >> index & 1U) != 0 && m_allocator.on(index))
+        return true;
+    // Every layer someone wants is off for bandwidth: layer 0 goes instead (it always fits),
+    // so that they keep a picture; the relay switches them to it (PROTOCOL.md 6.11).
+    if (index != 0 || m_wanted == 0)
+        return false;
+    for (std::size_t k = 1; k < m_layers.size(); ++k)
+        if ((m_wanted >> k & 1U) != 0 && m_allocator.on(k))
+            return false;
+    return true;
 }
 
 std::uint32_t VideoSender::rtpTimestampAt(std::int64_t unixMs) const {

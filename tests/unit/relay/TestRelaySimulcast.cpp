@@ -38,6 +38,7 @@ constexpr std::uint32_t kCyAudio = 0xC0;
 struct SimulcastSender {
     std::array<std::uint16_t, 3> next{100, 20000, 65000};
     std::array<bool, 3> keyWanted{true, true, true};
+    std::array<bool, 3> silent{}; ///< streams not sent (an uplink that cannot carry them)
     std::uint16_t transport = 0;
     int frame = 0;
 
@@ -63,6 +64,8 @@ struct SimulcastSender {
         static constexpr std::uint8_t kPattern[] = {0, 2, 1, 2};
         std::vector<std::vector<std::uint8_t>> out;
         for (std::size_t s = 0; s < 3; ++s) {
+            if (silent[s])
+                continue;
             const bool key = keyWanted[s];
             keyWanted[s] = false;
             const std::uint8_t tid = key ? 0 : kPattern[frame % 4];
@@ -293,6 +296,40 @@ private slots:
             QVERIFY2(g.stream <= 1, qPrintable(QString::number(g.stream)));
         QCOMPARE(bob.lastStream(), std::uint8_t{1});
         checkOneContinuousStream(bob);
+    }
+
+    void aStreamTheSenderStopsIsLeftAndTriedAgainLater() {
+        // Ann's uplink cannot carry 720p any more and she stops sending it; Bob is on it. He
+        // goes to a stream she does send within about a second, is not sent back to 720p
+        // until kSilentLayerRetry has passed (then it is tried, and found silent again), and
+        // goes back once she sends it again.
+        Call call;
+        auto created = call.h.create(addr(9));
+        QVERIFY(created);
+        QVERIFY(call.joinAnn(created->conferenceId));
+        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        Receiver bob{kBob, kBobAudio, 20e6}; // its feedback keeps it in the call
+        call.receivers = {&bob};
+        call.run(3);
+        QCOMPARE(bob.lastStream(), std::uint8_t{2});
+        call.ann.silent[2] = true;
+        call.run(2);
+        QCOMPARE(bob.lastStream(), std::uint8_t{1});
+        QCOMPARE(call.h.core.stats().videoStreamsOffAtSender, std::uint64_t{1});
+        call.run(8);
+        QCOMPARE(call.h.core.stats().videoStreamsOffAtSender, std::uint64_t{1});
+        call.run(5); // the retry: asked for again, still silent
+        QCOMPARE(call.h.core.stats().videoStreamsOffAtSender, std::uint64_t{2});
+        QCOMPARE(bob.lastStream(), std::uint8_t{1});
+        const std::size_t before = bob.got.size();
+        call.ann.silent[2] = false;
+        call.run(3);
+        QCOMPARE(bob.lastStream(), std::uint8_t{2});
+        checkOneContinuousStream(bob);
+        // Stream 1 went on while 720p was silent: Bob's picture never stopped.
+        QVERIFY(std::all_of(bob.got.begin() + static_cast<std::ptrdiff_t>(before / 2),
+                            bob.got.begin() + static_cast<std::ptrdiff_t>(before),
+                            [](const auto& g) { return g.stream == 1; }));
     }
 
     void nacksAndSenderReportsFollowTheReceiversStream() {

@@ -590,6 +590,29 @@ private slots:
         QCOMPARE(rig.sender->bitrateBps(), 50'000);
     }
 
+    void layerZeroGoesWhenEveryWantedLayerIsOff() {
+        // The relay wants only 720p (its receivers are on it), and the uplink cannot carry
+        // it: layer 0 goes instead, so that they keep a picture.
+        Rig rig(1280, 720);
+        rig.send(0);
+        rig.sender->setLayersWanted(0b100);
+        QVERIFY(rig.sender->setBitrate(650'000));
+        QVERIFY(!rig.sender->layerActive(2));
+        QVERIFY(!rig.sender->layerActive(1));
+        QVERIFY(rig.sender->layerActive(0));
+        rig.wire.sent.clear();
+        rig.send(1);
+        rig.send(2);
+        const auto packets = rtpOf(rig.wire.sent);
+        QVERIFY(!ofSsrc(packets, kSsrcBase).empty());
+        QVERIFY(ofSsrc(packets, kSsrcBase + 1).empty());
+        QVERIFY(ofSsrc(packets, kSsrcBase + 2).empty());
+        // 360p wanted too, and it fits: it goes, layer 0 (not wanted) does not.
+        rig.sender->setLayersWanted(0b110);
+        QVERIFY(rig.sender->layerActive(1));
+        QVERIFY(!rig.sender->layerActive(0));
+    }
+
     void allocatorSkipsLayersNobodyWants() {
         const int nominal[] = {150'000, 500'000, 1'500'000};
         SimulcastRateAllocator allocator(nominal);

@@ -149,7 +149,7 @@ public:
     [[nodiscard]] const VideoLayerConfig& layer(std::size_t index) const {
         return m_config.layers[index];
     }
-    /// Sent now: wanted and carried by the uplink.
+    /// Sent now: wanted and carried by the uplink; layer 0 also when no wanted layer is.
     [[nodiscard]] bool layerActive(std::size_t index) const;
     /// Layer 0's SSRC (the one our feedback about others' video names).
     [[nodiscard]] std::uint32_t ssrc() const { return m_config.layers.front().ssrc; }

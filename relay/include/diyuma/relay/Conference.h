@@ -135,6 +135,13 @@ struct VideoStream {
     std::optional<std::uint16_t> switchMark;
     core::Clock::TimePoint switchedAt{};
     LayerRateMeter rates;
+    /// Whether the sender sends it (RelayCore::kSilentLayerAfter): when its last packet came,
+    /// since when LayersWanted asks for it, and until when it counts as off at the sender
+    /// (wanted, yet silent while a lower stream is not: its uplink cannot carry it).
+    std::optional<core::Clock::TimePoint> lastPacketAt;
+    std::optional<core::Clock::TimePoint> wantedSince;
+    core::Clock::TimePoint offUntil{};
+    [[nodiscard]] bool available(core::Clock::TimePoint now) const { return now >= offUntil; }
     /// True if `sequence` was forwarded under the rule before the last switch.
     [[nodiscard]] bool beforeSwitch(std::uint16_t sequence, core::Clock::TimePoint now,
                                     core::Clock::Duration horizon) const {

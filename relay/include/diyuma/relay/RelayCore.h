@@ -151,6 +151,11 @@ private:
     /// While a receiver waits for a stream's key frame (a switch, a start), the relay asks
     /// again this often: a 720p key frame takes a few hundred milliseconds to arrive.
     static constexpr auto kKeyFrameRetry = std::chrono::milliseconds(500);
+    /// A stream LayersWanted has asked for this long that sends nothing for as long, while a
+    /// lower stream of the sender does, is off at the sender (its uplink cannot carry it):
+    /// its receivers go to one that is sent, and it is not chosen for kSilentLayerRetry.
+    static constexpr auto kSilentLayerAfter = std::chrono::seconds(1);
+    static constexpr auto kSilentLayerRetry = std::chrono::seconds(10);
     /// Reserved per audio stream a receiver gets (Opus at up to 64 kbit/s with headers is
     /// about 80; typical speech at 32 kbit/s about 45).
     static constexpr int kAudioReserveBps = 48'000;

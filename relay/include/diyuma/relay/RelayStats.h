@@ -83,6 +83,8 @@ struct RelayStats {
     std::uint64_t layersWantedSent = 0; ///< LayersWanted messages to simulcast senders
     /// A receiver's video changed from one simulcast stream of a sender to another.
     std::uint64_t videoStreamSwitches = 0;
+    /// A stream found not sent although asked for (RelayCore::kSilentLayerAfter).
+    std::uint64_t videoStreamsOffAtSender = 0;
     std::uint64_t videoNotSubscribed = 0;  ///< copies not sent: the receiver asked for none
     std::uint64_t videoLayerDropped = 0;   ///< copies not sent: a layer over the receiver's share
     std::uint64_t nacksUntranslatable = 0; ///< NACKed numbers the relay never sent the asker

@@ -14,7 +14,9 @@
 // Down at once when even the target's half frame rate (TL0+TL1) does not fit any more, or
 // when the limit drops below it; up only after the higher stream has fitted with a 15 %
 // margin for kUpHold. Streams that send nothing now (the sender encodes only what someone
-// receives) count at their nominal rate for their height.
+// receives) count at their nominal rate for their height; a stream the sender does not send
+// although asked (StreamRate::available) is not chosen, and a receiver on it or switching to
+// it goes to the best one that is, at once.
 //
 // A switch happens at a key frame of the target stream (the streams are independent VP8
 // encodings: nothing else of it decodes); until then the current stream goes on, held at its
@@ -44,6 +46,9 @@ namespace diyuma::relay {
 struct StreamRate {
     std::uint16_t height = 0; ///< announced (0: not known; never above a height limit)
     LayerRates rates;         ///< measured; all zero when it sends nothing now
+    /// False when the sender does not send it although asked to (its uplink cannot carry
+    /// it): not chosen, and left at once (the lowest stream is always taken as available).
+    bool available = true;
 };
 
 /// What the relay reads of a frame from its frame marking (RFC 9626), without VP8.
