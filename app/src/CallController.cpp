@@ -14,6 +14,7 @@
 #include <QtCore/QPointer>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <optional>
 
 Q_LOGGING_CATEGORY(lcCall, "diyuma.call")
@@ -572,13 +573,18 @@ CallController::CallController(AppSettings& settings, QObject* parent)
         d->pollDevices();
         emit snapshotUpdated();
     });
-    // Data saver switched during a call: the receive cap applies at once.
+    // Data saver switched during a call: the receive cap applies at once, and so does the
+    // send cap (as far as the layers made at the start of the call go: 720p is not there in
+    // a call that started with data saver on).
     connect(&settings, &AppSettings::changed, this, [this] {
         if (d->tiers.cap() == d->receiveCap())
             return;
         d->tiers.setCap(d->receiveCap());
-        if (d->runner)
-            d->subscribe(d->tiers.recompute());
+        if (!d->runner)
+            return;
+        d->subscribe(d->tiers.recompute());
+        d->runner->setMaxSendHeight(d->settings.dataSaver() ? 360
+                                                            : std::numeric_limits<int>::max());
     });
     d->testPlaybackCloser.setSingleShot(true);
     connect(&d->testPlaybackCloser, &QTimer::timeout, this, [this] { d->testPlayback.reset(); });

@@ -133,8 +133,8 @@ SettingsDialog::SettingsDialog(AppSettings& settings, CallController* controller
            "640 × 360, and yours is sent at most at 640 × 360 (never in HD)."));
     layout->addWidget(m_dataSaverCheck);
     m_videoHint = new QLabel(tr("Camera and quality take effect in the next call. Data saver "
-                                "lowers the video you receive at once and the video you send "
-                                "from the next call."),
+                                "takes effect at once, for the video you receive and the "
+                                "video you send."),
                              this);
     m_videoHint->setObjectName(QStringLiteral("videoHintLabel"));
     m_videoHint->setProperty("hint", true);

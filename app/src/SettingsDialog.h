@@ -1,7 +1,7 @@
 #pragma once
 // Settings: input and output device, an input level meter, "Play test sound", echo
 // cancellation, the camera (or the test pattern, or no video), the video quality and data
-// saver (at most 640x360 received, at once, and sent, from the next call),
+// saver (at most 640x360 received and sent, at once also during a call),
 // push-to-talk, join/leave sounds and the language. Every change is saved at
 // once through AppSettings (there is nothing to confirm), so the test sound and the meter
 // already use the device just picked.

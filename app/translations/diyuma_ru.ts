@@ -1166,8 +1166,8 @@ With a conference ID or an invite link (diyuma://HOST:PORT/ID) it joins that con
     </message>
     <message>
         <location line="+3"/>
-        <source>Camera and quality take effect in the next call. Data saver lowers the video you receive at once and the video you send from the next call.</source>
-        <translation>Камера и качество вступят в силу в следующем звонке. Экономия трафика уменьшает принимаемое видео сразу, а отправляемое — со следующего звонка.</translation>
+        <source>Camera and quality take effect in the next call. Data saver takes effect at once, for the video you receive and the video you send.</source>
+        <translation>Камера и качество вступят в силу в следующем звонке. Экономия трафика действует сразу — и на принимаемое, и на отправляемое видео.</translation>
     </message>
     <message>
         <location line="+11"/>

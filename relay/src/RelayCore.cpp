@@ -320,10 +320,14 @@ void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint
                              const wire::RtpExtensions& extensions, TimePoint now,
                              PacketSink& out) {
     const Conference& conference = *sender.conference;
+    // New packets show the stream is sent (kSilentLayerAfter); the sender's answers to NACKs
+    // for a stream it has stopped do not.
+    if (!stream.anyForwarded || static_cast<std::int16_t>(sequence - stream.highestSequence) > 0) {
+        stream.lastPacketAt = now;
+        stream.offUntil = {};
+    }
     // A packet of before the last private-view switch (the sender's answer to a NACK, or a
     // late one) goes to admins only: they may see it under either rule.
-    stream.lastPacketAt = now;
-    stream.offUntil = {}; // sent after all
     const bool old = stream.beforeSwitch(sequence, now, kSwitchMarkHorizon);
     if (!old) {
         stream.cache->put(sequence, bytes, now);

@@ -97,6 +97,11 @@ public:
         m_subscription = std::move(subscription);
         m_subscriptionChanged = true;
     }
+    void setMaxSendHeight(int height) {
+        const std::lock_guard lock(m_commandMutex);
+        m_maxSendHeight = height;
+        m_maxSendHeightChanged = true;
+    }
     void setVolume(std::uint32_t participantId, float gain) {
         const std::lock_guard lock(m_commandMutex);
         m_volumes[participantId] = std::clamp(gain, 0.0F, 4.0F);
@@ -160,6 +165,8 @@ private:
     std::vector<std::pair<std::uint32_t, std::optional<wire::AdminMute>>> m_adminCommands;
     std::optional<VideoSubscription> m_subscription; ///< guarded by m_commandMutex
     bool m_subscriptionChanged = false;              ///< guarded by m_commandMutex
+    std::optional<int> m_maxSendHeight;              ///< guarded by m_commandMutex
+    bool m_maxSendHeightChanged = false;             ///< guarded by m_commandMutex
 
     mutable std::mutex m_snapshotMutex;
     CallSnapshot m_snapshot; ///< guarded by m_snapshotMutex
@@ -319,6 +326,7 @@ CallRunner::Impl::Outcome CallRunner::Impl::runCall(bool rejoining, TimePoint gi
     {
         const std::lock_guard lock(m_commandMutex);
         m_subscriptionChanged = m_subscription.has_value(); // a new engine knows none
+        m_maxSendHeightChanged = m_maxSendHeight.has_value();
     }
     applyCommands();
     if (auto started = m_engine->join(m_conferenceId, m_adminSecret); !started) {
@@ -456,6 +464,10 @@ void CallRunner::Impl::applyCommands() {
     if (m_subscriptionChanged && m_subscription) {
         m_engine->setVideoSubscription(*m_subscription);
         m_subscriptionChanged = false;
+    }
+    if (m_maxSendHeightChanged && m_maxSendHeight) {
+        m_engine->setMaxSendHeight(*m_maxSendHeight);
+        m_maxSendHeightChanged = false;
     }
     if (!m_volumesChanged && !m_volumesApplied.empty())
         return;
@@ -607,6 +619,10 @@ void CallRunner::muteParticipant(std::uint32_t participantId, wire::AdminMute mo
 
 void CallRunner::setVideoSubscription(VideoSubscription subscription) {
     m_impl->setSubscription(std::move(subscription));
+}
+
+void CallRunner::setMaxSendHeight(int height) {
+    m_impl->setMaxSendHeight(height);
 }
 
 CallSnapshot CallRunner::snapshot() const {

@@ -129,14 +129,16 @@ VideoSender::Layer* VideoSender::findLayer(std::uint32_t ssrc) const {
 }
 
 bool VideoSender::layerActive(std::size_t index) const {
-    if ((m_wanted >> index & 1U) != 0 && m_allocator.on(index))
+    const std::uint8_t sendable = wantedAndAllowed();
+    if ((sendable >> index & 1U) != 0 && m_allocator.on(index))
         return true;
-    // Every layer someone wants is off for bandwidth: layer 0 goes instead (it always fits),
-    // so that they keep a picture; the relay switches them to it (PROTOCOL.md 6.11).
+    // Every layer someone wants is off (for bandwidth, or our own cap): layer 0 goes instead
+    // (it always fits), so that they keep a picture; the relay switches them to it
+    // (PROTOCOL.md 6.11).
     if (index != 0 || m_wanted == 0)
         return false;
     for (std::size_t k = 1; k < m_layers.size(); ++k)
-        if ((m_wanted >> k & 1U) != 0 && m_allocator.on(k))
+        if ((sendable >> k & 1U) != 0 && m_allocator.on(k))
             return false;
     return true;
 }
@@ -254,7 +256,7 @@ bool VideoSender::encodeLayer(Layer& layer, const VideoFrame& picture, std::size
 
 bool VideoSender::setBitrate(int bitrateBps) {
     m_budgetBps = bitrateBps;
-    m_allocator.update(bitrateBps, m_wanted, m_clock.now());
+    m_allocator.update(bitrateBps, wantedAndAllowed(), m_clock.now());
     return applyBitrates();
 }
 
@@ -263,7 +265,21 @@ void VideoSender::setLayersWanted(std::uint8_t layers) {
         return;
     m_wanted = layers;
     if (m_budgetBps > 0) { // the budget goes to the layers now wanted
-        m_allocator.update(m_budgetBps, m_wanted, m_clock.now());
+        m_allocator.update(m_budgetBps, wantedAndAllowed(), m_clock.now());
+        (void)applyBitrates();
+    }
+}
+
+void VideoSender::setMaxSendHeight(int height) {
+    std::uint8_t allowed = 1; // layer 0 always
+    for (const auto& layer : m_layers)
+        if (layer->config.height <= height)
+            allowed |= static_cast<std::uint8_t>(1U << layer->index);
+    if (allowed == m_allowed)
+        return;
+    m_allowed = allowed;
+    if (m_budgetBps > 0) {
+        m_allocator.update(m_budgetBps, wantedAndAllowed(), m_clock.now());
         (void)applyBitrates();
     }
 }

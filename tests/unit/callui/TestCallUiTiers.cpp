@@ -302,8 +302,8 @@ private slots:
         for (const auto& size : remoteOf(anna.controller, "Bob")->video->sizes)
             QVERIFY2(size.height <= 360, qPrintable(QString::number(size.height)));
 
-        // Off during the call: the receive limit goes at once (Bob's 720p comes), what we
-        // send stays as it was until the next call.
+        // Off during the call: the receive limit goes at once (Bob's 720p comes); what we send
+        // cannot grow before the next call (this one started without a 720p layer).
         anna.settings.setDataSaver(false);
         QCOMPARE(subscribedHeight(anna.controller, "Bob"), 720);
         QCOMPARE(anna.controller.videoSubscription()->defaultMaxHeight, 720);
@@ -324,6 +324,46 @@ private slots:
         QCOMPARE(video["height"].toInt(), 360);
         for (const auto& size : video["sizes"].toArray())
             QVERIFY(size.toArray()[2].toInt() <= 360);
+    }
+
+    void dataSaverDuringACallCapsWhatWeSendAtOnce() {
+        // Anna starts in HD (data saver off), Bob gets her 720p; she turns data saver on 5 s
+        // into his stay: her 720p layer stops at once and Bob is moved to a smaller size of
+        // hers within a few seconds, his video of her going on.
+        Person anna;
+        anna.settings.setVideoSource(QStringLiteral("pattern"));
+        anna.settings.setVideoSize(QSize(1280, 720));
+        anna.settings.setDataSaver(false);
+        anna.settings.setCameraOnAtStart(true);
+        QSignalSpy created(&anna.controller, &CallController::created);
+        QVERIFY(anna.start(createRequest(m_relay.address(), "Anna", false)));
+        QVERIFY(anna.joined.wait(kJoinTimeoutMs));
+        QCOMPARE(anna.controller.sendSize(), QSize(1280, 720));
+        QTemporaryDir dir;
+        auto bob = test::startCli({"join", created.first().first().toString(), "--name", "Bob",
+                                   "--duration", "14", "--stats-json", dir.filePath("bob.json")});
+        QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") != nullptr, kRosterTimeoutMs);
+        QElapsedTimer sinceBob;
+        sinceBob.start();
+        QTest::qWait(5000);
+        anna.settings.setDataSaver(true);
+        const qint64 toggledAt = sinceBob.elapsed();
+        QTRY_VERIFY_WITH_TIMEOUT(!anna.controller.snapshot().stats.videoSent->layers[2].active,
+                                 1000);
+        QVERIFY(bob->waitForFinished(30000));
+        QCOMPARE(bob->exitCode(), 0);
+        const QJsonObject stats = test::loadJsonObject(dir.filePath("bob.json"));
+        const QJsonObject video = stats["remote"]["Anna"]["video"].toObject();
+        const QString text = QJsonDocument(video).toJson(QJsonDocument::Compact);
+        const QJsonArray sizes = video["sizes"].toArray();
+        QVERIFY2(sizes.size() >= 2, qPrintable(text));
+        QCOMPARE(sizes.first().toArray()[2].toInt(), 720);
+        QVERIFY2(sizes.last().toArray()[2].toInt() <= 360, qPrintable(text));
+        // Moved within 4 s of the toggle (Bob's video started about when he joined).
+        QVERIFY2(sizes.last().toArray()[0].toInt() < toggledAt + 4000, qPrintable(text));
+        QVERIFY2(video["frames_decoded"].toInt() > 250, qPrintable(text));
+        qInfo("Bob: %s (data saver on at %lld ms)", qPrintable(text),
+              static_cast<long long>(toggledAt));
     }
 
 private:

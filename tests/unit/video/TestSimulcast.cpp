@@ -24,6 +24,7 @@
 
 #include <QtTest/QtTest>
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <vector>
@@ -611,6 +612,32 @@ private slots:
         rig.sender->setLayersWanted(0b110);
         QVERIFY(rig.sender->layerActive(1));
         QVERIFY(!rig.sender->layerActive(0));
+    }
+
+    void ourOwnCapStopsTallLayersAtOnce() {
+        Rig rig(1280, 720);
+        rig.send(0);
+        QVERIFY(rig.sender->setBitrate(3'000'000));
+        QVERIFY(rig.sender->layerActive(2));
+        rig.sender->setMaxSendHeight(360); // data saver, during the call
+        QVERIFY(!rig.sender->layerActive(2));
+        QVERIFY(rig.sender->layerActive(1));
+        rig.wire.sent.clear();
+        rig.send(1);
+        QVERIFY(ofSsrc(rtpOf(rig.wire.sent), kSsrcBase + 2).empty());
+        // Only 720p wanted: layer 0 goes instead.
+        rig.sender->setLayersWanted(0b100);
+        QVERIFY(rig.sender->layerActive(0));
+        QVERIFY(!rig.sender->layerActive(2));
+        // The cap lifted: 720p again, from a key frame.
+        rig.sender->setMaxSendHeight(std::numeric_limits<int>::max());
+        QVERIFY(rig.sender->layerActive(2));
+        QVERIFY(!rig.sender->layerActive(0));
+        rig.wire.sent.clear();
+        rig.send(2);
+        const auto top = ofSsrc(rtpOf(rig.wire.sent), kSsrcBase + 2);
+        QVERIFY(!top.empty());
+        QVERIFY(top.front().marking.independent);
     }
 
     void allocatorSkipsLayersNobodyWants() {

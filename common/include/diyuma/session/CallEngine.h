@@ -145,6 +145,12 @@ public:
     void setVideoSubscription(VideoSubscription subscription) {
         m_session.setVideoSubscription(std::move(subscription));
     }
+    /// Our own video is sent at most `height` lines tall (VideoSender::setMaxSendHeight; the
+    /// app's data saver): any time during the call; layers made at the start only.
+    void setMaxSendHeight(int height) {
+        if (m_videoSender)
+            m_videoSender->setMaxSendHeight(height);
+    }
     /// Playout gain for one remote participant, clamped to 0..4 (kept for one who has not
     /// joined yet, so it applies when they come).
     void setParticipantGain(std::uint32_t participantId, float gain);

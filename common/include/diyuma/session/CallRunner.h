@@ -144,6 +144,9 @@ public:
     /// per-participant overrides, e.g. each tile's height); replaces the previous one whole,
     /// kept across reconnects. Until the first call the relay sends everything.
     void setVideoSubscription(VideoSubscription subscription);
+    /// Our video at most `height` lines tall (CallEngine::setMaxSendHeight), from now on and
+    /// across reconnects; safe from the controlling thread.
+    void setMaxSendHeight(int height);
     [[nodiscard]] CallSnapshot snapshot() const;
 
 private:

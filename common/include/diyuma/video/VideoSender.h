@@ -132,6 +132,10 @@ public:
     bool setBitrate(int bitrateBps);
     /// The layers anyone receives (bit k = layer k; the relay's LayersWanted). All at first.
     void setLayersWanted(std::uint8_t layers);
+    /// Our own cap (the app's data saver): layers taller than `height` lines are not sent
+    /// (layer 0 always may be), whatever is wanted; from the next picture. Receivers of a
+    /// layer that stops are moved by the relay (PROTOCOL.md 6.11). 0x7FFFFFFF: no cap.
+    void setMaxSendHeight(int height);
     /// The sum of the active layers' bitrates (bps).
     [[nodiscard]] int bitrateBps() const;
     /// The sum of the layers' nominal bitrates: the most setBitrate() uses.
@@ -211,6 +215,9 @@ private:
     std::vector<std::unique_ptr<Layer>> m_layers; ///< lowest first
     SimulcastRateAllocator m_allocator;
     std::uint8_t m_wanted = 0xFF;
+    std::uint8_t m_allowed = 0xFF; ///< setMaxSendHeight: the layers we may send at all
+    /// What is wanted and allowed: what the uplink budget goes to.
+    [[nodiscard]] std::uint8_t wantedAndAllowed() const { return m_wanted & m_allowed; }
     int m_budgetBps = 0; ///< the latest setBitrate() (0: none yet, every layer nominal)
     FixedQueue<Resend> m_resend;
     std::uint16_t m_pictureId = 0;     ///< shared by the layers
