@@ -101,14 +101,13 @@ private slots:
         room.run(100ms);
         QVERIFY(room.relay.subscribesSeen.empty()); // not joined: nothing
         CallEngine& bob = room.add("Bob");
-        CallEngine& carol = room.add("Carol");
+        room.add("Carol");
         room.start(alice);
         room.run(20ms);
         auto sent = room.from(room.indexes[0]);
         QCOMPARE(sent.size(), std::size_t{1}); // the roster that came with Joined: one message
         QCOMPARE(sent.back().defaultMaxHeight, std::uint16_t{180});
         QVERIFY(entriesOf(sent.back()).empty()); // the default covers Bob and Carol
-        (void)carol;
 
         // Dave joins, Bob leaves: the default covers that too, nothing new goes out (until
         // the refresh).
@@ -170,7 +169,7 @@ private slots:
     void refreshedEveryFewSecondsAndPaced() {
         Room room;
         CallEngine& alice = room.add("Alice");
-        CallEngine& bob = room.add("Bob");
+        room.add("Bob");
         VideoSubscription wanted;
         wanted.defaultMaxHeight = 360;
         alice.setVideoSubscription(wanted);
@@ -182,7 +181,6 @@ private slots:
             QCOMPARE(message.defaultMaxHeight, std::uint16_t{360});
             QVERIFY(entriesOf(message).empty());
         }
-        (void)bob;
         QCOMPARE(alice.session().counters().subscribesSent, std::uint64_t{sent.size()});
 
         // A storm of changes (a window being resized): every 10 ms a new height for 2 s.
