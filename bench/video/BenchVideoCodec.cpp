@@ -51,6 +51,17 @@ struct Size {
     int bitrateBps;
 };
 
+/// The call engine's encoder settings for `size` (Vp8EncoderConfig defaults otherwise).
+Vp8EncoderConfig encoderConfig(const Size& size, int fps, int temporalLayers) {
+    Vp8EncoderConfig config;
+    config.width = size.width;
+    config.height = size.height;
+    config.frameRate = fps;
+    config.bitrateBps = size.bitrateBps;
+    config.temporalLayers = temporalLayers;
+    return config;
+}
+
 double percentile(std::vector<double> v, double p) {
     if (v.empty())
         return 0;
@@ -133,13 +144,7 @@ int keyFrameBursts(const std::vector<Size>& sizes, int frames, int fps) {
                "that second / the one before  PSNR before, after (dB)  largest frame 1-5 s after "
                "a key frame (x the mean)\n");
     for (const auto& size : sizes) {
-        Vp8EncoderConfig config;
-        config.width = size.width;
-        config.height = size.height;
-        config.frameRate = fps;
-        config.bitrateBps = size.bitrateBps;
-        config.temporalLayers = 3;
-        auto encoder = Vp8Encoder::create(config);
+        auto encoder = Vp8Encoder::create(encoderConfig(size, fps, 3));
         auto decoder = Vp8Decoder::create();
         if (!encoder || !decoder) {
             fmt::print(stderr, "cannot create the codec\n");
@@ -225,12 +230,7 @@ int main(int argc, char** argv) {
     fmt::print("size       bitrate  frames  encode ms/frame (cpu mean, wall mean, wall p95)  "
                "decode ms/frame (cpu mean, wall p95)  kbit/s out  realtime share of one core\n");
     for (const auto& size : sizes) {
-        Vp8EncoderConfig config;
-        config.width = size.width;
-        config.height = size.height;
-        config.frameRate = fps;
-        config.bitrateBps = size.bitrateBps;
-        auto encoder = Vp8Encoder::create(config);
+        auto encoder = Vp8Encoder::create(encoderConfig(size, fps, 1));
         auto decoder = Vp8Decoder::create();
         if (!encoder || !decoder) {
             fmt::print(stderr, "cannot create the codec\n");

@@ -79,6 +79,7 @@ RelayCore::RelayCore(RelayConfig config, const core::Clock& clock, core::LogSink
     m_doomed.reserve(64);
     m_shareRequests.reserve(m_config.maxParticipantsPerConference);
     m_shares.reserve(m_config.maxParticipantsPerConference);
+    m_watched.reserve(m_config.maxParticipantsPerConference);
 }
 
 RelayCore::~RelayCore() = default;
@@ -413,8 +414,10 @@ void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& o
     std::array<StreamRate, wire::kMaxSsrcsPerParticipant> rates{};
     m_shareRequests.resize(views.size()); // within the capacity reserved for a conference
     m_shares.resize(views.size());
+    m_watched.resize(views.size());
     for (std::size_t v = 0; v < views.size(); ++v) {
         Participant* sender = watched(*views[v]);
+        m_watched[v] = sender;
         m_shareRequests[v] =
             sender == nullptr
                 ? ShareRequest{}
@@ -431,7 +434,7 @@ void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& o
         wanted += request.demandBps / VideoForwarder::kUpMargin;
     receiver.downlink->setWantedBitrate(static_cast<int>(wanted));
     for (std::size_t v = 0; v < views.size(); ++v) {
-        Participant* sender = watched(*views[v]);
+        Participant* sender = m_watched[v];
         if (sender == nullptr)
             continue;
         VideoForwarder& forwarder = views[v]->forwarder;
@@ -1363,6 +1366,7 @@ void RelayCore::reconfigure(const RelayConfig& config) {
     m_config.maxParticipantsPerConference = config.maxParticipantsPerConference;
     m_shareRequests.reserve(m_config.maxParticipantsPerConference);
     m_shares.reserve(m_config.maxParticipantsPerConference);
+    m_watched.reserve(m_config.maxParticipantsPerConference);
     m_config.emptyTtl = config.emptyTtl;
     m_config.unusedTtl = config.unusedTtl;
     m_config.participantTimeout = config.participantTimeout;

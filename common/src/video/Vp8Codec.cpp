@@ -165,7 +165,7 @@ Result<Vp8Encoder> Vp8Encoder::create(const Vp8EncoderConfig& config) {
     cfg.rc_dropframe_thresh = 0; // every frame is sent; the pacer and tiers manage the rate
     // Not finer than 6: below it the picture is visually lossless already (luma PSNR over 46
     // dB) and each step costs so much that easy pictures get spiky frame sizes (test pattern
-    // at 720p: single TL0 frames of 44-50 KB, 8x the mean, with 2; at most 25 KB with 6).
+    // at 720p: single TL0 frames of 42-55 KB with 2; docs/PERFORMANCE.md section 5.4).
     cfg.rc_min_quantizer = 6;
     cfg.rc_max_quantizer = 56;
     cfg.rc_undershoot_pct = 100;

@@ -287,6 +287,7 @@ private:
     /// selectLayers' per-sender shares, reserved for the largest conference.
     std::vector<ShareRequest> m_shareRequests;
     std::vector<int> m_shares;
+    std::vector<Participant*> m_watched; ///< per view: its sender, if its video goes there
     TimePoint m_nextPruneAt{};
     std::array<TimePoint, kDropReasonCount> m_lastDropLog{};
 };
