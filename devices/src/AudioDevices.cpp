@@ -140,6 +140,7 @@ struct DeviceCommon {
 
     // Published by the media thread after each block for stats().
     std::atomic<double> driftRatio{1.0};
+    std::atomic<bool> driftLocked{false};
     std::atomic<double> fillMs{0};
     std::atomic<double> targetFillMs{0};
     std::atomic<double> latencyMs{0};
@@ -278,6 +279,7 @@ struct DeviceCommon {
     DeviceStats stats() const {
         DeviceStats s;
         s.driftRatio = driftRatio.load();
+        s.driftLocked = driftLocked.load();
         s.fillMs = fillMs.load();
         s.targetFillMs = targetFillMs.load();
         s.streamLatencyMs = latencyMs.load();
@@ -378,6 +380,7 @@ bool CaptureDevice::readBlock(std::span<std::int16_t> block) {
     s.poll();
     const bool ok = s.compensator.pull(s.ring, block, s.phaseSamples());
     s.driftRatio.store(s.compensator.ratio(), std::memory_order_relaxed);
+    s.driftLocked.store(s.compensator.tracking(), std::memory_order_relaxed);
     s.fillMs.store(s.compensator.smoothedFillSamples() / core::kSamplesPerMs,
                    std::memory_order_relaxed);
     s.underruns.store(s.compensator.underruns(), std::memory_order_relaxed);
@@ -515,6 +518,7 @@ void PlaybackDevice::playBlock(std::span<const core::ParticipantAudioBlock> /*pa
     // Playback ratio is media samples per device sample; the stats give the device's clock
     // over the media thread's, as for capture.
     s.driftRatio.store(1.0 / s.compensator.ratio(), std::memory_order_relaxed);
+    s.driftLocked.store(s.compensator.tracking(), std::memory_order_relaxed);
     s.fillMs.store(s.compensator.smoothedFillSamples() / core::kSamplesPerMs,
                    std::memory_order_relaxed);
     s.underruns.store(s.compensator.underruns(), std::memory_order_relaxed);

@@ -80,7 +80,8 @@ const DeclickCurve& declickCurve() {
 DriftCompensator::DriftCompensator(const DriftCompensatorConfig& config)
     : m_config(config), m_smoothedFill(static_cast<double>(config.targetFillSamples)) {
     // Loop: fill' = fs * (drift - (r - 1)), r - 1 = kp * e + ki * integral(e dt). The
-    // closed loop s^2 + fs kp s + fs ki is critically damped at wn for these gains.
+    // closed loop s^2 + fs kp s + fs ki is critically damped at wn for these gains
+    // (acquiring; tracking has its own, see track()).
     const double fs = m_config.sampleRateHz;
     const double wn = m_config.controllerBandwidthRad;
     m_kp = 2 * wn / fs;
@@ -120,26 +121,71 @@ void DriftCompensator::updateController(double fill, std::size_t blockSamples) {
     const double alpha = 1 - std::exp(-dt / m_smoothing);
     m_smoothedFill += alpha * (fill - m_smoothedFill);
     const double e = m_smoothedFill - target;
-    const double integral = m_integral + e * dt;
-    double u = m_kp * e + m_ki * integral;
+    if (m_tracking)
+        track(e, dt);
+    else
+        acquire(e, dt);
+}
+
+void DriftCompensator::acquire(double e, double dt) {
+    const double drift = m_drift + m_ki * e * dt;
+    double u = m_kp * e + drift;
     const double limit = m_config.maxRatioDeviation;
     if (u > limit) {
         u = limit;
         if (e < 0)
-            m_integral = integral; // only unwinding is allowed at the clamp
+            m_drift = drift; // only unwinding is allowed at the clamp
     } else if (u < -limit) {
         u = -limit;
         if (e > 0)
-            m_integral = integral;
+            m_drift = drift;
     } else {
-        m_integral = integral;
+        m_drift = drift;
     }
     m_ratio = 1 + u;
+    m_inBandSeconds = std::abs(e) <= m_config.lockBandSamples ? m_inBandSeconds + dt : 0;
+    if (m_inBandSeconds >= m_config.lockSeconds) {
+        // Locked: the fill barely moves, so the ratio in use is the drift. Tracking starts
+        // from it with the same ratio (no step in pitch) and works the offset off slowly.
+        m_tracking = true;
+        m_saturatedSeconds = 0;
+        m_drift = u - trackingCorrection(e);
+    }
+}
+
+double DriftCompensator::trackingCorrection(double e) const {
+    return e / (m_config.trackingOffsetSeconds * m_config.sampleRateHz);
+}
+
+void DriftCompensator::track(double e, double dt) {
+    // Overdamped PI: e' = -e / T_offset, the drift following with T_drift.
+    const double wanted = trackingCorrection(e);
+    const double maxCorrection = m_config.maxTrackingCorrection;
+    const double correction = std::clamp(wanted, -maxCorrection, maxCorrection);
+    if (correction == wanted) {
+        m_drift += wanted * dt / m_config.trackingDriftSeconds;
+        m_saturatedSeconds = 0;
+    } else if ((m_saturatedSeconds += dt) <= m_smoothing * 4) {
+        // The low-passed error may still be rising towards a step it saw: compare from
+        // where it has settled.
+        m_saturatedFromError = std::abs(e);
+    } else if (m_saturatedSeconds >= m_smoothing * 4 + kUnlockSeconds) {
+        if (std::abs(e) >= m_saturatedFromError) {
+            // The error grew although the correction is at its limit: the drift has changed
+            // by more than the correction can make up.
+            m_tracking = false;
+            m_inBandSeconds = 0;
+        }
+        m_saturatedSeconds = 0;
+    }
+    const double limit = m_config.maxRatioDeviation;
+    m_drift = std::clamp(m_drift, -limit, limit);
+    m_ratio = 1 + std::clamp(m_drift + correction, -limit, limit);
 }
 
 void DriftCompensator::holdDriftEstimate() {
     const double limit = m_config.maxRatioDeviation;
-    m_ratio = 1 + std::clamp(m_ki * m_integral, -limit, limit);
+    m_ratio = 1 + std::clamp(m_drift, -limit, limit);
 }
 
 void DriftCompensator::restartFillAverage() {
@@ -223,6 +269,17 @@ void DriftCompensator::outputTail(std::span<std::int16_t> out) {
     std::fill(out.begin() + static_cast<std::ptrdiff_t>(zeros.size()), out.end(), std::int16_t{0});
 }
 
+void DriftCompensator::discardFromRing(SpscRing<std::int16_t>& ring, std::size_t count) {
+    // Restart the resampler on the samples after the gap so that its window never
+    // straddles it; the pending history goes with the discarded samples.
+    m_droppedSamples += ring.discard(count) + (m_inLength - static_cast<std::size_t>(m_pos));
+    std::fill(m_in.get(), m_in.get() + kHistory, 0.0F);
+    const std::size_t got = ring.read(std::span<std::int16_t>(m_scratch16.get(), kHistory));
+    std::copy(m_scratch16.get(), m_scratch16.get() + got, m_in.get() + (kHistory - got));
+    m_inLength = kHistory;
+    m_pos = kHistory;
+}
+
 bool DriftCompensator::pull(SpscRing<std::int16_t>& ring, std::span<std::int16_t> out,
                             double phaseSamples) {
     const std::size_t n = std::min(out.size(), m_config.maxBlockSamples);
@@ -235,20 +292,18 @@ bool DriftCompensator::pull(SpscRing<std::int16_t>& ring, std::span<std::int16_t
         m_refilling = false;
         m_declickArmed = true; // fade in from the silence just played
         restartFillAverage();
+        // A device that comes back after a stall (or starts) often delivers its backlog at
+        // once: start at the target rather than play the excess away with a pitch shift.
+        if (fill > m_config.targetFillSamples + m_config.maxBlockSamples) {
+            discardFromRing(ring, fill - m_config.targetFillSamples);
+            fill = ring.readAvailable();
+        }
     }
     updateController(static_cast<double>(fill) + phaseSamples, n);
     if (const std::size_t excess = excessToDrop(fill); excess > 0) {
-        // Restart the resampler on the samples after the gap so that its window never
-        // straddles it; the pending history goes with the dropped samples.
-        const std::size_t dropped = ring.discard(excess);
+        discardFromRing(ring, excess);
         m_drops += 1;
         restartFillAverage();
-        m_droppedSamples += dropped + (m_inLength - static_cast<std::size_t>(m_pos));
-        std::fill(m_in.get(), m_in.get() + kHistory, 0.0F);
-        const std::size_t got = ring.read(std::span<std::int16_t>(m_scratch16.get(), kHistory));
-        std::copy(m_scratch16.get(), m_scratch16.get() + got, m_in.get() + (kHistory - got));
-        m_inLength = kHistory;
-        m_pos = kHistory;
         m_declickArmed = true;
         fill = ring.readAvailable();
     }

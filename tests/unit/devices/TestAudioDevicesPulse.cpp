@@ -67,7 +67,7 @@ double pump(CaptureDevice* capture, PlaybackDevice* playback, int blocks, PerBlo
 }
 
 QString describe(const DeviceStats& s) {
-    return QString("drift ratio %1, fill %2 ms (target %3), stream latency %4 ms, underruns "
+    return QString("drift ratio %1%9, fill %2 ms (target %3), stream latency %4 ms, underruns "
                    "%5, drops %6, overflow %7, callbacks %8")
         .arg(s.driftRatio, 0, 'f', 6)
         .arg(s.fillMs, 0, 'f', 1)
@@ -76,7 +76,8 @@ QString describe(const DeviceStats& s) {
         .arg(s.underruns)
         .arg(s.drops)
         .arg(s.overflowSamples)
-        .arg(s.callbacks);
+        .arg(s.callbacks)
+        .arg(s.driftLocked ? " (locked)" : " (acquiring)");
 }
 
 } // namespace

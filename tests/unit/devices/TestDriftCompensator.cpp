@@ -72,19 +72,23 @@ public:
             const double now =
                 static_cast<double>(m_block) * 0.010; // media thread's clock, seconds
             const double deviceRate = kSampleRateHz * (1 + m_drift);
-            while (chunkTime(m_deviceChunks + 1, deviceRate) <= now) {
-                ++m_deviceChunks;
+            while (m_lastChunkAt + static_cast<double>(m_chunk) / deviceRate <= now) {
+                m_lastChunkAt += static_cast<double>(m_chunk) / deviceRate;
                 m_tone.generate(m_chunkBuf);
-                if (!deviceStalled(now))
+                if (!deviceStalled(now)) {
+                    m_ring.write(m_held); // what a holding device kept, all at once
+                    m_held.clear();
                     m_ring.write(m_chunkBuf); // a full ring drops, as a callback would
+                } else if (m_holdWhileStalled) {
+                    m_held.insert(m_held.end(), m_chunkBuf.begin(), m_chunkBuf.end());
+                }
             }
             if (mediaStalled(now))
                 continue;
             const std::size_t fill = m_ring.readAvailable();
             // What a device layer measures: time since the last callback, as samples.
-            const double phase = m_usePhase && !deviceStalled(now)
-                                     ? (now - chunkTime(m_deviceChunks, deviceRate)) * deviceRate
-                                     : 0.0;
+            const double phase =
+                m_usePhase && !deviceStalled(now) ? (now - m_lastChunkAt) * deviceRate : 0.0;
             const bool ok = m_comp.pull(m_ring, block, phase);
             out.samples.insert(out.samples.end(), block.begin(), block.end());
             out.blockOk.push_back(ok);
@@ -103,11 +107,13 @@ public:
     DriftCompensator& comp() { return m_comp; }
     SpscRing<std::int16_t>& ring() { return m_ring; }
     void setUsePhase(bool use) { m_usePhase = use; }
+    /// The device's clock changes from now on (as if another device took over the ring).
+    void setDrift(double drift) { m_drift = drift; }
+    /// A stalled device keeps what it captures and delivers it in one burst when it resumes
+    /// (instead of losing it).
+    void setHoldWhileStalled(bool hold) { m_holdWhileStalled = hold; }
 
 private:
-    double chunkTime(long chunk, double rate) const {
-        return static_cast<double>(chunk) * static_cast<double>(m_chunk) / rate;
-    }
     bool m_usePhase = true;
     double m_drift;
     std::size_t m_chunk;
@@ -116,7 +122,9 @@ private:
     ToneGenerator m_tone;
     std::vector<std::int16_t> m_chunkBuf;
     long m_block = 0;
-    long m_deviceChunks = 0;
+    double m_lastChunkAt = 0; ///< device time of the last chunk, seconds
+    bool m_holdWhileStalled = false;
+    std::vector<std::int16_t> m_held;
 };
 
 /// Playback: the media thread pushes a tone block every 10 ms; a device (consumer) at
@@ -308,26 +316,31 @@ private slots:
     void playbackVeryFastDevice() { playbackAtDrift(+0.015, 3); }
 
     void noDriftIsTransparent() {
-        // Same clocks: the ratio stays at 1 and the tone passes sample for sample, delayed.
+        // Same clocks: the ratio stays at 1 and the tone passes unchanged, delayed (by a
+        // fraction of a sample too: the loop moved the read position while it settled).
         CaptureSim sim(0.0, 480);
         Output out;
         sim.run(3000, out);
         QVERIFY(std::abs(sim.comp().ratio() - 1) < 2e-5);
-        ToneGenerator ref(kToneHz, kToneDbfs);
-        std::vector<std::int16_t> refSamples(out.samples.size());
-        ref.generate(refSamples);
-        // Find the delay on the last second, then compare.
+        // Each 10 ms of the last second against the sine that fits it best (least squares
+        // phase at the tone's amplitude): the largest difference anywhere.
+        const double w = 2 * std::numbers::pi * kToneHz / kSampleRateHz;
         const std::size_t n = out.samples.size();
-        const std::size_t from = n - 48000;
-        double bestErr = 1e18;
-        for (std::size_t d = 0; d < 48 * 100; ++d) {
-            double err = 0;
-            for (std::size_t i = from; i < from + 2000; ++i)
-                err = std::max(err, std::abs(double(out.samples[i]) - refSamples[i - d]));
-            bestErr = std::min(bestErr, err);
+        double worst = 0;
+        for (std::size_t from = n - 48000; from + kBlockSamples <= n; from += kBlockSamples) {
+            double a = 0;
+            double b = 0;
+            for (std::size_t i = from; i < from + kBlockSamples; ++i) {
+                a += out.samples[i] * std::sin(w * double(i));
+                b += out.samples[i] * std::cos(w * double(i));
+            }
+            const double phase = std::atan2(b, a);
+            for (std::size_t i = from; i < from + kBlockSamples; ++i)
+                worst = std::max(worst, std::abs(out.samples[i] -
+                                                 kToneAmplitude * std::sin(w * double(i) + phase)));
         }
         // Rounding and the interpolator's passband ripple: within 8 of an 8225 amplitude.
-        QVERIFY2(bestErr <= 8, qPrintable(QString::number(bestErr)));
+        QVERIFY2(worst <= 8, qPrintable(QString::number(worst)));
     }
 
     void withoutPhaseTheFillStillHolds() {
@@ -342,6 +355,69 @@ private slots:
               settled.ratioSum / settled.ratioCount, settled.minRatio, settled.maxRatio);
         QCOMPARE(sim.comp().underruns(), std::uint64_t{0});
         QVERIFY(std::abs(settled.ratioSum / settled.ratioCount - 1.003) < 2e-4);
+        const double target = double(sim.comp().config().targetFillSamples);
+        QVERIFY(double(settled.minFill) > target - 480 - 240);
+        QVERIFY(double(settled.maxFill) < target + 480 + 240);
+    }
+
+    void aFillOffsetWhileTrackingBarelyMovesThePitch() {
+        // Locked on a device 0.3 % fast, the media thread misses 20 ms of pulls (a loaded
+        // machine): 20 ms more in the ring, well below the drop margin. It is worked off at
+        // most 0.25 % off the drift (the acquiring loop would take 2 %), and a 1 kHz tone
+        // keeps its level in every 100 ms window.
+        CaptureSim sim(0.003, 240);
+        Output out;
+        sim.run(3000, out);
+        QVERIFY(sim.comp().tracking());
+        const double drift = sim.comp().driftEstimate();
+        qInfo("tracking, drift learnt %.6f, ratio %.6f, fill %.0f", drift, sim.comp().ratio(),
+              sim.comp().smoothedFillSamples());
+        QVERIFY(std::abs(drift - 0.003) < 2e-4);
+        const std::size_t before = out.samples.size();
+        Stats after;
+        sim.run(
+            3000, out, &after, 0, [](double) { return false; },
+            [](double t) { return t >= 30.0 && t < 30.02; });
+        qInfo("after a 20 ms offset: ratio %.5f..%.5f, fill %zu..%zu, drift learnt %.5f",
+              after.minRatio, after.maxRatio, after.minFill, after.maxFill,
+              sim.comp().driftEstimate());
+        QVERIFY(sim.comp().tracking());
+        QCOMPARE(sim.comp().drops(), std::uint64_t{0});
+        QCOMPARE(sim.comp().underruns(), std::uint64_t{0});
+        QVERIFY(after.maxRatio - (1 + drift) <= 0.0025 + 1e-4);
+        QVERIFY(after.maxRatio - (1 + drift) > 0.001); // the offset was seen and worked off
+        QVERIFY((1 + drift) - after.minRatio < 5e-4);
+        // The offset's integral moves the drift learnt a little (it unwinds over minutes).
+        QVERIFY(std::abs(sim.comp().driftEstimate() - 0.003) < 3e-4);
+        QVERIFY(std::abs(sim.comp().ratio() - 1.003) < 1e-4);
+        const double target = double(sim.comp().config().targetFillSamples);
+        QVERIFY2(std::abs(sim.comp().smoothedFillSamples() - target) < 96,
+                 qPrintable(QString::number(sim.comp().smoothedFillSamples())));
+        const auto audio = std::span<const std::int16_t>(out.samples).subspan(before);
+        for (std::size_t k = 0; k + 4800 <= audio.size(); k += 4800) {
+            const double level = toneLevelDbfs(audio.subspan(k, 4800), kToneHz * 1.003);
+            QVERIFY2(
+                std::abs(level - kToneDbfs) < 0.5,
+                qPrintable(QString("%1 dBFS at %2 s").arg(level).arg(30.0 + double(k) / 48000)));
+        }
+    }
+
+    void aChangedDriftIsLearntAgain() {
+        // Tracking a device 0.3 % fast, the clock changes to 1.5 % fast: more than the
+        // tracking correction can make up, so the loop acquires again and settles on it.
+        CaptureSim sim(0.003, 240);
+        Output out;
+        sim.run(3000, out);
+        QVERIFY(sim.comp().tracking());
+        sim.setDrift(0.015);
+        Stats settled;
+        sim.run(6000, out, &settled, 3000);
+        qInfo("after the change: ratio %.5f..%.5f, fill %zu..%zu, drift learnt %.6f",
+              settled.minRatio, settled.maxRatio, settled.minFill, settled.maxFill,
+              sim.comp().driftEstimate());
+        QVERIFY(sim.comp().tracking());
+        QVERIFY(std::abs(sim.comp().driftEstimate() - 0.015) < 2e-4);
+        QCOMPARE(sim.comp().underruns(), std::uint64_t{0});
         const double target = double(sim.comp().config().targetFillSamples);
         QVERIFY(double(settled.minFill) > target - 480 - 240);
         QVERIFY(double(settled.maxFill) < target + 480 + 240);
@@ -403,6 +479,35 @@ private slots:
         const double target = double(sim.comp().config().targetFillSamples);
         QVERIFY(double(after.minFill) > target - 480 - 240);
         QVERIFY(double(after.maxFill) < target + 480 + 240);
+    }
+
+    void aBurstAfterAnUnderrunIsNotPlayedAway() {
+        // Tracking a device 0.3 % slow, the device stalls for 90 ms and then delivers what
+        // it held at once: the ring runs dry (one underrun), then holds ~90 ms, 60 ms above
+        // the target but below the drop margin. pull() starts again at the target instead
+        // of playing the excess away at a shifted pitch (0.25 % for 10 s).
+        CaptureSim sim(-0.003, 240);
+        sim.setHoldWhileStalled(true);
+        Output out;
+        sim.run(3000, out);
+        QVERIFY(sim.comp().tracking());
+        const double drift = sim.comp().ratio() - 1;
+        Stats after;
+        sim.run(
+            500, out, &after, 30, [](double t) { return t >= 30.0 && t < 30.09; },
+            [](double) { return false; });
+        qInfo("after the burst: ratio %.5f..%.5f, fill %zu..%zu, dropped %llu samples",
+              after.minRatio, after.maxRatio, after.minFill, after.maxFill,
+              static_cast<unsigned long long>(sim.comp().droppedSamples()));
+        QCOMPARE(sim.comp().underruns(), std::uint64_t{1});
+        QCOMPARE(sim.comp().drops(), std::uint64_t{0});
+        QVERIFY(sim.comp().droppedSamples() > 2000); // the backlog above the target
+        // The loop sees what is left of the device's chunk and the refill's step: ~3 ms.
+        QVERIFY2(after.minRatio > 1 + drift - 8e-4 && after.maxRatio < 1 + drift + 8e-4,
+                 qPrintable(QString("%1..%2").arg(after.minRatio).arg(after.maxRatio)));
+        const double target = double(sim.comp().config().targetFillSamples);
+        QVERIFY2(double(after.maxFill) < target + 480 + 240,
+                 qPrintable(QString::number(after.maxFill)));
     }
 
     void playbackDeviceStallIsDropped() {

@@ -11,9 +11,19 @@
 //
 // In both directions a fuller ring means "take more input per output", so r rises with the
 // fill error. The controller is a PI loop on the fill level smoothed by a one-pole low-pass
-// (time constant fillSmoothing); gains are chosen for a critically damped loop with natural
-// frequency controllerBandwidth, r is clamped to 1 +- maxRatioDeviation (the integrator stops
-// at the clamp). The resampler is a 32-tap Kaiser-windowed sinc (512 phases, linear between
+// (time constant fillSmoothing), r clamped to 1 +- maxRatioDeviation (the integrator stops at
+// the clamp). It runs in two modes, because r is what the listener hears as pitch:
+//   - acquiring (from the start): gains for a critically damped loop with natural frequency
+//     controllerBandwidth, fast enough to learn a drift of a few percent within seconds, but
+//     a fill offset of 10 ms moves r by 1 %;
+//   - tracking, once the fill has stayed within lockBand of the target for lockSeconds: the
+//     drift learnt is kept, a fill offset is worked off with time constant
+//     trackingOffsetSeconds and at most maxTrackingCorrection off that drift (0.25 %: a
+//     10 ms offset that the load of the machine leaves in the ring is gone in seconds,
+//     unheard), and the drift itself follows slowly (trackingDriftSeconds; it integrates
+//     only while the correction is not at its limit). If the error still grows for
+//     kUnlockSeconds with the correction at its limit, the drift has changed: acquiring again.
+// The resampler is a 32-tap Kaiser-windowed sinc (512 phases, linear between
 // phases): flat to ~18 kHz, images and interpolation error below -80 dB on a tone.
 //
 // Large disturbances are not left to the slow loop (and do not steer it: while one lasts the
@@ -23,7 +33,8 @@
 //     until the fill, which the device keeps lowering meanwhile, is back at the target);
 //   - underrun (pull: the ring cannot supply a block; push: the consumer reports one through
 //     its underrun counter): the block is silence, pull() waits until the ring holds the
-//     target again, push() pads the ring with silence up to the target.
+//     target again (and discards what a device's burst put above it: the backlog of a start
+//     or a stall), push() pads the ring with silence up to the target.
 // Every such jump is de-clicked: the output's first samples after it are offset so that they
 // start at the last sample the listener heard, the offset decaying over 2 ms (raised cosine),
 // and an underrun ends in a 2 ms decay to silence instead of a step.
@@ -59,14 +70,22 @@ struct DriftCompensatorConfig {
     /// Largest block pull() is asked for / push() is given.
     std::size_t maxBlockSamples = kBlockSamples;
     double maxRatioDeviation = 0.025;    ///< r stays within 1 +- this
-    double controllerBandwidthRad = 0.5; ///< natural frequency of the PI loop, rad/s
+    double controllerBandwidthRad = 0.5; ///< acquiring: natural frequency of the PI loop, rad/s
     double fillSmoothingSeconds = 0.25;  ///< time constant of the fill low-pass
+    /// Acquiring turns to tracking when the smoothed fill has stayed this close to the target
+    /// for lockSeconds.
+    double lockBandSamples = 2 * kSamplesPerMs;
+    double lockSeconds = 2.0;
+    double trackingOffsetSeconds = 5.0;    ///< tracking: time constant a fill offset decays with
+    double trackingDriftSeconds = 60.0;    ///< tracking: time constant of the drift's integrator
+    double maxTrackingCorrection = 0.0025; ///< tracking: |r - 1 - drift learnt| stays below this
     int sampleRateHz = kSampleRateHz;
 };
 
 class DriftCompensator {
 public:
     static constexpr int kDropBlocks = 10;             ///< calls in a row above the drop margin
+    static constexpr double kUnlockSeconds = 2.0;      ///< see "tracking" above
     static constexpr std::size_t kDeclickSamples = 96; ///< 2 ms at 48 kHz
 
     explicit DriftCompensator(const DriftCompensatorConfig& config = {});
@@ -92,11 +111,16 @@ public:
     /// The ratio in use, input samples per output sample (1.003: the producer's clock is
     /// 0.3 % fast relative to the consumer's).
     [[nodiscard]] double ratio() const { return m_ratio; }
+    /// The drift learnt so far: r - 1 without the correction of a fill offset.
+    [[nodiscard]] double driftEstimate() const { return m_drift; }
+    /// True once the loop has locked on (see "tracking" above).
+    [[nodiscard]] bool tracking() const { return m_tracking; }
     /// The low-passed fill level the loop sees, in samples.
     [[nodiscard]] double smoothedFillSamples() const { return m_smoothedFill; }
     /// Underruns: pull() found too little in the ring / push() saw the consumer's count move.
     [[nodiscard]] std::uint64_t underruns() const { return m_underruns; }
-    /// Times the excess above target + dropMargin was dropped; samples dropped in total.
+    /// Times the excess above target + dropMargin was dropped; samples dropped in total (with
+    /// what pull() discards above the target when it has refilled).
     [[nodiscard]] std::uint64_t drops() const { return m_drops; }
     [[nodiscard]] std::uint64_t droppedSamples() const { return m_droppedSamples; }
     /// push(): samples that did not fit into the ring (it was full).
@@ -105,12 +129,18 @@ public:
 
 private:
     void updateController(double fill, std::size_t blockSamples);
-    /// The ratio from the integral (the drift learnt so far) alone.
+    void acquire(double e, double dt);
+    void track(double e, double dt);
+    /// Tracking: the correction for fill error e, unclamped.
+    [[nodiscard]] double trackingCorrection(double e) const;
+    /// The ratio from the drift learnt so far alone.
     void holdDriftEstimate();
     /// After a jump of the fill (drop, pad): the average starts again at the target, the
     /// fill the jump leaves, so the backlog before it does not steer the ratio.
     void restartFillAverage();
     std::size_t excessToDrop(std::size_t fill);
+    /// pull(): discards `count` samples from the ring and restarts the resampler after them.
+    void discardFromRing(SpscRing<std::int16_t>& ring, std::size_t count);
     void resamplePending(std::span<float> out, std::size_t count);
     std::size_t generateAvailable(std::span<float> out);
     void keepHistory();
@@ -118,13 +148,17 @@ private:
     void outputTail(std::span<std::int16_t> out);
 
     DriftCompensatorConfig m_config;
-    double m_kp;
-    double m_ki;
-    double m_smoothing; ///< low-pass coefficient per call, for a block of kBlockSamples
+    double m_kp;        ///< acquiring: ratio per sample of fill error
+    double m_ki;        ///< acquiring: ratio per sample-second of fill error
+    double m_smoothing; ///< low-pass time constant, seconds
 
     double m_ratio = 1.0;
-    double m_integral = 0; ///< sum of fill error * seconds
+    double m_drift = 0;    ///< the drift learnt (the PI loop's integral part), r - 1
     double m_smoothedFill; ///< samples
+    bool m_tracking = false;
+    double m_inBandSeconds = 0;      ///< acquiring: how long the fill has been within lockBand
+    double m_saturatedSeconds = 0;   ///< tracking: how long the correction has been at its limit
+    double m_saturatedFromError = 0; ///< tracking: |error| when it reached the limit
     int m_aboveMarginCalls = 0;
     std::size_t m_minFillAbove = 0;
 

@@ -90,12 +90,13 @@ struct DeviceStats {
     /// The device's sample clock over the media thread's steady clock, as the drift
     /// compensator has settled on it (1.003: the device runs 0.3 % fast).
     double driftRatio = 1.0;
-    double fillMs = 0;                 ///< ring fill the compensator sees (low-passed)
-    double targetFillMs = 0;           ///< what it steers to
-    double streamLatencyMs = 0;        ///< PortAudio's latency figure for the open stream
-    std::uint64_t underruns = 0;       ///< capture: blocks the ring could not fill; playback: the
-                                       ///< callback ran dry after playing audio
-    std::uint64_t drops = 0;           ///< backlogs dropped after a stall
+    bool driftLocked = false;    ///< the compensator has locked on (tracks slowly, see its header)
+    double fillMs = 0;           ///< ring fill the compensator sees (low-passed)
+    double targetFillMs = 0;     ///< what it steers to
+    double streamLatencyMs = 0;  ///< PortAudio's latency figure for the open stream
+    std::uint64_t underruns = 0; ///< capture: blocks the ring could not fill; playback: the
+                                 ///< callback ran dry after playing audio
+    std::uint64_t drops = 0;     ///< backlogs dropped after a stall
     std::uint64_t overflowSamples = 0; ///< samples that did not fit into a full ring
     std::uint64_t callbacks = 0;       ///< PortAudio callbacks so far
 };
