@@ -190,6 +190,7 @@ void DriftCompensator::holdDriftEstimate() {
 
 void DriftCompensator::restartFillAverage() {
     m_smoothedFill = static_cast<double>(m_config.targetFillSamples);
+    m_saturatedSeconds = 0; // an error from before the jump says nothing about the drift
     holdDriftEstimate();
 }
 
