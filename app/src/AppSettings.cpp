@@ -121,11 +121,6 @@ void AppSettings::setDataSaver(bool on) {
         Q_EMIT changed();
 }
 
-QSize AppSettings::sendVideoSize() const {
-    const QSize size = videoSize();
-    return dataSaver() && size.height() > 360 ? QSize(640, 360) : size;
-}
-
 bool AppSettings::cameraOnAtStart() const {
     return read<bool>(kCameraOnAtStart, true);
 }

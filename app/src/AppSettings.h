@@ -41,13 +41,10 @@ public:
     /// The size we send at: 640x360 (default) or 1280x720; anything else reads as the default.
     QSize videoSize() const;
     void setVideoSize(QSize size);
-    /// Data saver (default off): we send at most 640x360 (our 1280x720 layer stops at once in
-    /// a call, and a call started with it on makes none) and receive at most 360 lines from
-    /// everyone (at once).
+    /// Data saver (default off): we send at most 640x360 (our 1280x720 layer is not sent
+    /// while it is on, also in a running call) and receive at most 360 lines from everyone.
     bool dataSaver() const;
     void setDataSaver(bool on);
-    /// The size we send at in the next call: videoSize(), at most 640x360 with data saver.
-    QSize sendVideoSize() const;
     /// The camera is on when a call starts (default on).
     bool cameraOnAtStart() const;
     void setCameraOnAtStart(bool on);

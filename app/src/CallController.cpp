@@ -191,6 +191,11 @@ public:
     std::uint16_t receiveCap() const {
         return settings.dataSaver() ? TileSubscription::kDataSaverCap : TileSubscription::kFullCap;
     }
+    /// The tallest picture we send (CallRunner::setMaxSendHeight).
+    int sendCap() const {
+        return settings.dataSaver() ? TileSubscription::kDataSaverCap
+                                    : std::numeric_limits<int>::max();
+    }
     void endCall();
     QString messageFor(const core::SessionError& error) const;
     std::chrono::milliseconds now() const { return std::chrono::milliseconds(clock.elapsed()); }
@@ -509,7 +514,9 @@ void CallController::Private::openVideo() {
     videoNotice.clear();
     cameraProblem.clear();
     useCamera = false;
-    videoSize = settings.sendVideoSize();
+    // The Quality setting, data saver or not: the layers are announced in the Join, so that
+    // data saver turned off during the call can bring the 720p layer (sendCap() stops it).
+    videoSize = settings.videoSize();
     const QString source = settings.videoSource();
     cameraOn = settings.cameraOnAtStart();
     if (source == QLatin1String("none")) {
@@ -573,9 +580,7 @@ CallController::CallController(AppSettings& settings, QObject* parent)
         d->pollDevices();
         emit snapshotUpdated();
     });
-    // Data saver switched during a call: the receive cap applies at once, and so does the
-    // send cap (as far as the layers made at the start of the call go: 720p is not there in
-    // a call that started with data saver on).
+    // Data saver switched during a call: the receive cap and the send cap apply at once.
     connect(&settings, &AppSettings::changed, this, [this] {
         if (d->tiers.cap() == d->receiveCap())
             return;
@@ -583,8 +588,7 @@ CallController::CallController(AppSettings& settings, QObject* parent)
         if (!d->runner)
             return;
         d->subscribe(d->tiers.recompute());
-        d->runner->setMaxSendHeight(d->settings.dataSaver() ? 360
-                                                            : std::numeric_limits<int>::max());
+        d->runner->setMaxSendHeight(d->sendCap());
     });
     d->testPlaybackCloser.setSingleShot(true);
     connect(&d->testPlaybackCloser, &QTimer::timeout, this, [this] { d->testPlayback.reset(); });
@@ -627,6 +631,7 @@ bool CallController::start(core::CallRequest request, QString* error) {
     d->openVideo();
     if (d->localVideo)
         request.sendVideo = videoConfigFor(d->videoSize);
+    request.maxSendHeight = d->sendCap();
     core::CallMedia media{capture, playback, d->processor.get(), d->localVideo.get(), &d->video};
     auto started = core::CallRunner::start(std::move(request), media, *d, &d->logSink);
     if (!started) {
@@ -718,7 +723,12 @@ VideoHub& CallController::video() {
 }
 
 QSize CallController::sendSize() const {
-    return d->localVideo ? d->videoSize : QSize();
+    if (!d->localVideo)
+        return {};
+    const int cap = d->sendCap();
+    if (d->videoSize.height() <= cap)
+        return d->videoSize;
+    return {d->videoSize.width() * cap / d->videoSize.height(), cap}; // the layer below it
 }
 
 void CallController::setTileViews(std::vector<TileView> tiles) {

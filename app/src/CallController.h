@@ -75,8 +75,8 @@ public:
     QString videoNotice() const;
     /// The pictures of the call: every remote participant's and our own (self-view).
     VideoHub& video();
-    /// The size our video is sent at in this call (invalid without video): the Quality
-    /// setting, at most 640x360 with data saver (read at start()).
+    /// The largest size our video is sent at now (invalid without video): the Quality
+    /// setting read at start(), at most 640x360 while data saver is on.
     QSize sendSize() const;
     /// The remote tiles as the screen shows them now (CallPage, ~10 times a second): the
     /// relay is asked for the picture height each needs (TileSubscription: rounded up to

@@ -316,6 +316,28 @@ void RelayCore::onSubscribe(Participant& sender, const wire::SubscribeMsg& reque
     sender.defaultMaxHeight = request.defaultMaxHeight;
 }
 
+void RelayCore::onLayersAvailable(Participant& sender, const wire::LayersAvailableMsg& report,
+                                  TimePoint now) {
+    if (!sender.layersAvailable.take(kLayersAvailableRate, 1.0, now)) {
+        drop(DropReason::RateLimitedControl, sender.address, now);
+        return;
+    }
+    ++m_stats.layersAvailableReceived;
+    for (std::size_t i = 0; i < sender.videoStreams.size(); ++i) {
+        VideoStream& stream = sender.videoStreams[i];
+        // The lowest stream is never off: a receiver keeps some picture while it fits.
+        const bool able = i == 0 || (report.layers >> (stream.layer & 7U) & 1U) != 0;
+        if (able) {
+            stream.unavailableAtSender = false;
+            stream.offUntil = {}; // its word overrides a second of silence
+        } else if (!stream.unavailableAtSender) {
+            if (stream.wantedSince && stream.available(now))
+                ++m_stats.videoStreamsOffAtSender;
+            stream.unavailableAtSender = true;
+        }
+    }
+}
+
 void RelayCore::forwardVideo(Participant& sender, VideoStream& stream, std::uint16_t sequence,
                              std::span<const std::uint8_t> bytes,
                              const wire::RtpExtensions& extensions, TimePoint now,
@@ -690,7 +712,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                                  std::is_same_v<T, wire::SetPrivateViewMsg> ||
                                  std::is_same_v<T, wire::RemoveParticipantMsg> ||
                                  std::is_same_v<T, wire::MuteParticipantMsg> ||
-                                 std::is_same_v<T, wire::SubscribeMsg>) {
+                                 std::is_same_v<T, wire::SubscribeMsg> ||
+                                 std::is_same_v<T, wire::LayersAvailableMsg>) {
                 if (sender == nullptr) {
                     // The client thinks it is joined (we restarted or timed it out): tell it,
                     // within the size of what it sent.
@@ -711,6 +734,8 @@ void RelayCore::handleControl(const SocketAddress& from, Participant* sender,
                     onMuteParticipant(*sender, requestId, body, now, out);
                 } else if constexpr (std::is_same_v<T, wire::SubscribeMsg>) {
                     onSubscribe(*sender, body, now);
+                } else if constexpr (std::is_same_v<T, wire::LayersAvailableMsg>) {
+                    onLayersAvailable(*sender, body, now);
                 } else {
                     sendControl(from,
                                 wire::ControlMessage{requestId, wire::PongMsg{body.timestampUs}},

@@ -323,6 +323,8 @@ void CallEngine::processVideo() {
         }
     }
     adaptToUplink(now);
+    if (m_videoSender) // what the uplink and our cap allow, for the relay (LayersAvailable)
+        m_session.setLayersAvailable(m_videoSender->layersAvailable());
     m_transport.sendProbes();
     if (m_videoSender)
         m_videoSender->flush(m_transport);

@@ -74,6 +74,8 @@ public:
         : m_request(std::move(request)), m_media(media), m_observer(observer), m_log(log) {
         m_snapshot.phase = m_request.mode == CallRequest::Mode::CreateAndJoin ? CallPhase::Creating
                                                                               : CallPhase::Joining;
+        if (m_request.maxSendHeight != std::numeric_limits<int>::max())
+            m_maxSendHeight = m_request.maxSendHeight; // applied to every engine made
     }
 
     void startThread() {

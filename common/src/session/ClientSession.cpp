@@ -218,6 +218,24 @@ bool ClientSession::selfStatePending() const {
     return shown != m_muted;
 }
 
+void ClientSession::setLayersAvailable(std::uint8_t layers) {
+    m_layersAvailable = layers;
+    if (m_state == SessionState::Joined)
+        sendLayersAvailableIfDue(m_clock.now()); // a change goes out now, not at the next tick
+}
+
+void ClientSession::sendLayersAvailableIfDue(Clock::TimePoint now) {
+    // Before the relay's first LayersWanted every layer is sent: nothing to say yet.
+    if (!m_layersAvailable || !m_layersWanted)
+        return;
+    if (m_layersAvailableReported == m_layersAvailable && now < m_nextLayersAvailableAt)
+        return;
+    ++m_counters.layersAvailableSent;
+    sendMessage(0, wire::LayersAvailableMsg{*m_layersAvailable});
+    m_layersAvailableReported = m_layersAvailable;
+    m_nextLayersAvailableAt = now + kLayersAvailableRefresh;
+}
+
 void ClientSession::sendSelfStateIfPending(Clock::TimePoint now, bool force) {
     if (!selfStatePending() || (!force && now < m_nextSelfStateAt))
         return;
@@ -489,6 +507,7 @@ void ClientSession::tick() {
             ++m_counters.subscribesSent;
             sendMessage(m_nextMessageId++, *subscribe);
         }
+        sendLayersAvailableIfDue(now);
         if (now >= m_nextPingAt) {
             sendPing();
             // Scheduled on absolute times so pings do not drift with tick granularity.

@@ -284,6 +284,14 @@ void VideoSender::setMaxSendHeight(int height) {
     }
 }
 
+std::uint8_t VideoSender::layersAvailable() const {
+    std::uint8_t layers = 1; // layer 0 always
+    for (std::size_t k = 1; k < m_layers.size(); ++k)
+        if ((m_allowed >> k & 1U) != 0 && m_allocator.on(k))
+            layers |= static_cast<std::uint8_t>(1U << k);
+    return layers;
+}
+
 bool VideoSender::applyBitrates() {
     bool ok = true;
     for (auto& layer : m_layers) {

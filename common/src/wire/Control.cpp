@@ -23,7 +23,7 @@ constexpr std::uint8_t kKnownParticipantFlags =
     static_cast<std::uint8_t>(ParticipantFlags::MutedByAdmin) |
     static_cast<std::uint8_t>(ParticipantFlags::UnmuteLocked);
 constexpr std::uint64_t kConferenceIdLimit = std::uint64_t{1} << 60;
-constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::LayersWanted);
+constexpr std::uint8_t kLastKnownType = static_cast<std::uint8_t>(MessageType::LayersAvailable);
 constexpr std::size_t kErrorFixedBytes = kControlHeaderBytes + 4;
 
 bool validConferenceFlags(std::uint32_t flags) {
@@ -381,6 +381,12 @@ ParseError parseLayersWantedBody(ByteReader& r, LayersWantedMsg& m) {
     return r.ok() ? ParseError::None : ParseError::Truncated;
 }
 
+// LayersAvailable (20), 1 byte: | layers u8 (bit k: simulcast layer k) |
+ParseError parseLayersAvailableBody(ByteReader& r, LayersAvailableMsg& m) {
+    m.layers = r.u8();
+    return r.ok() ? ParseError::None : ParseError::Truncated;
+}
+
 ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     switch (type) {
     case MessageType::Hello:
@@ -423,6 +429,8 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
         return parseReceiveReportBody(r, body.emplace<ReceiveReportMsg>());
     case MessageType::LayersWanted:
         return parseLayersWantedBody(r, body.emplace<LayersWantedMsg>());
+    case MessageType::LayersAvailable:
+        return parseLayersAvailableBody(r, body.emplace<LayersAvailableMsg>());
     }
     return ParseError::UnknownType;
 }
@@ -584,6 +592,11 @@ bool writeBody(ByteWriter& w, const LayersWantedMsg& m) {
     return true;
 }
 
+bool writeBody(ByteWriter& w, const LayersAvailableMsg& m) {
+    w.u8(m.layers);
+    return true;
+}
+
 // typeOf relies on the variant listing the bodies in MessageType order.
 template <typename M>
 constexpr std::size_t indexOf() {
@@ -614,6 +627,8 @@ static_assert(indexOf<ReceiveReportMsg>() + 1 ==
               static_cast<std::size_t>(MessageType::ReceiveReport));
 static_assert(indexOf<LayersWantedMsg>() + 1 ==
               static_cast<std::size_t>(MessageType::LayersWanted));
+static_assert(indexOf<LayersAvailableMsg>() + 1 ==
+              static_cast<std::size_t>(MessageType::LayersAvailable));
 
 } // namespace
 

@@ -18,6 +18,7 @@
 #include <QtWidgets/QAbstractButton>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QTableWidget>
+#include <algorithm>
 
 using namespace diyuma;
 using namespace diyuma::test::callui;
@@ -287,43 +288,57 @@ private slots:
         QTemporaryDir dir;
         auto bob = test::startCli({"join", created.first().first().toString(), "--name", "Bob",
                                    "--send-video", "pattern", "--video-size", "1280x720",
-                                   "--duration", "30", "--stats-json", dir.filePath("bob.json")});
+                                   "--duration", "45", "--stats-json", dir.filePath("bob.json")});
         QTRY_VERIFY_WITH_TIMEOUT(tileNamed(anna.page, "Bob") != nullptr, kRosterTimeoutMs);
         QVERIFY(tileNamed(anna.page, "Bob")->height() > 360);
         QTRY_COMPARE_WITH_TIMEOUT(subscribedHeight(anna.controller, "Bob"), 360, 2000);
         QTRY_COMPARE_WITH_TIMEOUT(receivedHeight(anna.controller, "Bob"), 360, 10000);
-        // Our own video: two layers, 180p and 360p, never 720p.
+        // Our own video: its three layers are announced, 720p is not sent.
+        const auto layer720Active = [&anna] {
+            const auto& sent = anna.controller.snapshot().stats.videoSent;
+            return sent.has_value() && sent->layers.size() == 3 && sent->layers[2].active;
+        };
         const auto& sent = anna.controller.snapshot().stats.videoSent;
         QVERIFY(sent.has_value());
-        QCOMPARE(sent->layers.size(), std::size_t{2});
-        QCOMPARE(sent->layers.back().height, 360);
+        QCOMPARE(sent->layers.size(), std::size_t{3});
+        QCOMPARE(sent->layers.back().height, 720);
         // Stays at most 360 for a while (the relay would give 720 on loopback otherwise).
         QTest::qWait(4000);
         for (const auto& size : remoteOf(anna.controller, "Bob")->video->sizes)
             QVERIFY2(size.height <= 360, qPrintable(QString::number(size.height)));
+        QVERIFY(!layer720Active());
 
-        // Off during the call: the receive limit goes at once (Bob's 720p comes); what we send
-        // cannot grow before the next call (this one started without a 720p layer).
+        // Off during the call: the receive limit goes at once (Bob's 720p comes), and our
+        // 720p layer may be sent again: Bob gets it (he asks for the most there is).
         anna.settings.setDataSaver(false);
         QCOMPARE(subscribedHeight(anna.controller, "Bob"), 720);
         QCOMPARE(anna.controller.videoSubscription()->defaultMaxHeight, 720);
+        QCOMPARE(anna.controller.sendSize(), QSize(1280, 720));
         QTRY_COMPARE_WITH_TIMEOUT(receivedHeight(anna.controller, "Bob"), 720, 20000);
-        QCOMPARE(anna.controller.sendSize(), QSize(640, 360));
-        // And on again: back to 360 at once.
+        QTRY_VERIFY_WITH_TIMEOUT(layer720Active(), 10000);
+        // And on again: back to 360 at once, both ways.
         anna.settings.setDataSaver(true);
         QCOMPARE(subscribedHeight(anna.controller, "Bob"), 360);
+        QCOMPARE(anna.controller.sendSize(), QSize(640, 360));
+        QTRY_VERIFY_WITH_TIMEOUT(!layer720Active(), 1000);
         QTRY_COMPARE_WITH_TIMEOUT(receivedHeight(anna.controller, "Bob"), 360, 10000);
 
-        // What Bob got of us: 640x360 at most.
-        QVERIFY(bob->waitForFinished(40000));
+        // What Bob got of us: at most 360 lines, then 720 while data saver was off, then at
+        // most 360 again.
+        QVERIFY(bob->waitForFinished(55000));
         QCOMPARE(bob->exitCode(), 0);
         const QJsonObject stats = test::loadJsonObject(dir.filePath("bob.json"));
         const QJsonObject video = stats["remote"]["Anna"]["video"].toObject();
-        QVERIFY2(video["frames_decoded"].toInt() > 100,
-                 qPrintable(QJsonDocument(video).toJson(QJsonDocument::Compact)));
+        const QString text = QJsonDocument(video).toJson(QJsonDocument::Compact);
+        QVERIFY2(video["frames_decoded"].toInt() > 100, qPrintable(text));
         QCOMPARE(video["height"].toInt(), 360);
-        for (const auto& size : video["sizes"].toArray())
-            QVERIFY(size.toArray()[2].toInt() <= 360);
+        const QJsonArray sizes = video["sizes"].toArray();
+        QVERIFY2(sizes.size() >= 3, qPrintable(text));
+        QVERIFY2(sizes.first().toArray()[2].toInt() <= 360, qPrintable(text));
+        QVERIFY2(std::any_of(sizes.begin(), sizes.end(),
+                             [](const QJsonValue& v) { return v.toArray()[2].toInt() == 720; }),
+                 qPrintable(text));
+        qInfo("Bob got of Anna: %s", qPrintable(text));
     }
 
     void dataSaverDuringACallCapsWhatWeSendAtOnce() {

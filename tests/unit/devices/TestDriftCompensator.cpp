@@ -208,6 +208,13 @@ double maxAbsSecondDiff(std::span<const std::int16_t> x) {
     return m;
 }
 
+/// The fill moved by at most a device chunk and a media block around the target.
+void checkFillNearTarget(const Stats& s, const DriftCompensator& comp) {
+    const auto target = static_cast<double>(comp.config().targetFillSamples);
+    QVERIFY2(double(s.minFill) > target - 480 - 240, qPrintable(QString::number(s.minFill)));
+    QVERIFY2(double(s.maxFill) < target + 480 + 240, qPrintable(QString::number(s.maxFill)));
+}
+
 /// Checks 200 ms windows every ~10 s: the tone at the expected frequency at its level and
 /// clearly above its neighbours, harmonics and other frequencies far below it.
 void checkCleanTone(std::span<const std::int16_t> x, double expectedHz) {
@@ -260,11 +267,7 @@ private:
         QCOMPARE(sim.comp().drops(), std::uint64_t{0});
         const auto okBlocks = std::count(out.blockOk.begin(), out.blockOk.end(), true);
         QVERIFY(okBlocks >= static_cast<long>(out.blockOk.size()) - 5);
-        // The fill moves by a device chunk and a media block around the target, no more.
-        QVERIFY2(double(settled.minFill) > target - 480 - 240,
-                 qPrintable(QString::number(settled.minFill)));
-        QVERIFY2(double(settled.maxFill) < target + 480 + 240,
-                 qPrintable(QString::number(settled.maxFill)));
+        checkFillNearTarget(settled, sim.comp());
         QVERIFY(std::abs(settled.ratioSum / settled.ratioCount - (1 + drift)) < 2e-4);
         // The ratio wobbles by a few ppm, not by the device's bursts (a pitch wobble).
         QVERIFY(settled.maxRatio - settled.minRatio < 1e-4);
@@ -294,8 +297,7 @@ private:
         QCOMPARE(sim.comp().underruns(), std::uint64_t{0});
         QCOMPARE(sim.comp().drops(), std::uint64_t{0});
         QCOMPARE(sim.comp().overflowSamples(), std::uint64_t{0});
-        QVERIFY(double(settled.minFill) > target - 480 - 240);
-        QVERIFY(double(settled.maxFill) < target + 480 + 240);
+        checkFillNearTarget(settled, sim.comp());
         // Playback: a fast device consumes more, so fewer inputs per output: r = 1/(1+d).
         QVERIFY(std::abs(settled.ratioSum / settled.ratioCount - 1 / (1 + drift)) < 2e-4);
         // The device's clock is the reference for what is heard: 1 kHz becomes 1/(1+d) kHz.
@@ -355,9 +357,7 @@ private slots:
               settled.ratioSum / settled.ratioCount, settled.minRatio, settled.maxRatio);
         QCOMPARE(sim.comp().underruns(), std::uint64_t{0});
         QVERIFY(std::abs(settled.ratioSum / settled.ratioCount - 1.003) < 2e-4);
-        const double target = double(sim.comp().config().targetFillSamples);
-        QVERIFY(double(settled.minFill) > target - 480 - 240);
-        QVERIFY(double(settled.maxFill) < target + 480 + 240);
+        checkFillNearTarget(settled, sim.comp());
     }
 
     void aFillOffsetWhileTrackingBarelyMovesThePitch() {
@@ -418,9 +418,7 @@ private slots:
         QVERIFY(sim.comp().tracking());
         QVERIFY(std::abs(sim.comp().driftEstimate() - 0.015) < 2e-4);
         QCOMPARE(sim.comp().underruns(), std::uint64_t{0});
-        const double target = double(sim.comp().config().targetFillSamples);
-        QVERIFY(double(settled.minFill) > target - 480 - 240);
-        QVERIFY(double(settled.maxFill) < target + 480 + 240);
+        checkFillNearTarget(settled, sim.comp());
     }
 
     void ratioIsClampedForAbsurdDrift() {
@@ -476,9 +474,7 @@ private slots:
                  qPrintable(QString::number(maxAbsDiff(tail))));
         const auto silentBlocks = std::count(out.blockOk.begin() + 2000, out.blockOk.end(), false);
         QVERIFY(silentBlocks >= 20 && silentBlocks <= 30); // the gap plus the refill
-        const double target = double(sim.comp().config().targetFillSamples);
-        QVERIFY(double(after.minFill) > target - 480 - 240);
-        QVERIFY(double(after.maxFill) < target + 480 + 240);
+        checkFillNearTarget(after, sim.comp());
     }
 
     void aBurstAfterAnUnderrunIsNotPlayedAway() {
@@ -551,9 +547,7 @@ private slots:
             [](double t) { return t >= 20.0 && t < 20.15; });
         QVERIFY(sim.consumerUnderruns() > before);
         QCOMPARE(sim.comp().underruns(), std::uint64_t{1});
-        const double target = double(sim.comp().config().targetFillSamples);
-        QVERIFY(double(after.minFill) > target - 480 - 240);
-        QVERIFY(double(after.maxFill) < target + 480 + 240);
+        checkFillNearTarget(after, sim.comp());
     }
 };
 

@@ -175,6 +175,14 @@ struct Call {
                 return true;
         return false;
     }
+    /// A conference with Ann (sending) and Bob in it; its ID, or nothing if a step failed.
+    std::optional<std::uint64_t> annAndBob() {
+        auto created = h.create(addr(9));
+        if (!created || !joinAnn(created->conferenceId) ||
+            !h.join(kBob, created->conferenceId, "Bob", kBobAudio))
+            return std::nullopt;
+        return created->conferenceId;
+    }
     void dispatch(const std::vector<Sent>& sent) {
         const std::int64_t nowUs = h.clock.now().time_since_epoch().count();
         for (const Sent& s : sent) {
@@ -229,11 +237,9 @@ class TestRelaySimulcast : public QObject {
 private slots:
     void weakReceiverSwitchesDownAtAKeyFrameOthersKeep720p() {
         Call call;
-        auto created = call.h.create(addr(9));
-        QVERIFY(created);
-        QVERIFY(call.joinAnn(created->conferenceId));
-        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
-        QVERIFY(call.h.join(kCy, created->conferenceId, "Cy", kCyAudio));
+        const auto conference = call.annAndBob();
+        QVERIFY(conference);
+        QVERIFY(call.h.join(kCy, *conference, "Cy", kCyAudio));
         Receiver bob{kBob, kBobAudio, 0};
         Receiver cy{kCy, kCyAudio, 20e6}; // its feedback keeps it in the call, too
         call.receivers = {&bob, &cy};
@@ -304,10 +310,7 @@ private slots:
         // until kSilentLayerRetry has passed (then it is tried, and found silent again), and
         // goes back once she sends it again.
         Call call;
-        auto created = call.h.create(addr(9));
-        QVERIFY(created);
-        QVERIFY(call.joinAnn(created->conferenceId));
-        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        QVERIFY(call.annAndBob());
         Receiver bob{kBob, kBobAudio, 20e6}; // its feedback keeps it in the call
         call.receivers = {&bob};
         call.run(3);
@@ -332,12 +335,52 @@ private slots:
                             [](const auto& g) { return g.stream == 1; }));
     }
 
+    void aStreamTheSenderCannotSendIsLeftAtOnce() {
+        // As above, but Ann says so (LayersAvailable): Bob is moved at once, not after a
+        // second of silence, and back as soon as she says she can send it again, not after
+        // kSilentLayerRetry. Her lowest stream is never taken for off.
+        Call call;
+        QVERIFY(call.annAndBob());
+        Receiver bob{kBob, kBobAudio, 20e6};
+        call.receivers = {&bob};
+        const auto available = [&call](std::uint8_t layers) {
+            call.dispatch(
+                call.h.deliver(kAnn, wire::ControlMessage{0, wire::LayersAvailableMsg{layers}}));
+        };
+        call.run(3);
+        QCOMPARE(bob.lastStream(), std::uint8_t{2});
+        QCOMPARE(call.layersWanted.back(), std::uint8_t{0b100});
+        available(0b111);
+        call.run(0.5);
+        QCOMPARE(bob.lastStream(), std::uint8_t{2});
+        // Her uplink cannot carry 720p any more.
+        call.ann.silent[2] = true;
+        available(0b011);
+        call.run(0.5);
+        QCOMPARE(bob.lastStream(), std::uint8_t{1});
+        QCOMPARE(call.h.core.stats().videoStreamsOffAtSender, std::uint64_t{1});
+        QCOMPARE(call.layersWanted.back(), std::uint8_t{0b010});
+        available(0b011); // the refresh changes nothing
+        QCOMPARE(call.h.core.stats().videoStreamsOffAtSender, std::uint64_t{1});
+        // Nor 360p; a report without the lowest stream does not take that one off.
+        call.ann.silent[1] = true;
+        available(0b000);
+        call.run(0.5);
+        QCOMPARE(bob.lastStream(), std::uint8_t{0});
+        QCOMPARE(call.h.core.stats().videoStreamsOffAtSender, std::uint64_t{2});
+        QCOMPARE(call.h.core.stats().layersAvailableReceived, std::uint64_t{4});
+        // Her uplink recovers, 4 s after 720p went off: Bob is back on it well before 10 s.
+        call.ann.silent[1] = false;
+        call.ann.silent[2] = false;
+        available(0b111);
+        call.run(4);
+        QCOMPARE(bob.lastStream(), std::uint8_t{2});
+        checkOneContinuousStream(bob);
+    }
+
     void nacksAndSenderReportsFollowTheReceiversStream() {
         Call call;
-        auto created = call.h.create(addr(9));
-        QVERIFY(created);
-        QVERIFY(call.joinAnn(created->conferenceId));
-        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
+        QVERIFY(call.annAndBob());
         Receiver bob{kBob, kBobAudio, 0};
         call.receivers = {&bob};
         // Bob wants at most 360 lines.
@@ -408,11 +451,9 @@ private slots:
         // switches his stream down at once and up after its hold, at key frames (every half
         // second on every stream here), with NACK translation and sender reports on the way.
         Call call;
-        auto created = call.h.create(addr(9));
-        QVERIFY(created);
-        QVERIFY(call.joinAnn(created->conferenceId));
-        QVERIFY(call.h.join(kBob, created->conferenceId, "Bob", kBobAudio));
-        QVERIFY(call.h.join(kCy, created->conferenceId, "Cy", kCyAudio));
+        const auto conference = call.annAndBob();
+        QVERIFY(conference);
+        QVERIFY(call.h.join(kCy, *conference, "Cy", kCyAudio));
         std::vector<std::vector<std::uint8_t>> pictures; // 4 s of packets, made beforehand
         std::vector<std::size_t> pictureEnds;
         for (int f = 0; f < 120; ++f) {

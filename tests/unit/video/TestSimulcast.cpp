@@ -718,6 +718,35 @@ private slots:
         QVERIFY(!stats.videoSent->layers[2].active);
         QCOMPARE(stats.videoSent->layers[1].plisReceived, std::uint64_t{1});
     }
+
+    void engineTellsTheRelayWhatItCanSend() {
+        // LayersAvailable: nothing before the relay's first LayersWanted; then every layer,
+        // and at once when our own cap takes the 720p layer away, and when it gives it back.
+        EngineRig rig;
+        const auto reports = [&rig] {
+            std::vector<std::uint8_t> out;
+            for (const auto& d : rig.wire.sent) {
+                wire::ControlMessage m;
+                if (wire::classify(d) == wire::PacketKind::Control &&
+                    wire::parseControl(d, m) == wire::ParseError::None)
+                    if (const auto* r = std::get_if<wire::LayersAvailableMsg>(&m.body))
+                        out.push_back(r->layers);
+            }
+            rig.wire.sent.clear();
+            return out;
+        };
+        rig.run(200);
+        QVERIFY(reports().empty());
+        rig.receive(wire::ControlMessage{0, wire::LayersWantedMsg{0b100}});
+        rig.run(100);
+        QCOMPARE(reports(), std::vector<std::uint8_t>{0b111});
+        rig.engine->setMaxSendHeight(360);
+        rig.run(100);
+        QCOMPARE(reports(), std::vector<std::uint8_t>{0b011});
+        rig.engine->setMaxSendHeight(std::numeric_limits<int>::max());
+        rig.run(100);
+        QCOMPARE(reports(), std::vector<std::uint8_t>{0b111});
+    }
 };
 
 QTEST_APPLESS_MAIN(TestSimulcast)

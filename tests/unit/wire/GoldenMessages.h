@@ -180,6 +180,8 @@ inline std::vector<Golden> messages() {
                          "00000005 01 FF FF"),
                  {0, report}});
     g.push_back({"layers_wanted", fromHex("0D 01 13 00 | 00000000 | 05"), {0, LayersWantedMsg{5}}});
+    g.push_back(
+        {"layers_available", fromHex("0D 01 14 00 | 00000000 | 03"), {0, LayersAvailableMsg{3}}});
     RosterMsg conference;
     conference.seq = 3;
     conference.op = RosterOp::Conference;
@@ -240,7 +242,8 @@ inline bool sameMessage(const ControlMessage& a, const ControlMessage& b) {
             } else if constexpr (std::is_same_v<T, ReceiveReportMsg>) {
                 return x.downlinkBps == y.downlinkBps && x.count == y.count &&
                        std::equal(x.view().begin(), x.view().end(), y.view().begin());
-            } else if constexpr (std::is_same_v<T, LayersWantedMsg>) {
+            } else if constexpr (std::is_same_v<T, LayersWantedMsg> ||
+                                 std::is_same_v<T, LayersAvailableMsg>) {
                 return x == y;
             } else {
                 static_assert(std::is_same_v<T, ErrorMsg>);

@@ -225,7 +225,7 @@ private slots:
             b[3] = 1; // and before the flags
             QCOMPARE_WIRE(parse(b), ParseError::UnsupportedVersion);
         }
-        for (std::uint8_t type : U8s{0, 20, 31, 255}) {
+        for (std::uint8_t type : U8s{0, 21, 31, 255}) {
             auto b = ping;
             b[2] = type;
             QCOMPARE_WIRE(parse(b), ParseError::UnknownType);

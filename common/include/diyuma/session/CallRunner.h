@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ struct CallRequest {
     /// Send video with this encoder configuration, from CallMedia::videoSource (which says
     /// when there is no picture: camera off). Without it no video stream is announced.
     std::optional<Vp8EncoderConfig> sendVideo;
+    /// Layers of our video taller than this are announced but not sent until
+    /// CallRunner::setMaxSendHeight lifts it (the app's data saver at the start of a call).
+    int maxSendHeight = std::numeric_limits<int>::max();
     bool reconnect = true; ///< rejoin on its own after the connection is lost
 };
 

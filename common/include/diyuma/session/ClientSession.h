@@ -74,7 +74,8 @@ struct SessionCounters {
     std::uint64_t pongsReceived = 0;
     std::uint64_t pongsInvalid = 0; ///< echoed a time in the future
     std::uint64_t sendFailures = 0;
-    std::uint64_t subscribesSent = 0; ///< Subscribe messages (changes and refreshes)
+    std::uint64_t subscribesSent = 0;      ///< Subscribe messages (changes and refreshes)
+    std::uint64_t layersAvailableSent = 0; ///< LayersAvailable messages (changes, refreshes)
 };
 
 class ClientSession {
@@ -153,6 +154,11 @@ public:
     /// The relay's latest LayersWanted: which of our simulcast layers anyone receives (bit k:
     /// layer k); nothing until the first one (then every layer is wanted).
     [[nodiscard]] std::optional<std::uint8_t> layersWanted() const { return m_layersWanted; }
+    /// Which of our simulcast layers we can send now, asked for or not (bit k: layer k;
+    /// docs/PROTOCOL.md 4.19): once joined and the relay has sent a LayersWanted, a
+    /// LayersAvailable goes out at once when this changes, and every kLayersAvailableRefresh.
+    void setLayersAvailable(std::uint8_t layers);
+    static constexpr auto kLayersAvailableRefresh = std::chrono::seconds(1);
 
 private:
     enum class Operation { None, Create, Join };
@@ -165,6 +171,7 @@ private:
     [[nodiscard]] bool selfStatePending() const;
     void sendPrivateViewIfPending(Clock::TimePoint now, bool force);
     void sendAdminRequests(Clock::TimePoint now);
+    void sendLayersAvailableIfDue(Clock::TimePoint now);
     void adoptOwnFlags(std::uint8_t flags);
     void fail(SessionErrorCode code, std::string message);
     void loseConnection(std::string_view reason);
@@ -220,6 +227,9 @@ private:
     std::optional<wire::ReceiveReportMsg> m_receiveReport;
     std::uint64_t m_receiveReports = 0;
     std::optional<std::uint8_t> m_layersWanted;
+    std::optional<std::uint8_t> m_layersAvailable;         ///< the latest setLayersAvailable()
+    std::optional<std::uint8_t> m_layersAvailableReported; ///< the last one sent
+    Clock::TimePoint m_nextLayersAvailableAt{};
     std::optional<double> m_lastRttMs;
     SessionCounters m_counters;
     std::array<std::uint8_t, wire::kMaxDatagramBytes> m_buffer{};

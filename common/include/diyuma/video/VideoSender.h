@@ -136,6 +136,9 @@ public:
     /// (layer 0 always may be), whatever is wanted; from the next picture. Receivers of a
     /// layer that stops are moved by the relay (PROTOCOL.md 6.11). 0x7FFFFFFF: no cap.
     void setMaxSendHeight(int height);
+    /// The layers we could send if asked (bit k = layer k): our cap allows them and the
+    /// rate allocator has them on (layer 0 always). What LayersAvailable reports.
+    [[nodiscard]] std::uint8_t layersAvailable() const;
     /// The sum of the active layers' bitrates (bps).
     [[nodiscard]] int bitrateBps() const;
     /// The sum of the layers' nominal bitrates: the most setBitrate() uses.

@@ -58,7 +58,8 @@ enum class MessageType : std::uint8_t {
     Subscribe = 17,         ///< client -> relay: the largest picture wanted from each sender
     ReceiveReport = 18,     ///< relay -> client: its downlink estimate, what it gets from whom
     LayersWanted = 19,      ///< relay -> client: which of its simulcast layers anyone receives
-    // Reserved (docs/PROTOCOL.md section 14): 20..31 further quality and admin messages.
+    LayersAvailable = 20,   ///< client -> relay: which of its simulcast layers it can send now
+    // Reserved (docs/PROTOCOL.md section 14): 21..31 further quality and admin messages.
 };
 
 /// Error codes carried by an Error message. Append-only.
@@ -261,6 +262,15 @@ struct LayersWantedMsg {
     bool operator==(const LayersWantedMsg&) const = default;
 };
 
+/// Which simulcast layers the client can send now, asked for or not (bit k: layer k): its
+/// uplink estimate carries them and its user has not capped them. A wanted layer missing here
+/// is off at the sender (the relay moves its receivers at once); one listed may be chosen.
+/// Sent when it changes and every second (not acknowledged).
+struct LayersAvailableMsg {
+    std::uint8_t layers = 0;
+    bool operator==(const LayersAvailableMsg&) const = default;
+};
+
 struct ErrorMsg {
     ErrorCode code = ErrorCode::Malformed;
     MessageType requestType = MessageType::Error; ///< the type of the request that failed
@@ -271,7 +281,7 @@ using ControlBody =
     std::variant<HelloMsg, CookieMsg, CreateMsg, CreatedMsg, JoinMsg, JoinedMsg, RosterMsg,
                  RosterAckMsg, PingMsg, PongMsg, LeaveMsg, ErrorMsg, SelfStateMsg,
                  SetPrivateViewMsg, RemoveParticipantMsg, MuteParticipantMsg, SubscribeMsg,
-                 ReceiveReportMsg, LayersWantedMsg>;
+                 ReceiveReportMsg, LayersWantedMsg, LayersAvailableMsg>;
 
 struct ControlMessage {
     std::uint32_t requestId = 0; ///< chosen by the requester, echoed in the reply

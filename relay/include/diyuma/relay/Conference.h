@@ -141,7 +141,12 @@ struct VideoStream {
     std::optional<core::Clock::TimePoint> lastPacketAt;
     std::optional<core::Clock::TimePoint> wantedSince;
     core::Clock::TimePoint offUntil{};
-    [[nodiscard]] bool available(core::Clock::TimePoint now) const { return now >= offUntil; }
+    /// The sender's own word (LayersAvailable): its uplink or its user's cap does not allow
+    /// this stream now. Off until it says otherwise.
+    bool unavailableAtSender = false;
+    [[nodiscard]] bool available(core::Clock::TimePoint now) const {
+        return now >= offUntil && !unavailableAtSender;
+    }
     /// True if `sequence` was forwarded under the rule before the last switch.
     [[nodiscard]] bool beforeSwitch(std::uint16_t sequence, core::Clock::TimePoint now,
                                     core::Clock::Duration horizon) const {
@@ -195,7 +200,8 @@ struct Participant {
     /// else (replaced by each one).
     std::vector<wire::SubscriptionEntry> subscriptions;
     std::uint16_t defaultMaxHeight = 0xFFFF;
-    TokenBucket subscribes; ///< RelayCore::kSubscribeRate
+    TokenBucket subscribes;      ///< RelayCore::kSubscribeRate
+    TokenBucket layersAvailable; ///< RelayCore::kLayersAvailableRate
     /// As a receiver: every other participant's video streams (kept in step with joins and
     /// leaves, so forwarding allocates nothing).
     std::vector<std::unique_ptr<ReceivedVideo>> receivedVideo;

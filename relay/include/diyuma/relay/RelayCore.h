@@ -156,6 +156,14 @@ private:
     /// its receivers go to one that is sent, and it is not chosen for kSilentLayerRetry.
     static constexpr auto kSilentLayerAfter = std::chrono::seconds(1);
     static constexpr auto kSilentLayerRetry = std::chrono::seconds(10);
+    /// The sender's own word (LayersAvailable): a stream it cannot send is off at the sender
+    /// (VideoStream::unavailableAtSender) until it says it can again; its lowest stream
+    /// always counts as available.
+    void onLayersAvailable(Participant& sender, const wire::LayersAvailableMsg& report,
+                           TimePoint now);
+    /// A client sends LayersAvailable when it changes and every second; its layers switch
+    /// on and off with a hold of seconds, so more is abuse.
+    static constexpr RateLimit kLayersAvailableRate{4.0, 16.0};
     /// Reserved per audio stream a receiver gets (Opus at up to 64 kbit/s with headers is
     /// about 80; typical speech at 32 kbit/s about 45).
     static constexpr int kAudioReserveBps = 48'000;

@@ -83,9 +83,11 @@ struct RelayStats {
     std::uint64_t layersWantedSent = 0; ///< LayersWanted messages to simulcast senders
     /// A receiver's video changed from one simulcast stream of a sender to another.
     std::uint64_t videoStreamSwitches = 0;
-    /// A stream found not sent although asked for (RelayCore::kSilentLayerAfter).
+    /// A stream found not sent although asked for (RelayCore::kSilentLayerAfter), or one
+    /// asked for that its sender said it cannot send (LayersAvailable).
     std::uint64_t videoStreamsOffAtSender = 0;
-    std::uint64_t videoNotSubscribed = 0;  ///< copies not sent: the receiver asked for none
+    std::uint64_t layersAvailableReceived = 0; ///< LayersAvailable messages from senders
+    std::uint64_t videoNotSubscribed = 0;      ///< copies not sent: the receiver asked for none
     std::uint64_t videoLayerDropped = 0;   ///< copies not sent: a layer over the receiver's share
     std::uint64_t nacksUntranslatable = 0; ///< NACKed numbers the relay never sent the asker
     /// NACKed packets of a stream the asker is being (or was) switched away from: not answered.
