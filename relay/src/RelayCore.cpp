@@ -420,9 +420,15 @@ void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& o
     const auto ratesOf = [&](Participant& sender,
                              std::array<StreamRate, wire::kMaxSsrcsPerParticipant>& rates) {
         auto& streams = sender.videoStreams;
-        for (std::size_t i = 0; i < streams.size(); ++i)
-            rates[i] = StreamRate{streams[i].height, streams[i].rates.rates(now),
-                                  streams[i].available(now)};
+        for (std::size_t i = 0; i < streams.size(); ++i) {
+            // A stream that stopped (nobody wanted it, or its sender's uplink) sends nothing
+            // now: its meter still holds its last second or two, and that decaying figure
+            // would make it look cheap (a paused receiver resumed on a link it cannot use).
+            VideoStream& s = streams[i];
+            const LayerRates measured = s.rates.rates(now);
+            const bool sending = s.lastPacketAt && now - *s.lastPacketAt < kNotSendingAfter;
+            rates[i] = StreamRate{s.height, sending ? measured : LayerRates{}, s.available(now)};
+        }
         return std::span(rates).first(streams.size());
     };
     const auto watched = [&](const ReceivedVideo& view) -> Participant* {

@@ -252,7 +252,7 @@ private slots:
                 ++probes;
             }
         }
-        QVERIFY(probes >= 6);
+        QVERIFY2(probes >= 6, qPrintable(QString::number(probes)));
         QCOMPARE(h.core.stats().probesSent >= 6, true);
 
         // Cy's report: Ann forwarding (the admin's video reaches everyone), Bob withheld by

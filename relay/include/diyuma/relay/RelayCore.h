@@ -151,6 +151,10 @@ private:
     /// While a receiver waits for a stream's key frame (a switch, a start), the relay asks
     /// again this often: a 720p key frame takes a few hundred milliseconds to arrive.
     static constexpr auto kKeyFrameRetry = std::chrono::milliseconds(500);
+    /// A stream with no new packet for this long sends nothing now: it counts at its nominal
+    /// rate (VideoForwarder.h), not at what its meter still holds (a base temporal layer
+    /// alone has a frame every 133 ms).
+    static constexpr auto kNotSendingAfter = std::chrono::milliseconds(500);
     /// A stream LayersWanted has asked for this long that sends nothing for as long, while a
     /// lower stream of the sender does, is off at the sender (its uplink cannot carry it):
     /// its receivers go to one that is sent, and it is not chosen for kSilentLayerRetry.
