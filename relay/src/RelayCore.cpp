@@ -426,8 +426,9 @@ void RelayCore::selectLayers(Participant& receiver, TimePoint now, PacketSink& o
             // would make it look cheap (a paused receiver resumed on a link it cannot use).
             VideoStream& s = streams[i];
             const LayerRates measured = s.rates.rates(now);
-            const bool sending = s.lastPacketAt && now - *s.lastPacketAt < kNotSendingAfter;
-            rates[i] = StreamRate{s.height, sending ? measured : LayerRates{}, s.available(now)};
+            rates[i] =
+                StreamRate{s.height, s.sentWithin(now, kNotSendingAfter) ? measured : LayerRates{},
+                           s.available(now)};
         }
         return std::span(rates).first(streams.size());
     };
@@ -494,9 +495,7 @@ void RelayCore::sendLayersWanted(Participant& sender, TimePoint now, PacketSink&
                     static_cast<std::uint8_t>(1U << (sender.videoStreams[*stream].layer & 7U));
     }
     // Which streams the sender does not send although asked (kSilentLayerAfter).
-    const auto recent = [&](const VideoStream& s) {
-        return s.lastPacketAt && now - *s.lastPacketAt < kSilentLayerAfter;
-    };
+    const auto recent = [&](const VideoStream& s) { return s.sentWithin(now, kSilentLayerAfter); };
     for (std::size_t i = 0; i < sender.videoStreams.size(); ++i) {
         VideoStream& stream = sender.videoStreams[i];
         if ((layers >> (stream.layer & 7U) & 1U) == 0) {

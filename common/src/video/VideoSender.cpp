@@ -129,18 +129,13 @@ VideoSender::Layer* VideoSender::findLayer(std::uint32_t ssrc) const {
 }
 
 bool VideoSender::layerActive(std::size_t index) const {
-    const std::uint8_t sendable = wantedAndAllowed();
-    if ((sendable >> index & 1U) != 0 && m_allocator.on(index))
+    const auto sending = static_cast<std::uint8_t>(layersAvailable() & m_wanted);
+    if ((sending >> index & 1U) != 0)
         return true;
     // Every layer someone wants is off (for bandwidth, or our own cap): layer 0 goes instead
     // (it always fits), so that they keep a picture; the relay switches them to it
     // (PROTOCOL.md 6.11).
-    if (index != 0 || m_wanted == 0)
-        return false;
-    for (std::size_t k = 1; k < m_layers.size(); ++k)
-        if ((sendable >> k & 1U) != 0 && m_allocator.on(k))
-            return false;
-    return true;
+    return index == 0 && m_wanted != 0 && (sending & ~1U) == 0;
 }
 
 std::uint32_t VideoSender::rtpTimestampAt(std::int64_t unixMs) const {

@@ -375,15 +375,9 @@ ParseError parseReceiveReportBody(ByteReader& r, ReceiveReportMsg& m) {
     return valid ? ParseError::None : ParseError::BadField;
 }
 
-// LayersWanted (19), 1 byte: | layers u8 (bit k: simulcast layer k) |
-ParseError parseLayersWantedBody(ByteReader& r, LayersWantedMsg& m) {
-    m.layers = r.u8();
-    return r.ok() ? ParseError::None : ParseError::Truncated;
-}
-
-// LayersAvailable (20), 1 byte: | layers u8 (bit k: simulcast layer k) |
-ParseError parseLayersAvailableBody(ByteReader& r, LayersAvailableMsg& m) {
-    m.layers = r.u8();
+// LayersWanted (19) and LayersAvailable (20), 1 byte: | layers u8 (bit k: simulcast layer k) |
+ParseError parseLayersBody(ByteReader& r, std::uint8_t& layers) {
+    layers = r.u8();
     return r.ok() ? ParseError::None : ParseError::Truncated;
 }
 
@@ -428,9 +422,9 @@ ParseError parseBody(MessageType type, ByteReader& r, ControlBody& body) {
     case MessageType::ReceiveReport:
         return parseReceiveReportBody(r, body.emplace<ReceiveReportMsg>());
     case MessageType::LayersWanted:
-        return parseLayersWantedBody(r, body.emplace<LayersWantedMsg>());
+        return parseLayersBody(r, body.emplace<LayersWantedMsg>().layers);
     case MessageType::LayersAvailable:
-        return parseLayersAvailableBody(r, body.emplace<LayersAvailableMsg>());
+        return parseLayersBody(r, body.emplace<LayersAvailableMsg>().layers);
     }
     return ParseError::UnknownType;
 }
@@ -587,12 +581,9 @@ bool writeBody(ByteWriter& w, const ReceiveReportMsg& m) {
     return true;
 }
 
-bool writeBody(ByteWriter& w, const LayersWantedMsg& m) {
-    w.u8(m.layers);
-    return true;
-}
-
-bool writeBody(ByteWriter& w, const LayersAvailableMsg& m) {
+template <typename M>
+requires std::is_same_v<M, LayersWantedMsg> || std::is_same_v<M, LayersAvailableMsg>
+bool writeBody(ByteWriter& w, const M& m) {
     w.u8(m.layers);
     return true;
 }

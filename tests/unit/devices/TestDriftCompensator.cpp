@@ -481,7 +481,7 @@ private slots:
         // Tracking a device 0.3 % slow, the device stalls for 90 ms and then delivers what
         // it held at once: the ring runs dry (one underrun), then holds ~90 ms, 60 ms above
         // the target but below the drop margin. pull() starts again at the target instead
-        // of playing the excess away at a shifted pitch (0.25 % for 10 s).
+        // of playing the excess away at a shifted pitch (0.25 % off for as long as it lasts).
         CaptureSim sim(-0.003, 240);
         sim.setHoldWhileStalled(true);
         Output out;

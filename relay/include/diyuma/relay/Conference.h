@@ -147,6 +147,10 @@ struct VideoStream {
     [[nodiscard]] bool available(core::Clock::TimePoint now) const {
         return now >= offUntil && !unavailableAtSender;
     }
+    /// A new packet of it came less than `window` before `now`.
+    [[nodiscard]] bool sentWithin(core::Clock::TimePoint now, core::Clock::Duration window) const {
+        return lastPacketAt && now - *lastPacketAt < window;
+    }
     /// True if `sequence` was forwarded under the rule before the last switch.
     [[nodiscard]] bool beforeSwitch(std::uint16_t sequence, core::Clock::TimePoint now,
                                     core::Clock::Duration horizon) const {
